@@ -1,0 +1,241 @@
+// Package engine runs an embedded, single-node Temporal server persisted to a
+// SQLite file, plus the stock Temporal web UI, so that one command runs the
+// whole product on one machine. Larger deployments point TEMPORAL_ADDRESS at a
+// cluster instead and never start this.
+package engine
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"os"
+	"path/filepath"
+	"strconv"
+	"time"
+
+	uiserver "github.com/temporalio/ui-server/v2/server"
+	uiconfig "github.com/temporalio/ui-server/v2/server/config"
+	uiserveroptions "github.com/temporalio/ui-server/v2/server/server_options"
+	enumspb "go.temporal.io/api/enums/v1"
+	"go.temporal.io/server/common/cluster"
+	"go.temporal.io/server/common/config"
+	"go.temporal.io/server/common/dynamicconfig"
+	sqliteplugin "go.temporal.io/server/common/persistence/sql/sqlplugin/sqlite"
+	sqliteschema "go.temporal.io/server/schema/sqlite"
+	"go.temporal.io/server/temporal"
+	"google.golang.org/protobuf/types/known/durationpb"
+)
+
+// Options configure the embedded engine.
+type Options struct {
+	DataDir   string // the SQLite file lives here
+	IP        string // bind address, default 127.0.0.1
+	Port      int    // frontend gRPC port
+	UIPort    int    // 0 = no web UI
+	Namespace string
+	// SearchAttributes are created with the namespace on first start; later
+	// additions are made through the operator API (see searchattr.go).
+	SearchAttributes map[string]enumspb.IndexedValueType
+	// Retention keeps closed workflows this long before the engine forgets them.
+	Retention time.Duration
+	Logger    *slog.Logger
+}
+
+// Engine is a running embedded server.
+type Engine struct {
+	server temporal.Server
+	ui     *uiserver.Server
+	opts   Options
+}
+
+// Address is the frontend host:port for clients.
+func (e *Engine) Address() string { return net.JoinHostPort(e.opts.IP, strconv.Itoa(e.opts.Port)) }
+
+// UIURL is the web UI address, or "" when the UI is off.
+func (e *Engine) UIURL() string {
+	if e.ui == nil {
+		return ""
+	}
+	return "http://" + net.JoinHostPort(e.opts.IP, strconv.Itoa(e.opts.UIPort))
+}
+
+// DatabaseFile is where the engine keeps its state.
+func (e *Engine) DatabaseFile() string { return filepath.Join(e.opts.DataDir, "temporal.db") }
+
+// Start launches the server (and UI) and returns once the frontend accepts
+// connections.
+func Start(opts Options) (*Engine, error) {
+	if opts.IP == "" {
+		opts.IP = "127.0.0.1"
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.Default()
+	}
+	if opts.Retention == 0 {
+		opts.Retention = 30 * 24 * time.Hour
+	}
+	if err := os.MkdirAll(opts.DataDir, 0o750); err != nil {
+		return nil, fmt.Errorf("engine data dir: %w", err)
+	}
+	// Fail with a clear message instead of a panic deep inside the server or
+	// the UI (which exits the process when its port is taken).
+	if err := portFree(opts.IP, opts.Port); err != nil {
+		return nil, fmt.Errorf("temporal port: %w", err)
+	}
+	if opts.UIPort != 0 {
+		if err := portFree(opts.IP, opts.UIPort); err != nil {
+			return nil, fmt.Errorf("temporal UI port: %w", err)
+		}
+	}
+
+	e := &Engine{opts: opts}
+	sqlConf := e.sqlConfig()
+	ns, err := sqliteschema.NewNamespaceConfig(clusterName, opts.Namespace, false, opts.SearchAttributes)
+	if err != nil {
+		return nil, fmt.Errorf("namespace config: %w", err)
+	}
+	ns.Detail.Config.Retention = durationpb.New(opts.Retention)
+	if err := sqliteschema.CreateNamespaces(sqlConf, ns); err != nil {
+		return nil, fmt.Errorf("create namespace: %w", err)
+	}
+
+	srv, err := temporal.NewServer(
+		temporal.WithConfig(e.serverConfig(sqlConf)),
+		temporal.ForServices(temporal.DefaultServices),
+		temporal.WithLogger(newServerLogger(opts.Logger)),
+		temporal.WithDynamicConfigClient(dynamicConfig()),
+	)
+	if err != nil {
+		return nil, fmt.Errorf("new temporal server: %w", err)
+	}
+	if err := srv.Start(); err != nil {
+		return nil, fmt.Errorf("start temporal server: %w", err)
+	}
+	e.server = srv
+
+	if opts.UIPort != 0 {
+		e.ui = uiserver.NewServer(uiserveroptions.WithConfigProvider(&uiconfig.Config{
+			Host:                opts.IP,
+			Port:                opts.UIPort,
+			TemporalGRPCAddress: e.Address(),
+			EnableUI:            true,
+			CORS:                uiconfig.CORS{CookieInsecure: true},
+			HideLogs:            true,
+			DefaultNamespace:    opts.Namespace,
+		}))
+		go func() {
+			if err := e.ui.Start(); err != nil {
+				opts.Logger.Error("temporal UI stopped", "error", err)
+			}
+		}()
+	}
+	return e, nil
+}
+
+// Stop shuts the UI and the server down.
+func (e *Engine) Stop() {
+	if e.ui != nil {
+		e.ui.Stop()
+	}
+	if e.server != nil {
+		if err := e.server.Stop(); err != nil {
+			e.opts.Logger.Warn("temporal server stop", "error", err)
+		}
+	}
+}
+
+const clusterName = "active"
+
+func (e *Engine) sqlConfig() *config.SQL {
+	return &config.SQL{
+		PluginName:   sqliteplugin.PluginName,
+		DatabaseName: e.DatabaseFile(),
+		// Plain keys become SQLite pragmas; "setup" creates the schema the
+		// first time and is a no-op afterwards. WAL with synchronous=NORMAL
+		// is durable across process crashes and several times faster than the
+		// default rollback journal.
+		ConnectAttributes: map[string]string{
+			"mode":         "rwc",
+			"setup":        "true",
+			"journal_mode": "wal",
+			"synchronous":  "1",
+		},
+	}
+}
+
+func (e *Engine) serverConfig(sqlConf *config.SQL) *config.Config {
+	var conf config.Config
+	conf.Global.Membership.MaxJoinDuration = 30 * time.Second
+	conf.Global.Membership.BroadcastAddress = "127.0.0.1"
+	conf.Persistence.DefaultStore = "sqlite"
+	conf.Persistence.VisibilityStore = "sqlite"
+	conf.Persistence.NumHistoryShards = 1
+	conf.Persistence.DataStores = map[string]config.DataStore{"sqlite": {SQL: sqlConf}}
+	conf.ClusterMetadata = &cluster.Config{
+		FailoverVersionIncrement: 10,
+		MasterClusterName:        clusterName,
+		CurrentClusterName:       clusterName,
+		ClusterInformation: map[string]cluster.ClusterInformation{
+			clusterName: {
+				Enabled:                true,
+				InitialFailoverVersion: 1,
+				RPCAddress:             e.Address(),
+				ClusterID:              "closeloop-embedded",
+			},
+		},
+	}
+	conf.DCRedirectionPolicy.Policy = "noop"
+	conf.Services = map[string]config.Service{
+		"frontend": {RPC: config.RPC{GRPCPort: e.opts.Port, BindOnIP: e.opts.IP, MembershipPort: mustFreePort()}},
+		"history":  internalService(),
+		"matching": internalService(),
+		"worker":   internalService(),
+	}
+	conf.Archival.History.State = "disabled"
+	conf.Archival.Visibility.State = "disabled"
+	conf.NamespaceDefaults.Archival.History.State = "disabled"
+	conf.NamespaceDefaults.Archival.Visibility.State = "disabled"
+	conf.PublicClient.HostPort = e.Address()
+	return &conf
+}
+
+func internalService() config.Service {
+	return config.Service{RPC: config.RPC{GRPCPort: mustFreePort(), MembershipPort: mustFreePort(), BindOnLocalHost: true}}
+}
+
+// dynamicConfig tunes the server for a single node.
+func dynamicConfig() dynamicconfig.StaticClient {
+	return dynamicconfig.StaticClient{
+		// One partition per task queue: on one node, more partitions only
+		// spread the same work over more SQLite round trips (~4x slower).
+		dynamicconfig.MatchingNumTaskqueueReadPartitions.Key():  1,
+		dynamicconfig.MatchingNumTaskqueueWritePartitions.Key(): 1,
+		// Search attributes added at start are usable at once.
+		dynamicconfig.ForceSearchAttributesCacheRefreshOnRead.Key(): true,
+		dynamicconfig.FrontendPersistenceMaxQPS.Key():               10000,
+		dynamicconfig.HistoryPersistenceMaxQPS.Key():                45000,
+	}
+}
+
+func portFree(ip string, port int) error {
+	l, err := net.Listen("tcp", net.JoinHostPort(ip, strconv.Itoa(port)))
+	if err != nil {
+		return fmt.Errorf("%s:%d is not free: %w", ip, port, err)
+	}
+	return l.Close()
+}
+
+// mustFreePort asks the kernel for a free loopback port for the engine's
+// internal services, which nobody outside the process needs to know.
+func mustFreePort() int {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		panic(fmt.Errorf("no free port: %w", err))
+	}
+	defer func() { _ = l.Close() }()
+	return l.Addr().(*net.TCPAddr).Port
+}
+
+// ErrNotReady is returned by health checks before the engine has started.
+var ErrNotReady = errors.New("engine not ready")

@@ -1,0 +1,37 @@
+package engine
+
+import (
+	"context"
+	"log/slog"
+
+	"go.temporal.io/server/common/log"
+	"go.temporal.io/server/common/log/tag"
+)
+
+// serverLogger adapts the server's logger interface to slog. The engine is
+// chatty at info level, so only warnings and errors pass by default.
+type serverLogger struct{ log *slog.Logger }
+
+var _ log.Logger = serverLogger{}
+
+func newServerLogger(l *slog.Logger) serverLogger {
+	return serverLogger{log: l.With("component", "temporal")}
+}
+
+func (s serverLogger) Debug(msg string, tags ...tag.Tag) {}
+func (s serverLogger) Info(msg string, tags ...tag.Tag)  {}
+func (s serverLogger) Warn(msg string, tags ...tag.Tag)  { s.emit(slog.LevelWarn, msg, tags) }
+func (s serverLogger) Error(msg string, tags ...tag.Tag) { s.emit(slog.LevelError, msg, tags) }
+func (s serverLogger) DPanic(msg string, tags ...tag.Tag) {
+	s.emit(slog.LevelError, msg, tags)
+}
+func (s serverLogger) Panic(msg string, tags ...tag.Tag) { s.emit(slog.LevelError, msg, tags) }
+func (s serverLogger) Fatal(msg string, tags ...tag.Tag) { s.emit(slog.LevelError, msg, tags) }
+
+func (s serverLogger) emit(level slog.Level, msg string, tags []tag.Tag) {
+	attrs := make([]slog.Attr, len(tags))
+	for i, t := range tags {
+		attrs[i] = slog.Any(t.Key(), t.Value())
+	}
+	s.log.LogAttrs(context.Background(), level, msg, attrs...)
+}

@@ -1,0 +1,54 @@
+package forms
+
+import (
+	"fmt"
+	"strings"
+)
+
+// Error codes carried in FieldError.Code. They are part of the API contract:
+// clients switch on the code and show their own text, so never rename them.
+const (
+	CodeRequired     = "required"
+	CodeInvalid      = "invalid"
+	CodeTooLong      = "too_long"
+	CodeFuture       = "future"
+	CodeOrder        = "order"
+	CodeUnknownValue = "unknown_value"
+)
+
+// FieldError is one problem with one field. Field is the JSON name
+// ("content", "phone") so a client can highlight the input it came from.
+type FieldError struct {
+	Field   string `json:"field"`
+	Code    string `json:"code"`
+	Message string `json:"message"`
+}
+
+// Errors is every problem found in a form at once, so an agent can fix the
+// whole form in one pass instead of resubmitting field by field (C1).
+// A nil or empty Errors means the form is valid.
+type Errors []FieldError
+
+// Error joins the messages of all problems.
+func (e Errors) Error() string {
+	msgs := make([]string, len(e))
+	for i, fe := range e {
+		msgs[i] = fe.Message
+	}
+	return strings.Join(msgs, "; ")
+}
+
+// Err returns nil when there are no problems and e otherwise. It exists
+// because a nil Errors stored in an error interface is not == nil; use
+// `if err := c.Validate(now).Err(); err != nil`.
+func (e Errors) Err() error {
+	if len(e) == 0 {
+		return nil
+	}
+	return e
+}
+
+// add appends one problem; the message is a plain English sentence.
+func (e *Errors) add(field, code, format string, args ...any) {
+	*e = append(*e, FieldError{Field: field, Code: code, Message: fmt.Sprintf(format, args...)})
+}

@@ -1,0 +1,31 @@
+// Package worker registers the case workflows and activities on the task
+// queue and runs them.
+package worker
+
+import (
+	"go.temporal.io/sdk/activity"
+	"go.temporal.io/sdk/client"
+	sdkworker "go.temporal.io/sdk/worker"
+	"go.temporal.io/sdk/workflow"
+
+	"github.com/closeloop/closeloop/activities"
+	"github.com/closeloop/closeloop/workflows"
+)
+
+// Register adds every workflow, and the activities when given, to r. The
+// replayer registers only the workflows.
+func Register(r sdkworker.Registry, a *activities.Activities) {
+	r.RegisterWorkflowWithOptions(workflows.ComplaintWorkflow, workflow.RegisterOptions{Name: workflows.ComplaintWorkflowName})
+	r.RegisterWorkflowWithOptions(workflows.SequenceWorkflow, workflow.RegisterOptions{Name: workflows.SequenceWorkflowName})
+	if a != nil {
+		r.RegisterActivityWithOptions(a.ComputeDue, activity.RegisterOptions{Name: workflows.ActivityComputeDue})
+		r.RegisterActivityWithOptions(a.SendNotice, activity.RegisterOptions{Name: workflows.ActivitySendNotice})
+	}
+}
+
+// New builds a worker for the case task queue.
+func New(c client.Client, a *activities.Activities) sdkworker.Worker {
+	w := sdkworker.New(c, workflows.TaskQueue, sdkworker.Options{})
+	Register(w, a)
+	return w
+}

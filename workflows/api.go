@@ -1,0 +1,330 @@
+// Package workflows holds the durable case workflows. This file is the
+// contract shared with the worker and the starter: names, IDs, and one struct
+// per input, result, update and query.
+package workflows
+
+import (
+	"time"
+
+	"github.com/closeloop/closeloop/calendar"
+	"github.com/closeloop/closeloop/forms"
+	"github.com/closeloop/closeloop/workflows/sla"
+)
+
+// TaskQueue is where every case workflow and activity runs.
+const TaskQueue = "closeloop-cases"
+
+// Workflow type names.
+const (
+	ComplaintWorkflowName = "ComplaintWorkflow"
+	SequenceWorkflowName  = "SequenceWorkflow"
+)
+
+// QueryState returns a CaseView.
+const QueryState = "state"
+
+// Staff actions, each an Update named as in the HTTP API.
+const (
+	ActionRoute             = "route"
+	ActionFirstFeedback     = "first-feedback"
+	ActionTemporarySolution = "temporary-solution"
+	ActionReassign          = "reassign"
+	ActionResolve           = "resolve"
+	ActionReturnVisit       = "return-visit"
+	ActionDeliverResult     = "deliver-result"
+	ActionExtend            = "extend"
+	ActionEscalate          = "escalate"
+	ActionComment           = "comment"
+)
+
+// ComplaintActions lists the complaint's staff actions in workflow order.
+var ComplaintActions = []string{
+	ActionRoute, ActionFirstFeedback, ActionTemporarySolution, ActionReassign, ActionResolve,
+	ActionReturnVisit, ActionDeliverResult, ActionExtend, ActionEscalate, ActionComment,
+}
+
+// Case types and their number prefixes.
+const (
+	TypeComplaint = "complaint"
+	PrefixComplaint = "TS" // 投诉
+)
+
+// CaseWorkflowID is the workflow ID of a case: its human-readable number.
+func CaseWorkflowID(no string) string { return no }
+
+// Case statuses.
+const (
+	StatusRegistered = "registered"
+	StatusRouted     = "routed"
+	StatusInProgress = "in_progress"
+	StatusResolved   = "resolved"
+	StatusRework     = "rework"
+	StatusSatisfied  = "satisfied" // satisfied at the return visit, result not yet delivered in person
+	StatusClosed     = "closed"
+)
+
+// Error types carried by rejected updates (temporal.ApplicationError.Type()).
+const (
+	ErrInvalidState  = "InvalidState"  // the action does not fit the case's status
+	ErrInvalidInput  = "InvalidInput"  // missing or bad fields; details hold []forms.FieldError
+	ErrDeadlinePassed = "DeadlinePassed" // e.g. an extension after the breach (C4)
+)
+
+// ComplaintInput starts a complaint.
+type ComplaintInput struct {
+	No        string          `json:"no"`
+	Form      forms.Complaint `json:"form"`
+	Policy    sla.Policy      `json:"policy"`
+	CreatedBy string          `json:"created_by"`
+}
+
+// ComplaintResult is what a finished complaint returns.
+type ComplaintResult struct {
+	No       string    `json:"no"`
+	Status   string    `json:"status"`
+	ClosedAt time.Time `json:"closed_at"`
+	Rounds   int       `json:"rounds"`
+}
+
+// Deadline states.
+const (
+	DeadlinePending   = "pending"
+	DeadlineMet       = "met"
+	DeadlineMetLate   = "met_late"
+	DeadlineBreached  = "breached"
+	DeadlineCancelled = "cancelled"
+)
+
+// Deadline is one clock of a case.
+type Deadline struct {
+	Name  string    `json:"name"`
+	Round int       `json:"round,omitempty"` // return-visit round for per-round clocks
+	Start time.Time `json:"start"`
+	Due   time.Time `json:"due"`
+	State string    `json:"state"`
+	// Explanation says how Due was computed; Also are the alternatives that
+	// were considered and lost to an earlier one (rule C11).
+	Explanation calendar.Explanation   `json:"explanation"`
+	Also        []calendar.Explanation `json:"also,omitempty"`
+	MetAt       *time.Time             `json:"met_at,omitempty"`
+	BreachedAt  *time.Time             `json:"breached_at,omitempty"`
+	Extensions  []Extension            `json:"extensions,omitempty"`
+	// Reminded holds the reminder points (percent) already handled for the
+	// current due instant.
+	Reminded []int `json:"reminded,omitempty"`
+}
+
+// Extension records a deadline moved before it passed (rule C4).
+type Extension struct {
+	At     time.Time `json:"at"`
+	By     string    `json:"by"`
+	From   time.Time `json:"from"`
+	To     time.Time `json:"to"`
+	Reason string    `json:"reason"`
+}
+
+// Event is one line of the case timeline: who did what, when.
+type Event struct {
+	At      time.Time         `json:"at"`
+	Actor   string            `json:"actor"`
+	Kind    string            `json:"kind"`
+	Message string            `json:"message"`
+	Fields  map[string]string `json:"fields,omitempty"`
+}
+
+// Escalation is one climb of the ladder (rules C5, C9, E3).
+type Escalation struct {
+	At           time.Time `json:"at"`
+	By           string    `json:"by"`
+	From         sla.Level `json:"from"`
+	To           sla.Level `json:"to"`
+	Reason       string    `json:"reason"`
+	Proposal     string    `json:"proposal"`
+	RecordingRef string    `json:"recording_ref"`
+}
+
+// ComplaintRecord is the processing half of the 客户投诉意见表 (rule C6); the
+// intake half is forms.Complaint.
+type ComplaintRecord struct {
+	Handler            string     `json:"handler,omitempty"`
+	HandlingDepartment string     `json:"handling_department,omitempty"`
+	TemporarySolution  string     `json:"temporary_solution,omitempty"`
+	HandlingResult     string     `json:"handling_result,omitempty"`
+	CompletedAt        *time.Time `json:"completed_at,omitempty"`
+	ReturnVisitOutcome string     `json:"return_visit_outcome,omitempty"`
+	ReturnVisitor      string     `json:"return_visitor,omitempty"`
+	ReturnVisitAt      *time.Time `json:"return_visit_at,omitempty"`
+	Satisfied          bool       `json:"satisfied"`
+	ResultDeliveredAt  *time.Time `json:"result_delivered_at,omitempty"`
+}
+
+// CaseView is the case as the query returns it.
+type CaseView struct {
+	No               string          `json:"no"`
+	Type             string          `json:"type"`
+	Status           string          `json:"status"`
+	Department       string          `json:"department,omitempty"`
+	Handler          string          `json:"handler,omitempty"`
+	EscalationLevel  sla.Level       `json:"escalation_level"`
+	Escalation       string          `json:"escalation"`
+	Overdue          bool            `json:"overdue"`
+	LateRegistration bool            `json:"late_registration"`
+	Rounds           int             `json:"rounds"`
+	Extensions       int             `json:"extensions"`
+	Form             forms.Complaint `json:"form"`
+	Record           ComplaintRecord `json:"record"`
+	Deadlines        []Deadline      `json:"deadlines"`
+	Escalations      []Escalation    `json:"escalations,omitempty"`
+	Timeline         []Event         `json:"timeline"`
+	CreatedBy        string          `json:"created_by"`
+	ClosedAt         *time.Time      `json:"closed_at,omitempty"`
+}
+
+// --- Update inputs. Every action names its actor.
+
+// RouteInput sends the case to a functional department (rule C7).
+type RouteInput struct {
+	Actor      string `json:"actor"`
+	Department string `json:"department"`
+	Handler    string `json:"handler,omitempty"`
+	Note       string `json:"note,omitempty"`
+}
+
+// FirstFeedbackInput records the first feedback to the customer (rule C2).
+type FirstFeedbackInput struct {
+	Actor   string `json:"actor"`
+	Message string `json:"message"`
+	Method  string `json:"method,omitempty"` // phone, email, onsite
+}
+
+// TemporarySolutionInput records a stop-gap that calms the customer (rule C13).
+type TemporarySolutionInput struct {
+	Actor       string `json:"actor"`
+	Description string `json:"description"`
+}
+
+// ReassignInput moves the case to the department at fault (rule C12).
+type ReassignInput struct {
+	Actor      string `json:"actor"`
+	Department string `json:"department"`
+	Handler    string `json:"handler,omitempty"`
+	Reason     string `json:"reason"`
+}
+
+// ResolveInput reports the handling result back to customer service (rule C7).
+type ResolveInput struct {
+	Actor   string `json:"actor"`
+	Result  string `json:"result"`
+	Handler string `json:"handler,omitempty"`
+}
+
+// ReturnVisitInput records a return visit (rules C8, C10).
+type ReturnVisitInput struct {
+	Actor     string `json:"actor"`
+	Satisfied bool   `json:"satisfied"`
+	Outcome   string `json:"outcome"`
+	Method    string `json:"method"` // phone or onsite; e-mail is only an aid (C10)
+}
+
+// DeliverResultInput records the in-person delivery of the result (rule C10).
+type DeliverResultInput struct {
+	Actor string `json:"actor"`
+	Note  string `json:"note,omitempty"`
+}
+
+// ExtendInput moves a pending deadline before it passes (rule C4).
+type ExtendInput struct {
+	Actor    string    `json:"actor"`
+	Deadline string    `json:"deadline"`
+	NewDue   time.Time `json:"new_due"`
+	Reason   string    `json:"reason"`
+}
+
+// EscalateInput climbs the ladder by hand (rules C5, E3).
+type EscalateInput struct {
+	Actor        string `json:"actor"`
+	Reason       string `json:"reason"`
+	Proposal     string `json:"proposal"`
+	RecordingRef string `json:"recording_ref,omitempty"` // defaults to the form's
+}
+
+// CommentInput adds a note to the timeline.
+type CommentInput struct {
+	Actor string `json:"actor"`
+	Text  string `json:"text"`
+}
+
+// --- Activities' contract.
+
+// DueRequest asks the business calendar for a deadline; with several spans
+// the earliest wins.
+type DueRequest struct {
+	Start time.Time       `json:"start"`
+	Spans []calendar.Span `json:"spans"`
+}
+
+// DueResult is the chosen deadline and the ones it beat.
+type DueResult struct {
+	At          time.Time              `json:"at"`
+	Explanation calendar.Explanation   `json:"explanation"`
+	Also        []calendar.Explanation `json:"also,omitempty"`
+}
+
+// Notice kinds.
+const (
+	NoticeReminder        = "staff_reminder"
+	NoticeEscalation      = "escalation"
+	NoticeAssignment      = "assignment"
+	NoticeRework          = "rework_request"
+	NoticeCustomerAck     = "customer_ack"
+	NoticeCustomerDelay   = "customer_delay"
+	NoticeCustomerResult  = "customer_result"
+	NoticeSatisfactionReq = "satisfaction_request"
+)
+
+// Notice is one message to staff or to the customer. ID is stable for the
+// same case, kind, deadline and round, so a retried send is recognisable.
+type Notice struct {
+	ID         string            `json:"id"`
+	CaseNo     string            `json:"case_no"`
+	CaseType   string            `json:"case_type"`
+	Kind       string            `json:"kind"`
+	To         Recipient         `json:"to"`
+	Language   string            `json:"language"`
+	Reason     string            `json:"reason,omitempty"`
+	Deadline   string            `json:"deadline,omitempty"`
+	Due        *time.Time        `json:"due,omitempty"`
+	Urgent     bool              `json:"urgent,omitempty"`
+	Fields     map[string]string `json:"fields,omitempty"`
+	CreatedAt  time.Time         `json:"created_at"`
+}
+
+// Recipient is a role in a department, or the customer.
+type Recipient struct {
+	Role       string `json:"role"` // handler, dept_head, cs_head, management, customer
+	Department string `json:"department,omitempty"`
+	Name       string `json:"name,omitempty"`
+	Email      string `json:"email,omitempty"`
+}
+
+// NoticeResult is what the notice channel did.
+type NoticeResult struct {
+	ID      string `json:"id"`
+	Channel string `json:"channel"` // outbox, sendgrid
+	Ref     string `json:"ref,omitempty"`
+}
+
+// SequenceInput starts (or continues) a number sequence for one key.
+type SequenceInput struct {
+	Key     string    `json:"key"`
+	Last    int       `json:"last"`
+	Expires time.Time `json:"expires"`
+}
+
+// UpdateNextNumber asks a sequence for its next number.
+const UpdateNextNumber = "next"
+
+// NextNumber is the number handed out.
+type NextNumber struct {
+	N int `json:"n"`
+}

@@ -1,0 +1,27 @@
+package workflows
+
+import (
+	enumspb "go.temporal.io/api/enums/v1"
+	"go.temporal.io/sdk/temporal"
+)
+
+// Search attributes every case keeps current, so lists and boards are
+// visibility queries rather than scans of workflow state.
+var (
+	SACaseType        = temporal.NewSearchAttributeKeyKeyword("CaseType")
+	SACaseStatus      = temporal.NewSearchAttributeKeyKeyword("CaseStatus")
+	SADepartment      = temporal.NewSearchAttributeKeyKeyword("Department")
+	SANextDeadline    = temporal.NewSearchAttributeKeyTime("NextDeadline")
+	SAEscalationLevel = temporal.NewSearchAttributeKeyInt64("EscalationLevel")
+	SAOverdue         = temporal.NewSearchAttributeKeyBool("Overdue")
+)
+
+// SearchAttributes are the custom attributes the namespace must have.
+var SearchAttributes = map[string]enumspb.IndexedValueType{
+	SACaseType.GetName():        enumspb.INDEXED_VALUE_TYPE_KEYWORD,
+	SACaseStatus.GetName():      enumspb.INDEXED_VALUE_TYPE_KEYWORD,
+	SADepartment.GetName():      enumspb.INDEXED_VALUE_TYPE_KEYWORD,
+	SANextDeadline.GetName():    enumspb.INDEXED_VALUE_TYPE_DATETIME,
+	SAEscalationLevel.GetName(): enumspb.INDEXED_VALUE_TYPE_INT,
+	SAOverdue.GetName():         enumspb.INDEXED_VALUE_TYPE_BOOL,
+}

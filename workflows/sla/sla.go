@@ -1,0 +1,184 @@
+// Package sla holds the service-level settings of each case type: how long
+// each clock runs, when reminders fire, and where a breach escalates. A case
+// copies its policy into its workflow input when it starts, so changing the
+// settings never moves the deadlines of cases already running.
+package sla
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"time"
+
+	"github.com/closeloop/closeloop/calendar"
+)
+
+// Level is a rung of the escalation ladder (rule E3).
+type Level int
+
+// The ladder: handler → department head → customer-service head → management.
+const (
+	LevelHandler Level = iota
+	LevelDeptHead
+	LevelCSHead
+	LevelManagement
+)
+
+var levelNames = [...]string{"handler", "dept_head", "cs_head", "management"}
+
+func (l Level) String() string {
+	if l < LevelHandler || l > LevelManagement {
+		return fmt.Sprintf("level(%d)", int(l))
+	}
+	return levelNames[l]
+}
+
+// Next is the rung above l; management is the top.
+func (l Level) Next() Level { return min(l+1, LevelManagement) }
+
+// ChannelSpan is a stricter clock for one intake channel; the earlier of the
+// general and the channel deadline applies (rule C11 for phone complaints).
+type ChannelSpan struct {
+	Channel string        `json:"channel"`
+	Span    calendar.Span `json:"span"`
+}
+
+// Clock is one deadline of a case type.
+type Clock struct {
+	Name string        `json:"name"`
+	Span calendar.Span `json:"span"`
+	// Channel spans tighten the clock for cases from that channel.
+	Channel []ChannelSpan `json:"channel,omitempty"`
+	// Reminders are points in percent of the clock's length at which the
+	// assignee is reminded (default 50 and 80).
+	Reminders []int `json:"reminders"`
+	// EscalateTo is the lowest ladder level a breach of this clock reaches;
+	// a breach always climbs at least one level.
+	EscalateTo Level `json:"escalate_to,omitempty"`
+}
+
+// Spans are the clock's length for a case from channel: the general span
+// first, then any stricter channel span.
+func (c Clock) Spans(channel string) []calendar.Span {
+	spans := []calendar.Span{c.Span}
+	for _, cs := range c.Channel {
+		if cs.Channel == channel {
+			spans = append(spans, cs.Span)
+		}
+	}
+	return spans
+}
+
+// Policy is the SLA settings of one case type.
+type Policy struct {
+	CaseType string  `json:"case_type"`
+	Clocks   []Clock `json:"clocks"`
+	// MaxRounds is how many unsatisfied return visits are tolerated before
+	// the case goes to management (rule C8, default 3).
+	MaxRounds int `json:"max_rounds"`
+	// RegistrationLimit is the longest allowed gap between intake and
+	// registration before the case is flagged late (rule C1, default 5m).
+	RegistrationLimit time.Duration `json:"registration_limit"`
+}
+
+// Clock returns the named clock.
+func (p Policy) Clock(name string) (Clock, bool) {
+	for _, c := range p.Clocks {
+		if c.Name == name {
+			return c, true
+		}
+	}
+	return Clock{}, false
+}
+
+// Complaint clock names.
+const (
+	FirstFeedback  = "first_feedback"  // C2: 24h from registration
+	Resolution     = "resolution"      // C3: 72h from registration
+	ReturnVisit    = "return_visit"    // C10: 24h from resolution
+	ResultDelivery = "result_delivery" // C10: 5 working days from registration
+	Rework         = "rework"          // C8: rework after an unsatisfied visit
+)
+
+var defaultReminders = []int{50, 80}
+
+// DefaultComplaint is the complaint policy from the rulebook.
+func DefaultComplaint() Policy {
+	hours := func(n int) calendar.Span { return calendar.Span{N: n, Unit: calendar.Hours} }
+	days := func(n int) calendar.Span { return calendar.Span{N: n, Unit: calendar.WorkingDays} }
+	return Policy{
+		CaseType: "complaint",
+		Clocks: []Clock{
+			{Name: FirstFeedback, Span: hours(24), Reminders: defaultReminders,
+				Channel: []ChannelSpan{{Channel: "phone", Span: days(1)}}},
+			{Name: Resolution, Span: hours(72), Reminders: defaultReminders,
+				Channel: []ChannelSpan{{Channel: "phone", Span: days(3)}}},
+			{Name: ReturnVisit, Span: hours(24), Reminders: defaultReminders},
+			{Name: ResultDelivery, Span: days(5), Reminders: defaultReminders},
+			{Name: Rework, Span: hours(72), Reminders: defaultReminders, EscalateTo: LevelCSHead},
+		},
+		MaxRounds:         3,
+		RegistrationLimit: 5 * time.Minute,
+	}
+}
+
+// Validate reports the first problem in the policy.
+func (p Policy) Validate() error {
+	if p.CaseType == "" {
+		return fmt.Errorf("sla: case_type is required")
+	}
+	if p.MaxRounds < 1 {
+		return fmt.Errorf("sla %s: max_rounds must be at least 1", p.CaseType)
+	}
+	seen := map[string]bool{}
+	for _, c := range p.Clocks {
+		if c.Name == "" || seen[c.Name] {
+			return fmt.Errorf("sla %s: clock name %q is empty or repeated", p.CaseType, c.Name)
+		}
+		seen[c.Name] = true
+		for _, s := range c.Spans("") {
+			if err := s.Validate(); err != nil {
+				return fmt.Errorf("sla %s clock %s: %w", p.CaseType, c.Name, err)
+			}
+		}
+		for _, cs := range c.Channel {
+			if err := cs.Span.Validate(); err != nil {
+				return fmt.Errorf("sla %s clock %s channel %s: %w", p.CaseType, c.Name, cs.Channel, err)
+			}
+		}
+		for _, r := range c.Reminders {
+			if r <= 0 || r >= 100 {
+				return fmt.Errorf("sla %s clock %s: reminder %d%% must be between 1 and 99", p.CaseType, c.Name, r)
+			}
+		}
+	}
+	return nil
+}
+
+// Settings is every case type's policy.
+type Settings struct {
+	Complaint Policy `json:"complaint"`
+}
+
+// Defaults are the rulebook's settings.
+func Defaults() Settings { return Settings{Complaint: DefaultComplaint()} }
+
+// Load reads settings from a JSON file; policies absent from the file keep
+// their defaults. The file has the shape of Settings.
+func Load(path string) (Settings, error) {
+	s := Defaults()
+	if path == "" {
+		return s, nil
+	}
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return s, fmt.Errorf("sla settings: %w", err)
+	}
+	if err := json.Unmarshal(b, &s); err != nil {
+		return s, fmt.Errorf("sla settings %s: %w", path, err)
+	}
+	if err := s.Complaint.Validate(); err != nil {
+		return s, fmt.Errorf("sla settings %s: %w", path, err)
+	}
+	return s, nil
+}
