@@ -5,7 +5,6 @@
 package engine
 
 import (
-	"errors"
 	"fmt"
 	"log/slog"
 	"net"
@@ -80,8 +79,10 @@ func Start(opts Options) (*Engine, error) {
 	}
 	// Fail with a clear message instead of a panic deep inside the server or
 	// the UI (which exits the process when its port is taken).
-	if err := portFree(opts.IP, opts.Port); err != nil {
-		return nil, fmt.Errorf("temporal port: %w", err)
+	for _, port := range []int{opts.Port, opts.Port + 1, opts.Port + 2, opts.Port + 3} {
+		if err := portFree(opts.IP, port); err != nil {
+			return nil, fmt.Errorf("temporal engine port (CLOSELOOP_TEMPORAL_PORT and the three above it): %w", err)
+		}
 	}
 	if opts.UIPort != 0 {
 		if err := portFree(opts.IP, opts.UIPort); err != nil {
@@ -181,16 +182,24 @@ func (e *Engine) serverConfig(sqlConf *config.SQL) *config.Config {
 				Enabled:                true,
 				InitialFailoverVersion: 1,
 				RPCAddress:             e.Address(),
-				ClusterID:              "closeloop-embedded",
+				ClusterID:              "4c6f6f70-636c-6f73-6500-656d62656464",
 			},
 		},
 	}
 	conf.DCRedirectionPolicy.Policy = "noop"
+	// Stable internal ports (frontend+1..+3, membership +100..+103): the
+	// membership table in the database remembers the last addresses, and
+	// with random ports a restarted engine waits for the old ones to expire
+	// before it can serve queries.
+	p := e.opts.Port
+	service := func(offset int) config.Service {
+		return config.Service{RPC: config.RPC{GRPCPort: p + offset, MembershipPort: p + 100 + offset, BindOnLocalHost: true}}
+	}
 	conf.Services = map[string]config.Service{
-		"frontend": {RPC: config.RPC{GRPCPort: e.opts.Port, BindOnIP: e.opts.IP, MembershipPort: mustFreePort()}},
-		"history":  internalService(),
-		"matching": internalService(),
-		"worker":   internalService(),
+		"frontend": {RPC: config.RPC{GRPCPort: p, BindOnIP: e.opts.IP, MembershipPort: p + 100}},
+		"history":  service(1),
+		"matching": service(2),
+		"worker":   service(3),
 	}
 	conf.Archival.History.State = "disabled"
 	conf.Archival.Visibility.State = "disabled"
@@ -198,10 +207,6 @@ func (e *Engine) serverConfig(sqlConf *config.SQL) *config.Config {
 	conf.NamespaceDefaults.Archival.Visibility.State = "disabled"
 	conf.PublicClient.HostPort = e.Address()
 	return &conf
-}
-
-func internalService() config.Service {
-	return config.Service{RPC: config.RPC{GRPCPort: mustFreePort(), MembershipPort: mustFreePort(), BindOnLocalHost: true}}
 }
 
 // dynamicConfig tunes the server for a single node.
@@ -215,6 +220,8 @@ func dynamicConfig() dynamicconfig.StaticClient {
 		dynamicconfig.ForceSearchAttributesCacheRefreshOnRead.Key(): true,
 		dynamicconfig.FrontendPersistenceMaxQPS.Key():               10000,
 		dynamicconfig.HistoryPersistenceMaxQPS.Key():                45000,
+		// Nexus needs an HTTP port the embedded engine does not open.
+		dynamicconfig.EnableNexus.Key(): false,
 	}
 }
 
@@ -225,17 +232,3 @@ func portFree(ip string, port int) error {
 	}
 	return l.Close()
 }
-
-// mustFreePort asks the kernel for a free loopback port for the engine's
-// internal services, which nobody outside the process needs to know.
-func mustFreePort() int {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		panic(fmt.Errorf("no free port: %w", err))
-	}
-	defer func() { _ = l.Close() }()
-	return l.Addr().(*net.TCPAddr).Port
-}
-
-// ErrNotReady is returned by health checks before the engine has started.
-var ErrNotReady = errors.New("engine not ready")

@@ -45,7 +45,7 @@ var ComplaintActions = []string{
 
 // Case types and their number prefixes.
 const (
-	TypeComplaint = "complaint"
+	TypeComplaint   = "complaint"
 	PrefixComplaint = "TS" // 投诉
 )
 
@@ -65,8 +65,8 @@ const (
 
 // Error types carried by rejected updates (temporal.ApplicationError.Type()).
 const (
-	ErrInvalidState  = "InvalidState"  // the action does not fit the case's status
-	ErrInvalidInput  = "InvalidInput"  // missing or bad fields; details hold []forms.FieldError
+	ErrInvalidState   = "InvalidState"   // the action does not fit the case's status
+	ErrInvalidInput   = "InvalidInput"   // missing or bad fields; details hold []forms.FieldError
 	ErrDeadlinePassed = "DeadlinePassed" // e.g. an extension after the breach (C4)
 )
 
@@ -285,18 +285,18 @@ const (
 // Notice is one message to staff or to the customer. ID is stable for the
 // same case, kind, deadline and round, so a retried send is recognisable.
 type Notice struct {
-	ID         string            `json:"id"`
-	CaseNo     string            `json:"case_no"`
-	CaseType   string            `json:"case_type"`
-	Kind       string            `json:"kind"`
-	To         Recipient         `json:"to"`
-	Language   string            `json:"language"`
-	Reason     string            `json:"reason,omitempty"`
-	Deadline   string            `json:"deadline,omitempty"`
-	Due        *time.Time        `json:"due,omitempty"`
-	Urgent     bool              `json:"urgent,omitempty"`
-	Fields     map[string]string `json:"fields,omitempty"`
-	CreatedAt  time.Time         `json:"created_at"`
+	ID        string            `json:"id"`
+	CaseNo    string            `json:"case_no"`
+	CaseType  string            `json:"case_type"`
+	Kind      string            `json:"kind"`
+	To        Recipient         `json:"to"`
+	Language  string            `json:"language"`
+	Reason    string            `json:"reason,omitempty"`
+	Deadline  string            `json:"deadline,omitempty"`
+	Due       *time.Time        `json:"due,omitempty"`
+	Urgent    bool              `json:"urgent,omitempty"`
+	Fields    map[string]string `json:"fields,omitempty"`
+	CreatedAt time.Time         `json:"created_at"`
 }
 
 // Recipient is a role in a department, or the customer.

@@ -1,0 +1,220 @@
+// Package api is Closeloop's HTTP JSON API. Handlers decode and check the
+// request, call the starter, and encode the case or a JSON error with the
+// status that fits: 400 bad request, 404 unknown case, 409 wrong state,
+// 422 invalid form or action input.
+package api
+
+import (
+	_ "embed"
+	"encoding/json"
+	"errors"
+	"io"
+	"log/slog"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/closeloop/closeloop/forms"
+	"github.com/closeloop/closeloop/starter"
+	"github.com/closeloop/closeloop/workflows"
+)
+
+//go:embed openapi.json
+var openapi []byte
+
+// maxBody bounds request bodies; a complaint form is a few kilobytes.
+const maxBody = 1 << 20
+
+// Server serves the API.
+type Server struct {
+	Cases *starter.Service
+	Log   *slog.Logger
+	// Ready reports whether the engine and worker are up; /healthz answers
+	// 200 only when it returns nil.
+	Ready func() error
+}
+
+// Handler routes the API.
+func (s *Server) Handler() http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /healthz", s.healthz)
+	mux.HandleFunc("GET /api/v1/openapi.json", func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = w.Write(openapi)
+	})
+	mux.HandleFunc("POST /api/v1/complaints", s.createComplaint)
+	mux.HandleFunc("GET /api/v1/cases", s.listCases)
+	mux.HandleFunc("GET /api/v1/cases/{no}", s.getCase)
+	mux.HandleFunc("POST /api/v1/cases/{no}/actions/{action}", s.act)
+	mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
+		s.fail(w, r, &starter.Error{Status: http.StatusNotFound, Code: "not_found", Message: "no such endpoint: " + r.Method + " " + r.URL.Path})
+	})
+	return mux
+}
+
+func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {
+	if s.Ready != nil {
+		if err := s.Ready(); err != nil {
+			s.fail(w, r, &starter.Error{Status: http.StatusServiceUnavailable, Code: "not_ready", Message: err.Error()})
+			return
+		}
+	}
+	writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
+}
+
+func (s *Server) createComplaint(w http.ResponseWriter, r *http.Request) {
+	body, err := readBody(w, r)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	var f forms.Complaint
+	if err := starter.DecodeStrict(body, &f); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	view, err := s.Cases.CreateComplaint(r.Context(), f)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	w.Header().Set("Location", "/api/v1/cases/"+view.No)
+	writeJSON(w, http.StatusCreated, present(view, lang(r)))
+}
+
+func (s *Server) getCase(w http.ResponseWriter, r *http.Request) {
+	view, err := s.Cases.Case(r.Context(), r.PathValue("no"))
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, present(view, lang(r)))
+}
+
+func (s *Server) listCases(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	f := starter.Filter{Type: q.Get("type"), Status: q.Get("status"), Department: q.Get("department")}
+	var bad forms.Errors
+	if v := q.Get("overdue"); v != "" {
+		b, err := strconv.ParseBool(v)
+		if err != nil {
+			bad = append(bad, forms.FieldError{Field: "overdue", Code: "invalid", Message: "overdue must be true or false"})
+		}
+		f.Overdue = &b
+	}
+	if v := q.Get("page_size"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > 200 {
+			bad = append(bad, forms.FieldError{Field: "page_size", Code: "invalid", Message: "page_size must be a number from 1 to 200"})
+		}
+		f.PageSize = n
+	}
+	if v := q.Get("page_token"); v != "" {
+		f.PageToken = []byte(v)
+	}
+	if len(bad) > 0 {
+		s.fail(w, r, &starter.Error{Status: http.StatusBadRequest, Code: "invalid_filter", Message: "the list filter has errors", Fields: bad})
+		return
+	}
+	page, err := s.Cases.List(r.Context(), f)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, listResponse{Cases: page.Cases, NextPageToken: string(page.NextPageToken)})
+}
+
+type listResponse struct {
+	Cases         []starter.Summary `json:"cases"`
+	NextPageToken string            `json:"next_page_token,omitempty"`
+}
+
+func (s *Server) act(w http.ResponseWriter, r *http.Request) {
+	body, err := readBody(w, r)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	view, err := s.Cases.Act(r.Context(), r.PathValue("no"), r.PathValue("action"), body)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, present(view, lang(r)))
+}
+
+func readBody(w http.ResponseWriter, r *http.Request) ([]byte, error) {
+	if ct := r.Header.Get("Content-Type"); ct != "" && !strings.HasPrefix(ct, "application/json") {
+		return nil, &starter.Error{Status: http.StatusUnsupportedMediaType, Code: "unsupported_media_type", Message: "send application/json"}
+	}
+	b, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBody))
+	if err != nil {
+		return nil, &starter.Error{Status: http.StatusRequestEntityTooLarge, Code: "too_large", Message: "request body over 1 MiB"}
+	}
+	return b, nil
+}
+
+type errorBody struct {
+	Error *starter.Error `json:"error"`
+}
+
+// fail writes err as the API's JSON error; unexpected errors are logged and
+// answered 500 without internals.
+func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
+	var e *starter.Error
+	if !errors.As(err, &e) {
+		s.Log.Error("request failed", "method", r.Method, "path", r.URL.Path, "error", err)
+		e = &starter.Error{Status: http.StatusInternalServerError, Code: "internal", Message: "internal error; see the server log"}
+	}
+	writeJSON(w, e.Status, errorBody{Error: e})
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.WriteHeader(status)
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	_ = enc.Encode(v)
+}
+
+// lang picks the language of explanations: ?lang=, else Accept-Language.
+func lang(r *http.Request) string {
+	l := r.URL.Query().Get("lang")
+	if l == "" {
+		l = r.Header.Get("Accept-Language")
+	}
+	if strings.HasPrefix(strings.ToLower(l), "zh") {
+		return "zh-CN"
+	}
+	return "en"
+}
+
+// caseResponse is the case with each deadline's explanation rendered.
+type caseResponse struct {
+	workflows.CaseView
+	Deadlines []deadlineResponse `json:"deadlines"`
+}
+
+type deadlineResponse struct {
+	workflows.Deadline
+	DueLocal string `json:"due_local"`
+	Text     string `json:"explanation_text"`
+}
+
+func present(v workflows.CaseView, lang string) caseResponse {
+	out := caseResponse{CaseView: v, Deadlines: make([]deadlineResponse, len(v.Deadlines))}
+	for i, d := range v.Deadlines {
+		text := d.Explanation.Text(lang)
+		if len(d.Extensions) > 0 {
+			last := d.Extensions[len(d.Extensions)-1]
+			text += "; extended to " + last.To.Format(time.RFC3339) + ": " + last.Reason
+		}
+		local := d.Due
+		if loc, err := time.LoadLocation(d.Explanation.Location); err == nil {
+			local = d.Due.In(loc)
+		}
+		out.Deadlines[i] = deadlineResponse{Deadline: d, DueLocal: local.Format("2006-01-02 15:04 MST"), Text: text}
+	}
+	return out
+}

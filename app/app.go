@@ -1,0 +1,173 @@
+// Package app wires the whole product together: the embedded engine (or a
+// connection to a Temporal service), the worker and the HTTP API.
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"sync/atomic"
+	"time"
+
+	enumspb "go.temporal.io/api/enums/v1"
+	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/contrib/envconfig"
+	sdklog "go.temporal.io/sdk/log"
+	"golang.org/x/sync/errgroup"
+
+	"github.com/closeloop/closeloop/activities"
+	"github.com/closeloop/closeloop/api"
+	"github.com/closeloop/closeloop/calendar"
+	"github.com/closeloop/closeloop/config"
+	"github.com/closeloop/closeloop/engine"
+	"github.com/closeloop/closeloop/starter"
+	"github.com/closeloop/closeloop/worker"
+	"github.com/closeloop/closeloop/workflows"
+	"github.com/closeloop/closeloop/workflows/sla"
+)
+
+// Run serves until ctx ends, then shuts down in reverse order. The URLs to
+// open are printed to out once everything is ready.
+func Run(ctx context.Context, cfg config.Config, log *slog.Logger, out io.Writer) error {
+	cal, slaSettings, err := loadRules(cfg)
+	if err != nil {
+		return err
+	}
+
+	hostPort := cfg.TemporalAddress
+	if cfg.Embedded() {
+		eng, err := engine.Start(engine.Options{
+			DataDir:          cfg.DataDir,
+			Port:             cfg.TemporalPort,
+			UIPort:           cfg.UIPort,
+			Namespace:        cfg.Namespace,
+			SearchAttributes: workflows.SearchAttributes,
+			Logger:           log,
+		})
+		if err != nil {
+			return fmt.Errorf("embedded engine: %w", err)
+		}
+		defer eng.Stop()
+		hostPort = eng.Address()
+		fmt.Fprintf(out, "Temporal engine:  %s (data in %s)\n", hostPort, eng.DatabaseFile())
+		if ui := eng.UIURL(); ui != "" {
+			fmt.Fprintf(out, "Temporal web UI:  %s/namespaces/%s/workflows\n", ui, cfg.Namespace)
+		}
+	}
+
+	c, err := dial(ctx, hostPort, cfg.Namespace, log)
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+	if err := EnsureNamespace(ctx, c, cfg.Namespace, workflows.SearchAttributes); err != nil {
+		return err
+	}
+
+	acts := &activities.Activities{Calendar: cal, Notifier: &activities.Outbox{Dir: cfg.OutboxDir()}}
+	w := worker.New(c, acts)
+	if err := w.Start(); err != nil {
+		return fmt.Errorf("start worker: %w", err)
+	}
+	defer w.Stop()
+
+	var serving atomic.Bool
+	srv := &api.Server{
+		Cases: &starter.Service{Client: c, SLA: slaSettings, Location: cfg.TimeZone},
+		Log:   log,
+		Ready: func() error {
+			if !serving.Load() {
+				return errors.New("starting")
+			}
+			hctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+			defer cancel()
+			// Describing the task queue goes through matching, so this
+			// fails until the engine can serve, and a poller proves our
+			// worker is connected.
+			tq, err := c.DescribeTaskQueue(hctx, workflows.TaskQueue, enumspb.TASK_QUEUE_TYPE_WORKFLOW)
+			if err != nil {
+				return fmt.Errorf("temporal: %w", err)
+			}
+			if len(tq.GetPollers()) == 0 {
+				return errors.New("worker not polling yet")
+			}
+			return nil
+		},
+	}
+	ln, err := net.Listen("tcp", cfg.HTTPAddr)
+	if err != nil {
+		return fmt.Errorf("http listen: %w", err)
+	}
+	httpSrv := &http.Server{Handler: srv.Handler(), ReadHeaderTimeout: 10 * time.Second}
+
+	g, gctx := errgroup.WithContext(ctx)
+	g.Go(func() error {
+		if err := httpSrv.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
+			return fmt.Errorf("http: %w", err)
+		}
+		return nil
+	})
+	g.Go(func() error {
+		<-gctx.Done()
+		serving.Store(false)
+		sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		return httpSrv.Shutdown(sctx)
+	})
+	serving.Store(true)
+	base := "http://" + ln.Addr().String()
+	fmt.Fprintf(out, "Closeloop API:    %s/api/v1/ (health %s/healthz, spec %s/api/v1/openapi.json)\n", base, base, base)
+	fmt.Fprintf(out, "Outbox:           %s\n", cfg.OutboxDir())
+	log.Info("closeloop ready", "api", base, "temporal", hostPort, "namespace", cfg.Namespace)
+	return g.Wait()
+}
+
+// loadRules reads the business calendar and the SLA settings.
+func loadRules(cfg config.Config) (*calendar.Calendar, sla.Settings, error) {
+	var overrides []calendar.Override
+	if cfg.CalendarFile != "" {
+		var err error
+		if overrides, err = calendar.LoadOverrides(cfg.CalendarFile); err != nil {
+			return nil, sla.Settings{}, err
+		}
+	}
+	cal, err := calendar.New(calendar.Config{Location: cfg.TimeZone, Open: cfg.BusinessOpen, Close: cfg.BusinessClose, Overrides: overrides})
+	if err != nil {
+		return nil, sla.Settings{}, fmt.Errorf("business calendar: %w", err)
+	}
+	s, err := sla.Load(cfg.SLAFile)
+	if err != nil {
+		return nil, sla.Settings{}, err
+	}
+	return cal, s, nil
+}
+
+// dial connects to Temporal with the standard TEMPORAL_* environment
+// (TLS, API key, profile files) and waits until the service answers.
+func dial(ctx context.Context, hostPort, namespace string, log *slog.Logger) (client.Client, error) {
+	opts, err := envconfig.LoadDefaultClientOptions()
+	if err != nil {
+		return nil, fmt.Errorf("temporal client config: %w", err)
+	}
+	opts.HostPort = hostPort
+	opts.Namespace = namespace
+	opts.Logger = sdklog.NewStructuredLogger(log.With("component", "sdk"))
+	var last error
+	for attempt := 0; attempt < 60; attempt++ {
+		c, err := client.DialContext(ctx, opts)
+		if err == nil {
+			return c, nil
+		}
+		last = err
+		select {
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		case <-time.After(time.Second):
+		}
+	}
+	return nil, fmt.Errorf("connect to temporal at %s: %w", hostPort, last)
+}

@@ -1,0 +1,83 @@
+// Package config reads Closeloop's settings from the environment, with the
+// defaults that make `go run ./cmd/closeloop` work on a fresh machine.
+package config
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"time"
+)
+
+// Config is every setting, documented in the README's configuration table.
+type Config struct {
+	HTTPAddr     string // CLOSELOOP_HTTP_ADDR
+	DataDir      string // CLOSELOOP_DATA_DIR
+	TemporalPort int    // CLOSELOOP_TEMPORAL_PORT (embedded engine)
+	UIPort       int    // CLOSELOOP_TEMPORAL_UI_PORT, 0 = no UI
+	// TemporalAddress, when set, points at an existing Temporal service and
+	// no embedded engine is started (TEMPORAL_ADDRESS).
+	TemporalAddress string
+	Namespace       string         // TEMPORAL_NAMESPACE
+	TimeZone        *time.Location // CLOSELOOP_TIMEZONE
+	BusinessOpen    string         // CLOSELOOP_BUSINESS_OPEN
+	BusinessClose   string         // CLOSELOOP_BUSINESS_CLOSE
+	CalendarFile    string         // CLOSELOOP_CALENDAR_FILE
+	SLAFile         string         // CLOSELOOP_SLA_FILE
+}
+
+// Embedded reports whether the embedded engine runs.
+func (c Config) Embedded() bool { return c.TemporalAddress == "" }
+
+// OutboxDir is where notices go when no mail service is configured.
+func (c Config) OutboxDir() string { return filepath.Join(c.DataDir, "outbox") }
+
+// FromEnv reads the settings; every bad value is reported at once.
+func FromEnv() (Config, error) {
+	return load(os.Getenv)
+}
+
+func load(getenv func(string) string) (Config, error) {
+	str := func(key, def string) string {
+		if v := getenv(key); v != "" {
+			return v
+		}
+		return def
+	}
+	var errs []error
+	port := func(key string, def int) int {
+		v := getenv(key)
+		if v == "" {
+			return def
+		}
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 0 || n > 65535 {
+			errs = append(errs, fmt.Errorf("%s=%q: want a port number 0-65535", key, v))
+		}
+		return n
+	}
+	c := Config{
+		HTTPAddr:        str("CLOSELOOP_HTTP_ADDR", "127.0.0.1:8080"),
+		DataDir:         str("CLOSELOOP_DATA_DIR", "data"),
+		TemporalPort:    port("CLOSELOOP_TEMPORAL_PORT", 7233),
+		UIPort:          port("CLOSELOOP_TEMPORAL_UI_PORT", 8233),
+		TemporalAddress: getenv("TEMPORAL_ADDRESS"),
+		Namespace:       str("TEMPORAL_NAMESPACE", "default"),
+		BusinessOpen:    str("CLOSELOOP_BUSINESS_OPEN", "09:00"),
+		BusinessClose:   str("CLOSELOOP_BUSINESS_CLOSE", "18:00"),
+		CalendarFile:    getenv("CLOSELOOP_CALENDAR_FILE"),
+		SLAFile:         getenv("CLOSELOOP_SLA_FILE"),
+	}
+	if c.TemporalPort == 0 && c.Embedded() {
+		errs = append(errs, errors.New("CLOSELOOP_TEMPORAL_PORT must not be 0 for the embedded engine"))
+	}
+	tz := str("CLOSELOOP_TIMEZONE", "Asia/Shanghai")
+	loc, err := time.LoadLocation(tz)
+	if err != nil {
+		errs = append(errs, fmt.Errorf("CLOSELOOP_TIMEZONE=%q: %w", tz, err))
+	}
+	c.TimeZone = loc
+	return c, errors.Join(errs...)
+}

@@ -1,0 +1,124 @@
+package starter
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"slices"
+	"strings"
+	"time"
+
+	"go.temporal.io/api/workflowservice/v1"
+	"go.temporal.io/sdk/converter"
+
+	"github.com/closeloop/closeloop/forms"
+	"github.com/closeloop/closeloop/workflows"
+)
+
+// Filter narrows a case list. Empty fields match everything.
+type Filter struct {
+	Type       string
+	Status     string
+	Department string
+	Overdue    *bool
+	PageSize   int
+	PageToken  []byte
+}
+
+// Summary is one line of a case list, read from search attributes.
+type Summary struct {
+	No              string     `json:"no"`
+	Type            string     `json:"type"`
+	Status          string     `json:"status"`
+	Department      string     `json:"department,omitempty"`
+	NextDeadline    *time.Time `json:"next_deadline,omitempty"`
+	EscalationLevel int64      `json:"escalation_level"`
+	Overdue         bool       `json:"overdue"`
+	StartedAt       time.Time  `json:"started_at"`
+}
+
+// Page is a page of cases.
+type Page struct {
+	Cases         []Summary `json:"cases"`
+	NextPageToken []byte    `json:"next_page_token,omitempty"`
+}
+
+var (
+	caseTypes = []string{workflows.TypeComplaint}
+	statuses  = []string{workflows.StatusRegistered, workflows.StatusRouted, workflows.StatusInProgress,
+		workflows.StatusResolved, workflows.StatusRework, workflows.StatusSatisfied, workflows.StatusClosed}
+)
+
+// Query builds the visibility query for f. Every value is checked against
+// its allowed set or pattern first, so no user text is ever spliced in.
+func (f Filter) Query() (string, error) {
+	var bad forms.Errors
+	// Without a type filter, every case type (this leaves out the helper
+	// workflows such as number sequences).
+	clauses := []string{fmt.Sprintf("%s IN ('%s')", workflows.SACaseType.GetName(), strings.Join(caseTypes, "', '"))}
+	if f.Type != "" {
+		if !slices.Contains(caseTypes, f.Type) {
+			bad = append(bad, forms.FieldError{Field: "type", Code: "unknown_value", Message: "type must be one of " + strings.Join(caseTypes, ", ")})
+		}
+		clauses[0] = fmt.Sprintf("%s = '%s'", workflows.SACaseType.GetName(), f.Type)
+	}
+	if f.Status != "" {
+		if !slices.Contains(statuses, f.Status) {
+			bad = append(bad, forms.FieldError{Field: "status", Code: "unknown_value", Message: "status must be one of " + strings.Join(statuses, ", ")})
+		}
+		clauses = append(clauses, fmt.Sprintf("%s = '%s'", workflows.SACaseStatus.GetName(), f.Status))
+	}
+	if f.Department != "" {
+		if !forms.ValidDepartment(f.Department) {
+			bad = append(bad, forms.FieldError{Field: "department", Code: "invalid", Message: "department must be a department code"})
+		}
+		clauses = append(clauses, fmt.Sprintf("%s = '%s'", workflows.SADepartment.GetName(), f.Department))
+	}
+	if f.Overdue != nil {
+		clauses = append(clauses, fmt.Sprintf("%s = %t", workflows.SAOverdue.GetName(), *f.Overdue))
+	}
+	if len(bad) > 0 {
+		return "", &Error{Status: http.StatusBadRequest, Code: "invalid_filter", Message: "the list filter has errors", Fields: bad}
+	}
+	return strings.Join(clauses, " AND "), nil
+}
+
+// List returns the cases matching f, newest first.
+func (s *Service) List(ctx context.Context, f Filter) (Page, error) {
+	q, err := f.Query()
+	if err != nil {
+		return Page{}, err
+	}
+	size := f.PageSize
+	if size <= 0 || size > 200 {
+		size = 50
+	}
+	resp, err := s.Client.ListWorkflow(ctx, &workflowservice.ListWorkflowExecutionsRequest{
+		Query: q, PageSize: int32(size), NextPageToken: f.PageToken,
+	})
+	if err != nil {
+		return Page{}, fmt.Errorf("list cases: %w", err)
+	}
+	page := Page{Cases: make([]Summary, 0, len(resp.Executions)), NextPageToken: resp.NextPageToken}
+	for _, e := range resp.Executions {
+		sum := Summary{No: e.Execution.GetWorkflowId(), StartedAt: e.GetStartTime().AsTime()}
+		fields := e.GetSearchAttributes().GetIndexedFields()
+		decode := func(name string, v any) {
+			if p, ok := fields[name]; ok {
+				_ = converter.GetDefaultDataConverter().FromPayload(p, v)
+			}
+		}
+		decode(workflows.SACaseType.GetName(), &sum.Type)
+		decode(workflows.SACaseStatus.GetName(), &sum.Status)
+		decode(workflows.SADepartment.GetName(), &sum.Department)
+		decode(workflows.SAEscalationLevel.GetName(), &sum.EscalationLevel)
+		decode(workflows.SAOverdue.GetName(), &sum.Overdue)
+		var next time.Time
+		decode(workflows.SANextDeadline.GetName(), &next)
+		if !next.IsZero() {
+			sum.NextDeadline = &next
+		}
+		page.Cases = append(page.Cases, sum)
+	}
+	return page, nil
+}

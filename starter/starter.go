@@ -1,0 +1,249 @@
+// Package starter is the client side of the case workflows: it numbers and
+// starts cases, sends staff actions as updates, queries state and lists
+// cases. The HTTP API is built on it.
+package starter
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"strings"
+	"time"
+
+	enumspb "go.temporal.io/api/enums/v1"
+	"go.temporal.io/api/serviceerror"
+	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/temporal"
+
+	"github.com/closeloop/closeloop/forms"
+	"github.com/closeloop/closeloop/workflows"
+	"github.com/closeloop/closeloop/workflows/sla"
+)
+
+// Service starts and drives cases.
+type Service struct {
+	Client   client.Client
+	SLA      sla.Settings
+	Location *time.Location // case numbers use the local day
+	Now      func() time.Time
+}
+
+// Error is a failure the caller can act on, with the HTTP status that fits.
+type Error struct {
+	Status  int          `json:"-"`
+	Code    string       `json:"code"`
+	Message string       `json:"message"`
+	Fields  forms.Errors `json:"fields,omitempty"`
+}
+
+func (e *Error) Error() string { return e.Message }
+
+func (s *Service) now() time.Time {
+	if s.Now != nil {
+		return s.Now()
+	}
+	return time.Now()
+}
+
+// CreateComplaint validates the form, gives the case its number and starts
+// its workflow. The returned view already carries the deadlines.
+func (s *Service) CreateComplaint(ctx context.Context, f forms.Complaint) (workflows.CaseView, error) {
+	now := s.now()
+	f.Normalize(now)
+	if errs := f.Validate(now); len(errs) > 0 {
+		return workflows.CaseView{}, &Error{Status: http.StatusUnprocessableEntity, Code: "invalid_form",
+			Message: "the complaint form has errors", Fields: errs}
+	}
+	no, err := s.nextNumber(ctx, workflows.PrefixComplaint, now)
+	if err != nil {
+		return workflows.CaseView{}, err
+	}
+	in := workflows.ComplaintInput{No: no, Form: f, Policy: s.SLA.Complaint, CreatedBy: f.Recorder}
+	sa := []temporal.SearchAttributeUpdate{
+		workflows.SACaseType.ValueSet(workflows.TypeComplaint),
+		workflows.SACaseStatus.ValueSet(workflows.StatusRegistered),
+		workflows.SAEscalationLevel.ValueSet(0),
+		workflows.SAOverdue.ValueSet(false),
+	}
+	if f.Department != "" {
+		sa = append(sa, workflows.SADepartment.ValueSet(f.Department))
+	}
+	_, err = s.Client.ExecuteWorkflow(ctx, client.StartWorkflowOptions{
+		ID:                       workflows.CaseWorkflowID(no),
+		TaskQueue:                workflows.TaskQueue,
+		WorkflowIDReusePolicy:    enumspb.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE,
+		WorkflowIDConflictPolicy: enumspb.WORKFLOW_ID_CONFLICT_POLICY_FAIL,
+		TypedSearchAttributes:    temporal.NewSearchAttributes(sa...),
+		StaticSummary:            "complaint " + no,
+	}, workflows.ComplaintWorkflowName, in)
+	if err != nil {
+		return workflows.CaseView{}, fmt.Errorf("start complaint %s: %w", no, err)
+	}
+	return s.Case(ctx, no)
+}
+
+// nextNumber hands out the next case number for prefix and today, e.g.
+// TS-20261123-0001, from a sequence workflow per prefix and day.
+func (s *Service) nextNumber(ctx context.Context, prefix string, now time.Time) (string, error) {
+	loc := s.Location
+	if loc == nil {
+		loc = time.UTC
+	}
+	local := now.In(loc)
+	key := prefix + "-" + local.Format("20060102")
+	endOfDay := time.Date(local.Year(), local.Month(), local.Day()+1, 0, 0, 0, 0, loc)
+	_, err := s.Client.ExecuteWorkflow(ctx, client.StartWorkflowOptions{
+		ID:        "seq-" + key,
+		TaskQueue: workflows.TaskQueue,
+		// The sequence outlives its day by two days so that clock skew
+		// between API servers can't restart a day at 1; after that a late
+		// caller gets an error rather than a duplicate number.
+		WorkflowIDConflictPolicy: enumspb.WORKFLOW_ID_CONFLICT_POLICY_USE_EXISTING,
+		WorkflowIDReusePolicy:    enumspb.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE,
+	}, workflows.SequenceWorkflowName, workflows.SequenceInput{Key: key, Expires: endOfDay.Add(48 * time.Hour)})
+	if err != nil {
+		return "", fmt.Errorf("case number sequence %s: %w", key, err)
+	}
+	h, err := s.Client.UpdateWorkflow(ctx, client.UpdateWorkflowOptions{
+		WorkflowID:   "seq-" + key,
+		UpdateName:   workflows.UpdateNextNumber,
+		WaitForStage: client.WorkflowUpdateStageCompleted,
+	})
+	if err != nil {
+		return "", fmt.Errorf("case number %s: %w", key, err)
+	}
+	var n workflows.NextNumber
+	if err := h.Get(ctx, &n); err != nil {
+		return "", fmt.Errorf("case number %s: %w", key, err)
+	}
+	return fmt.Sprintf("%s-%04d", key, n.N), nil
+}
+
+// Case returns the current state of a case.
+func (s *Service) Case(ctx context.Context, no string) (workflows.CaseView, error) {
+	if !validNo(no) {
+		return workflows.CaseView{}, notFound(no)
+	}
+	v, err := s.Client.QueryWorkflow(ctx, workflows.CaseWorkflowID(no), "", workflows.QueryState)
+	if err != nil {
+		return workflows.CaseView{}, translate(no, err)
+	}
+	var view workflows.CaseView
+	if err := v.Get(&view); err != nil {
+		return workflows.CaseView{}, fmt.Errorf("decode case %s: %w", no, err)
+	}
+	return view, nil
+}
+
+// actionInputs makes an empty input for each staff action.
+var actionInputs = map[string]func() any{
+	workflows.ActionRoute:             func() any { return &workflows.RouteInput{} },
+	workflows.ActionFirstFeedback:     func() any { return &workflows.FirstFeedbackInput{} },
+	workflows.ActionTemporarySolution: func() any { return &workflows.TemporarySolutionInput{} },
+	workflows.ActionReassign:          func() any { return &workflows.ReassignInput{} },
+	workflows.ActionResolve:           func() any { return &workflows.ResolveInput{} },
+	workflows.ActionReturnVisit:       func() any { return &workflows.ReturnVisitInput{} },
+	workflows.ActionDeliverResult:     func() any { return &workflows.DeliverResultInput{} },
+	workflows.ActionExtend:            func() any { return &workflows.ExtendInput{} },
+	workflows.ActionEscalate:          func() any { return &workflows.EscalateInput{} },
+	workflows.ActionComment:           func() any { return &workflows.CommentInput{} },
+}
+
+// Act performs a staff action on a case; body is the action's JSON input.
+// The case as it stands after the action is returned, or the workflow's
+// reason for refusing it.
+func (s *Service) Act(ctx context.Context, no, action string, body []byte) (workflows.CaseView, error) {
+	mk, ok := actionInputs[action]
+	if !ok {
+		return workflows.CaseView{}, &Error{Status: http.StatusNotFound, Code: "unknown_action",
+			Message: fmt.Sprintf("unknown action %q; actions are %s", action, strings.Join(workflows.ComplaintActions, ", "))}
+	}
+	if !validNo(no) {
+		return workflows.CaseView{}, notFound(no)
+	}
+	in := mk()
+	if err := DecodeStrict(body, in); err != nil {
+		return workflows.CaseView{}, err
+	}
+	h, err := s.Client.UpdateWorkflow(ctx, client.UpdateWorkflowOptions{
+		WorkflowID:   workflows.CaseWorkflowID(no),
+		UpdateName:   action,
+		Args:         []any{in},
+		WaitForStage: client.WorkflowUpdateStageCompleted,
+	})
+	if err != nil {
+		return workflows.CaseView{}, translate(no, err)
+	}
+	var view workflows.CaseView
+	if err := h.Get(ctx, &view); err != nil {
+		return workflows.CaseView{}, translate(no, err)
+	}
+	return view, nil
+}
+
+// DecodeStrict decodes JSON, rejecting unknown fields and trailing data, so
+// a misspelt field is an error rather than silently ignored.
+func DecodeStrict(body []byte, v any) error {
+	if len(strings.TrimSpace(string(body))) == 0 {
+		body = []byte("{}")
+	}
+	dec := json.NewDecoder(strings.NewReader(string(body)))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		return &Error{Status: http.StatusBadRequest, Code: "bad_json", Message: "request body is not valid: " + err.Error()}
+	}
+	if dec.More() {
+		return &Error{Status: http.StatusBadRequest, Code: "bad_json", Message: "request body has data after the JSON object"}
+	}
+	return nil
+}
+
+// translate maps workflow and service errors to caller-facing ones.
+func translate(no string, err error) error {
+	var nf *serviceerror.NotFound
+	if errors.As(err, &nf) {
+		return notFound(no)
+	}
+	var app *temporal.ApplicationError
+	if errors.As(err, &app) {
+		switch app.Type() {
+		case workflows.ErrInvalidState:
+			return &Error{Status: http.StatusConflict, Code: "invalid_state", Message: app.Message()}
+		case workflows.ErrDeadlinePassed:
+			return &Error{Status: http.StatusConflict, Code: "deadline_passed", Message: app.Message()}
+		case workflows.ErrInvalidInput:
+			var fields forms.Errors
+			if app.HasDetails() {
+				_ = app.Details(&fields)
+			}
+			return &Error{Status: http.StatusUnprocessableEntity, Code: "invalid_input", Message: app.Message(), Fields: fields}
+		}
+	}
+	return err
+}
+
+func notFound(no string) error {
+	return &Error{Status: http.StatusNotFound, Code: "not_found", Message: fmt.Sprintf("case %s not found", no)}
+}
+
+// validNo accepts case numbers like TS-20261123-0001; anything else cannot
+// name a case and never reaches the engine.
+func validNo(no string) bool {
+	parts := strings.Split(no, "-")
+	if len(parts) != 3 || len(parts[0]) != 2 || len(parts[1]) != 8 || len(parts[2]) < 4 || len(parts[2]) > 6 {
+		return false
+	}
+	for _, r := range parts[0] {
+		if r < 'A' || r > 'Z' {
+			return false
+		}
+	}
+	for _, r := range parts[1] + parts[2] {
+		if r < '0' || r > '9' {
+			return false
+		}
+	}
+	return true
+}
