@@ -8,6 +8,7 @@ import (
 	_ "embed"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -205,14 +206,27 @@ type deadlineResponse struct {
 func present(v workflows.CaseView, lang string) caseResponse {
 	out := caseResponse{CaseView: v, Deadlines: make([]deadlineResponse, len(v.Deadlines))}
 	for i, d := range v.Deadlines {
-		text := d.Explanation.Text(lang)
-		if len(d.Extensions) > 0 {
-			last := d.Extensions[len(d.Extensions)-1]
-			text += "; extended to " + last.To.Format(time.RFC3339) + ": " + last.Reason
-		}
 		local := d.Due
 		if loc, err := time.LoadLocation(d.Explanation.Location); err == nil {
 			local = d.Due.In(loc)
+		}
+		text := d.Explanation.Text(lang)
+		zh := lang == "zh-CN"
+		for _, alt := range d.Also {
+			if zh {
+				text += "（早于" + alt.Text(lang) + "）"
+			} else {
+				text += " (earlier than: " + alt.Text(lang) + ")"
+			}
+		}
+		if n := len(d.Extensions); n > 0 {
+			last := d.Extensions[n-1]
+			to := last.To.In(local.Location()).Format("2006-01-02 15:04")
+			if zh {
+				text += fmt.Sprintf("；已延期 %d 次，现截止 %s，原因：%s", n, to, last.Reason)
+			} else {
+				text += fmt.Sprintf("; extended %d time(s), now due %s: %s", n, to, last.Reason)
+			}
 		}
 		out.Deadlines[i] = deadlineResponse{Deadline: d, DueLocal: local.Format("2006-01-02 15:04 MST"), Text: text}
 	}

@@ -51,6 +51,12 @@ func (s *Service) now() time.Time {
 // its workflow. The returned view already carries the deadlines.
 func (s *Service) CreateComplaint(ctx context.Context, f forms.Complaint) (workflows.CaseView, error) {
 	now := s.now()
+	// Registration time is the system's to record (rule C1 compares it with
+	// intake); only the emergency backfill path may supply an original one.
+	if !f.RegisteredAt.IsZero() {
+		return workflows.CaseView{}, &Error{Status: http.StatusUnprocessableEntity, Code: "invalid_form", Message: "the complaint form has errors",
+			Fields: forms.Errors{{Field: "registered_at", Code: "invalid", Message: "registered_at is set by the system; give intake_at for when the customer raised the complaint"}}}
+	}
 	f.Normalize(now)
 	if errs := f.Validate(now); len(errs) > 0 {
 		return workflows.CaseView{}, &Error{Status: http.StatusUnprocessableEntity, Code: "invalid_form",

@@ -12,15 +12,17 @@ import (
 	"github.com/closeloop/closeloop/workflows"
 )
 
-// Register adds every workflow, and the activities when given, to r. The
-// replayer registers only the workflows.
+// Register adds every workflow and activity to r.
 func Register(r sdkworker.Registry, a *activities.Activities) {
+	RegisterWorkflows(r)
+	r.RegisterActivityWithOptions(a.ComputeDue, activity.RegisterOptions{Name: workflows.ActivityComputeDue})
+	r.RegisterActivityWithOptions(a.SendNotice, activity.RegisterOptions{Name: workflows.ActivitySendNotice})
+}
+
+// RegisterWorkflows adds the workflows only, as the replayer needs.
+func RegisterWorkflows(r sdkworker.WorkflowRegistry) {
 	r.RegisterWorkflowWithOptions(workflows.ComplaintWorkflow, workflow.RegisterOptions{Name: workflows.ComplaintWorkflowName})
 	r.RegisterWorkflowWithOptions(workflows.SequenceWorkflow, workflow.RegisterOptions{Name: workflows.SequenceWorkflowName})
-	if a != nil {
-		r.RegisterActivityWithOptions(a.ComputeDue, activity.RegisterOptions{Name: workflows.ActivityComputeDue})
-		r.RegisterActivityWithOptions(a.SendNotice, activity.RegisterOptions{Name: workflows.ActivitySendNotice})
-	}
 }
 
 // New builds a worker for the case task queue.

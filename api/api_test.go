@@ -1,0 +1,171 @@
+package api
+
+import (
+	"encoding/json"
+	"errors"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/closeloop/closeloop/calendar"
+	"github.com/closeloop/closeloop/starter"
+	"github.com/closeloop/closeloop/workflows"
+)
+
+// These requests are all refused before the engine is asked, so the
+// service runs without a Temporal client.
+func newTestServer(ready func() error) *httptest.Server {
+	s := &Server{Cases: &starter.Service{}, Log: slog.New(slog.NewTextHandler(io.Discard, nil)), Ready: ready}
+	return httptest.NewServer(s.Handler())
+}
+
+type apiError struct {
+	Error struct {
+		Code    string `json:"code"`
+		Message string `json:"message"`
+		Fields  []struct {
+			Field string `json:"field"`
+			Code  string `json:"code"`
+		} `json:"fields"`
+	} `json:"error"`
+}
+
+func do(t *testing.T, method, url, contentType, body string) (int, apiError) {
+	t.Helper()
+	req, err := http.NewRequest(method, url, strings.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if contentType != "" {
+		req.Header.Set("Content-Type", contentType)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = resp.Body.Close() }()
+	var e apiError
+	_ = json.NewDecoder(resp.Body).Decode(&e)
+	return resp.StatusCode, e
+}
+
+func TestErrors(t *testing.T) {
+	srv := newTestServer(nil)
+	defer srv.Close()
+	const js = "application/json"
+	tests := []struct {
+		name, method, path, ct, body string
+		status                       int
+		code                         string
+		fields                       []string
+	}{
+		// Rule C1: missing core elements are reported per field, at once (a
+		// missing intake time defaults to now at the API).
+		{"core elements missing", "POST", "/api/v1/complaints", js,
+			`{"complainant_name":"张伟","phone":"13812345678","recorder":"agent01","channel":"phone","region":"sh"}`,
+			422, "invalid_form", []string{"content", "demand"}},
+		{"intake in the future", "POST", "/api/v1/complaints", js,
+			`{"intake_at":"2999-01-01T00:00:00Z","complainant_name":"张伟","phone":"13812345678","recorder":"agent01","channel":"phone","region":"sh","content":"c","demand":"d"}`,
+			422, "invalid_form", []string{"intake_at"}},
+		{"registration time is the system's", "POST", "/api/v1/complaints", js,
+			`{"registered_at":"2026-01-01T00:00:00Z"}`, 422, "invalid_form", []string{"registered_at"}},
+		{"unknown field", "POST", "/api/v1/complaints", js, `{"complaint":"x"}`, 400, "bad_json", nil},
+		{"malformed JSON", "POST", "/api/v1/complaints", js, `{"content":`, 400, "bad_json", nil},
+		{"trailing data", "POST", "/api/v1/complaints", js, `{} {}`, 400, "bad_json", nil},
+		{"not JSON", "POST", "/api/v1/complaints", "text/plain", `x`, 415, "unsupported_media_type", nil},
+		{"unknown action", "POST", "/api/v1/cases/TS-20261123-0001/actions/dance", js, `{}`, 404, "unknown_action", nil},
+		{"malformed case number", "GET", "/api/v1/cases/..%2Fetc", "", "", 404, "not_found", nil},
+		{"action on malformed number", "POST", "/api/v1/cases/nope/actions/resolve", js, `{}`, 404, "not_found", nil},
+		{"bad list filter", "GET", "/api/v1/cases?status=open&department=Bad%27Dept&overdue=maybe", "", "", 400, "invalid_filter", []string{"overdue"}},
+		{"bad filter values", "GET", "/api/v1/cases?status=open&department=Bad%27Dept", "", "", 400, "invalid_filter", []string{"status", "department"}},
+		{"unknown endpoint", "GET", "/api/v1/nothing", "", "", 404, "not_found", nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			status, e := do(t, tt.method, srv.URL+tt.path, tt.ct, tt.body)
+			if status != tt.status || e.Error.Code != tt.code {
+				t.Fatalf("got %d %q (%s), want %d %q", status, e.Error.Code, e.Error.Message, tt.status, tt.code)
+			}
+			for _, f := range tt.fields {
+				found := false
+				for _, got := range e.Error.Fields {
+					found = found || got.Field == f
+				}
+				if !found {
+					t.Errorf("no field error for %q in %+v", f, e.Error.Fields)
+				}
+			}
+		})
+	}
+}
+
+func TestHealthz(t *testing.T) {
+	ready := errors.New("starting")
+	srv := newTestServer(func() error { return ready })
+	defer srv.Close()
+	if status, e := do(t, "GET", srv.URL+"/healthz", "", ""); status != 503 || e.Error.Code != "not_ready" {
+		t.Fatalf("not ready: got %d %q", status, e.Error.Code)
+	}
+	ready = nil
+	if status, _ := do(t, "GET", srv.URL+"/healthz", "", ""); status != 200 {
+		t.Fatalf("ready: got %d", status)
+	}
+}
+
+func TestOpenAPIListsEveryAction(t *testing.T) {
+	srv := newTestServer(nil)
+	defer srv.Close()
+	resp, err := http.Get(srv.URL + "/api/v1/openapi.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = resp.Body.Close() }()
+	var doc struct {
+		Paths map[string]json.RawMessage `json:"paths"`
+	}
+	b, _ := io.ReadAll(resp.Body)
+	if err := json.Unmarshal(b, &doc); err != nil {
+		t.Fatalf("openapi.json: %v", err)
+	}
+	for _, p := range []string{"/api/v1/complaints", "/api/v1/cases", "/api/v1/cases/{no}", "/api/v1/cases/{no}/actions/{action}", "/healthz"} {
+		if _, ok := doc.Paths[p]; !ok {
+			t.Errorf("openapi.json lacks %s", p)
+		}
+	}
+	for _, a := range workflows.ComplaintActions {
+		if !strings.Contains(string(doc.Paths["/api/v1/cases/{no}/actions/{action}"]), `"`+a+`"`) {
+			t.Errorf("openapi.json lacks action %s", a)
+		}
+	}
+}
+
+// Rule T3: instants are stored in UTC and shown in the case's time zone;
+// rule C11: the losing alternative is named in the explanation.
+func TestPresentShowsLocalTimeAndAlternatives(t *testing.T) {
+	cal := calendar.MustDefault()
+	sh := cal.Location()
+	start := time.Date(2026, 11, 23, 20, 0, 0, 0, sh)
+	day, err := cal.Due(start, calendar.Span{N: 1, Unit: calendar.WorkingDays})
+	if err != nil {
+		t.Fatal(err)
+	}
+	hours, err := cal.Due(start, calendar.Span{N: 24, Unit: calendar.Hours})
+	if err != nil {
+		t.Fatal(err)
+	}
+	v := workflows.CaseView{Deadlines: []workflows.Deadline{{Name: "first_feedback", Due: day.At, Explanation: day.Explanation, Also: []calendar.Explanation{hours.Explanation}}}}
+	got := present(v, "en").Deadlines[0]
+	if got.DueLocal != "2026-11-24 18:00 CST" {
+		t.Errorf("due_local = %q, want 2026-11-24 18:00 CST", got.DueLocal)
+	}
+	if !strings.Contains(got.Text, "earlier than") || !strings.Contains(got.Text, "24 hours") {
+		t.Errorf("explanation does not name the 24-hour alternative: %q", got.Text)
+	}
+	if zh := present(v, "zh-CN").Deadlines[0].Text; !strings.Contains(zh, "工作日") {
+		t.Errorf("Chinese explanation: %q", zh)
+	}
+}
