@@ -23,8 +23,11 @@ import (
 	enumspb "go.temporal.io/api/enums/v1"
 	"go.temporal.io/api/workflowservice/v1"
 	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/temporal"
 
+	"github.com/closeloop/closeloop/forms"
 	"github.com/closeloop/closeloop/workflows"
+	"github.com/closeloop/closeloop/workflows/sla"
 )
 
 // system is one running closeloop process.
@@ -283,9 +286,62 @@ func TestEndToEnd(t *testing.T) {
 	if err := run.Get(context.Background(), &res); err != nil || res.Rounds != 2 {
 		t.Fatalf("workflow result %+v %v, want 2 rounds", res, err)
 	}
+
+	// Rule E1: a case entered late with its original registration time runs
+	// its deadlines from then; first feedback and resolution are already
+	// past, so it is overdue and two rungs up the ladder at once.
+	late := backfill(t, tc, form, time.Now().Add(-80*time.Hour))
+	var b2 []byte
+	for range 100 {
+		_, b2 = s.call(http.MethodGet, "/api/v1/cases?overdue=true", nil)
+		if bytes.Contains(b2, []byte(late)) {
+			break
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	if !bytes.Contains(b2, []byte(late)) {
+		t.Fatalf("backfilled case %s not listed as overdue: %s", late, b2)
+	}
+	lc := s.get(late)
+	if _, st := lc.deadline("first_feedback"); st != workflows.DeadlineBreached {
+		t.Errorf("backfilled first_feedback state %q, want breached", st)
+	}
+	var view struct {
+		EscalationLevel int `json:"escalation_level"`
+	}
+	_, raw := s.call(http.MethodGet, "/api/v1/cases/"+late, nil)
+	_ = json.Unmarshal(raw, &view)
+	if view.EscalationLevel != 2 {
+		t.Errorf("backfilled case escalation level %d, want 2 (two breaches)", view.EscalationLevel)
+	}
+
 	if dir := os.Getenv("CLOSELOOP_RECORD_HISTORY"); dir != "" {
 		writeHistory(t, tc, c.No, filepath.Join(dir, "complaint_unsatisfied_once.json"))
+		writeHistory(t, tc, late, filepath.Join(dir, "complaint_backfilled_breached.json"))
+		writeHistory(t, tc, "seq-"+c.No[:len("TS-20261123")], filepath.Join(dir, "sequence_running.json"))
 	}
+}
+
+// backfill starts a complaint the way the emergency import will: with its
+// original registration time.
+func backfill(t *testing.T, c client.Client, form map[string]any, registered time.Time) string {
+	t.Helper()
+	b, _ := json.Marshal(form)
+	var f forms.Complaint
+	if err := json.Unmarshal(b, &f); err != nil {
+		t.Fatal(err)
+	}
+	f.IntakeAt, f.RegisteredAt = registered, registered
+	f.Normalize(registered)
+	no := "TS-" + registered.Format("20060102") + "-9001"
+	_, err := c.ExecuteWorkflow(context.Background(), client.StartWorkflowOptions{
+		ID: no, TaskQueue: workflows.TaskQueue,
+		TypedSearchAttributes: temporal.NewSearchAttributes(workflows.SACaseType.ValueSet(workflows.TypeComplaint)),
+	}, workflows.ComplaintWorkflowName, workflows.ComplaintInput{No: no, Form: f, Policy: sla.DefaultComplaint(), CreatedBy: "agent01"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return no
 }
 
 func buildBinary(t *testing.T) string {
