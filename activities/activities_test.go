@@ -1,0 +1,89 @@
+package activities
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/closeloop/closeloop/calendar"
+	"github.com/closeloop/closeloop/workflows"
+)
+
+// Rule C11: a phone complaint registered after hours gets the earlier of
+// 24 hours and 1 working day; the other is kept as an alternative.
+func TestComputeDuePicksEarliest(t *testing.T) {
+	cal := calendar.MustDefault()
+	a := &Activities{Calendar: cal}
+	start := time.Date(2026, 11, 23, 20, 0, 0, 0, cal.Location())
+	res, err := a.ComputeDue(context.Background(), workflows.DueRequest{Start: start, Spans: []calendar.Span{
+		{N: 24, Unit: calendar.Hours}, {N: 1, Unit: calendar.WorkingDays}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := time.Date(2026, 11, 24, 18, 0, 0, 0, cal.Location())
+	if !res.At.Equal(want) || res.Explanation.Span.Unit != calendar.WorkingDays {
+		t.Fatalf("due %v (%s), want %v by working days", res.At, res.Explanation.Span, want)
+	}
+	if len(res.Also) != 1 || res.Also[0].Span.Unit != calendar.Hours {
+		t.Fatalf("alternatives %+v, want the 24-hour one", res.Also)
+	}
+	// Registered in the morning, 24 hours is earlier.
+	morning := time.Date(2026, 11, 23, 9, 30, 0, 0, cal.Location())
+	res, err = a.ComputeDue(context.Background(), workflows.DueRequest{Start: morning, Spans: []calendar.Span{
+		{N: 24, Unit: calendar.Hours}, {N: 1, Unit: calendar.WorkingDays}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !res.At.Equal(morning.Add(24 * time.Hour)) {
+		t.Fatalf("morning due %v, want %v", res.At, morning.Add(24*time.Hour))
+	}
+	if _, err := a.ComputeDue(context.Background(), workflows.DueRequest{Start: start}); err == nil {
+		t.Fatal("no span: want an error")
+	}
+}
+
+// A retried send must not store a second notice or overwrite the first.
+func TestOutboxIsIdempotent(t *testing.T) {
+	dir := t.TempDir()
+	first := time.Date(2026, 11, 23, 10, 0, 0, 0, time.UTC)
+	o := &Outbox{Dir: dir, Now: func() time.Time { return first }}
+	n := workflows.Notice{ID: "TS-20261123-0001:customer_ack:customer:r0:e1", CaseNo: "TS-20261123-0001", Kind: workflows.NoticeCustomerAck}
+	r1, err := o.Send(context.Background(), n)
+	if err != nil {
+		t.Fatal(err)
+	}
+	o.Now = func() time.Time { return first.Add(time.Hour) }
+	r2, err := o.Send(context.Background(), n)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r1 != r2 {
+		t.Fatalf("results differ: %+v vs %+v", r1, r2)
+	}
+	files, _ := filepath.Glob(filepath.Join(dir, "*"))
+	if len(files) != 1 {
+		t.Fatalf("outbox holds %d files, want 1: %v", len(files), files)
+	}
+	entries, err := o.List("TS-20261123-0001")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(entries) != 1 || !entries[0].StoredAt.Equal(first) {
+		t.Fatalf("entries %+v, want the first send kept", entries)
+	}
+	if other, _ := o.List("TS-20261123-0002"); len(other) != 0 {
+		t.Fatalf("list for another case: %+v", other)
+	}
+	if _, err := o.Send(context.Background(), workflows.Notice{}); err == nil {
+		t.Fatal("notice without ID: want an error")
+	}
+	// A stray file does not break listing silently.
+	if err := os.WriteFile(filepath.Join(dir, "broken.json"), []byte("{"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := o.List(""); err == nil {
+		t.Fatal("broken outbox file: want an error")
+	}
+}

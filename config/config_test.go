@@ -1,0 +1,41 @@
+package config
+
+import (
+	"strings"
+	"testing"
+)
+
+func env(m map[string]string) func(string) string { return func(k string) string { return m[k] } }
+
+func TestDefaults(t *testing.T) {
+	c, err := load(env(nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.HTTPAddr != "127.0.0.1:8080" || c.DataDir != "data" || c.TemporalPort != 7233 || c.UIPort != 8233 ||
+		!c.Embedded() || c.Namespace != "default" || c.TimeZone.String() != "Asia/Shanghai" {
+		t.Fatalf("defaults: %+v", c)
+	}
+}
+
+func TestExternalTemporal(t *testing.T) {
+	c, err := load(env(map[string]string{"TEMPORAL_ADDRESS": "temporal:7233", "CLOSELOOP_TEMPORAL_UI_PORT": "0"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Embedded() || c.UIPort != 0 {
+		t.Fatalf("external: %+v", c)
+	}
+}
+
+func TestBadValuesAllReported(t *testing.T) {
+	_, err := load(env(map[string]string{"CLOSELOOP_TEMPORAL_PORT": "x", "CLOSELOOP_TEMPORAL_UI_PORT": "70000", "CLOSELOOP_TIMEZONE": "Mars/Base"}))
+	if err == nil {
+		t.Fatal("want errors")
+	}
+	for _, want := range []string{"CLOSELOOP_TEMPORAL_PORT", "CLOSELOOP_TEMPORAL_UI_PORT", "CLOSELOOP_TIMEZONE"} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("error %q does not name %s", err, want)
+		}
+	}
+}

@@ -1,0 +1,50 @@
+package starter
+
+import (
+	"errors"
+	"testing"
+)
+
+func TestFilterQuery(t *testing.T) {
+	yes := true
+	tests := []struct {
+		f    Filter
+		want string
+	}{
+		{Filter{}, "CaseType IN ('complaint')"},
+		{Filter{Type: "complaint", Status: "routed"}, "CaseType = 'complaint' AND CaseStatus = 'routed'"},
+		{Filter{Department: "property", Overdue: &yes}, "CaseType IN ('complaint') AND Department = 'property' AND Overdue = true"},
+	}
+	for _, tt := range tests {
+		got, err := tt.f.Query()
+		if err != nil || got != tt.want {
+			t.Errorf("%+v: got %q %v, want %q", tt.f, got, err, tt.want)
+		}
+	}
+}
+
+// User text never reaches the visibility query unchecked.
+func TestFilterRejectsInjection(t *testing.T) {
+	for _, f := range []Filter{
+		{Department: "x' OR CaseType != '"},
+		{Status: "routed' OR '1'='1"},
+		{Type: "complaint' OR 'a'='a"},
+	} {
+		_, err := f.Query()
+		var e *Error
+		if !errors.As(err, &e) || e.Status != 400 || len(e.Fields) != 1 {
+			t.Errorf("%+v: got %v, want one field error with 400", f, err)
+		}
+	}
+}
+
+func TestValidNo(t *testing.T) {
+	for no, want := range map[string]bool{
+		"TS-20261123-0001": true, "TS-20261123-123456": true,
+		"ts-20261123-0001": false, "TS-2026112-0001": false, "TS-20261123-01": false, "../etc": false, "": false,
+	} {
+		if got := validNo(no); got != want {
+			t.Errorf("validNo(%q) = %v, want %v", no, got, want)
+		}
+	}
+}
