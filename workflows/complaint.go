@@ -40,6 +40,11 @@ type complaint struct {
 	// after the last one.
 	sending int
 	lastSA  searchState
+	// busy is set while an action (or the registration) changes the case.
+	// Actions run one at a time, so none sees another's half-done change,
+	// such as a resolved case whose return-visit clock is still being
+	// computed by the local activity.
+	busy bool
 }
 
 // searchState is what was last written to the search attributes.
@@ -91,6 +96,11 @@ func onUpdate[T any](ctx workflow.Context, w *complaint, name string,
 	check func(workflow.Context, T) error, apply func(workflow.Context, T) error) error {
 	return workflow.SetUpdateHandlerWithOptions(ctx, name,
 		func(ctx workflow.Context, in T) (CaseView, error) {
+			if err := workflow.Await(ctx, func() bool { return !w.busy }); err != nil {
+				return CaseView{}, err
+			}
+			w.busy = true
+			defer func() { w.busy = false }()
 			if err := check(ctx, in); err != nil {
 				return CaseView{}, err
 			}
@@ -104,7 +114,10 @@ func onUpdate[T any](ctx workflow.Context, w *complaint, name string,
 }
 
 func (w *complaint) run(ctx workflow.Context) (ComplaintResult, error) {
-	if err := w.register(ctx); err != nil {
+	w.busy = true
+	err := w.register(ctx)
+	w.busy = false
+	if err != nil {
 		return ComplaintResult{}, err
 	}
 	for w.view.Status != StatusClosed {
@@ -126,10 +139,14 @@ func (w *complaint) run(ctx workflow.Context) (ComplaintResult, error) {
 				continue
 			}
 		}
+		// Alarms change the clocks too: never in the middle of an action.
+		if err := workflow.Await(ctx, func() bool { return !w.busy }); err != nil {
+			return ComplaintResult{}, err
+		}
 		w.fireAlarms(ctx)
 	}
 	// Let in-flight actions and notices finish before the case completes.
-	err := workflow.Await(ctx, func() bool { return workflow.AllHandlersFinished(ctx) && w.sending == 0 })
+	err = workflow.Await(ctx, func() bool { return workflow.AllHandlersFinished(ctx) && w.sending == 0 })
 	if err != nil {
 		return ComplaintResult{}, err
 	}
@@ -369,12 +386,17 @@ func (w *complaint) checkExtend(ctx workflow.Context, in ExtendInput) error {
 		return errs
 	}
 	i := w.current(in.Deadline)
-	if i < 0 || w.view.Deadlines[i].State != DeadlinePending {
+	if i < 0 {
 		return invalidInput(forms.FieldError{Field: "deadline", Code: "invalid", Message: fmt.Sprintf("no pending deadline %q on this case", in.Deadline)})
 	}
 	d := w.view.Deadlines[i]
-	// Rule C4: the customer must be told before the deadline passes.
-	if now := workflow.Now(ctx); !now.Before(d.Due) {
+	// Rule C4: the customer must be told before the deadline passes; a
+	// breached clock has passed even if it is no longer pending.
+	passed := d.State == DeadlineBreached || (d.State == DeadlinePending && !workflow.Now(ctx).Before(d.Due))
+	if !passed && d.State != DeadlinePending {
+		return invalidInput(forms.FieldError{Field: "deadline", Code: "invalid", Message: fmt.Sprintf("no pending deadline %q on this case", in.Deadline)})
+	}
+	if passed {
 		return temporal.NewNonRetryableApplicationError(
 			fmt.Sprintf("deadline %s passed at %s; an extension must be granted before it passes", d.Name, d.Due.Format(time.RFC3339)),
 			ErrDeadlinePassed, nil)
