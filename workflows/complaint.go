@@ -57,13 +57,14 @@ type searchState struct {
 
 func (w *complaint) setup(ctx workflow.Context) error {
 	w.view = CaseView{
-		No:        w.in.No,
-		Type:      TypeComplaint,
-		Status:    StatusRegistered,
-		Form:      w.in.Form,
-		CreatedBy: w.in.CreatedBy,
-		Timeline:  []Event{},
-		Deadlines: []Deadline{},
+		No:         w.in.No,
+		Type:       TypeComplaint,
+		Status:     StatusRegistered,
+		Escalation: sla.LevelHandler.String(),
+		Form:       w.in.Form,
+		CreatedBy:  w.in.CreatedBy,
+		Timeline:   []Event{},
+		Deadlines:  []Deadline{},
 	}
 	w.lastSA = searchState{status: StatusRegistered, department: w.in.Form.Department}
 	if err := workflow.SetQueryHandler(ctx, QueryState, func() (CaseView, error) { return w.view, nil }); err != nil {
@@ -197,14 +198,18 @@ func (w *complaint) checkRoute(_ workflow.Context, in RouteInput) error {
 
 func (w *complaint) route(ctx workflow.Context, in RouteInput) error {
 	now := workflow.Now(ctx)
-	w.view.Department = in.Department
-	w.view.Handler = in.Handler
-	w.view.Record.HandlingDepartment = in.Department
-	w.view.Record.Handler = in.Handler
+	w.assign(in.Department, in.Handler)
 	w.view.Status = StatusRouted
 	w.event(now, in.Actor, "routed", "routed to "+in.Department, kv("department", in.Department, "handler", in.Handler, "note", in.Note))
 	w.notify(ctx, Notice{Kind: NoticeAssignment, To: Recipient{Role: "handler", Department: in.Department, Name: in.Handler}})
 	return nil
+}
+
+// assign gives the case to a department and handler, who are also the
+// handling person/department of the complaint record (rule C6).
+func (w *complaint) assign(department, handler string) {
+	w.view.Department, w.view.Handler = department, handler
+	w.view.Record.HandlingDepartment, w.view.Record.Handler = department, handler
 }
 
 func (w *complaint) checkFirstFeedback(_ workflow.Context, in FirstFeedbackInput) error {
@@ -251,10 +256,7 @@ func (w *complaint) checkReassign(_ workflow.Context, in ReassignInput) error {
 func (w *complaint) reassign(ctx workflow.Context, in ReassignInput) error {
 	now := workflow.Now(ctx)
 	from := w.view.Department
-	w.view.Department = in.Department
-	w.view.Handler = in.Handler
-	w.view.Record.HandlingDepartment = in.Department
-	w.view.Record.Handler = in.Handler
+	w.assign(in.Department, in.Handler)
 	w.event(now, in.Actor, "reassigned", fmt.Sprintf("reassigned from %s to %s: %s", from, in.Department, in.Reason),
 		kv("from", from, "to", in.Department, "reason", in.Reason))
 	w.notify(ctx, Notice{Kind: NoticeAssignment, Reason: in.Reason, To: Recipient{Role: "handler", Department: in.Department, Name: in.Handler}})
