@@ -123,7 +123,9 @@ func Run(ctx context.Context, cfg config.Config, log *slog.Logger, out io.Writer
 	fmt.Fprintf(out, "Closeloop API:    %s/api/v1/ (health %s/healthz, spec %s/api/v1/openapi.json)\n", base, base, base)
 	fmt.Fprintf(out, "Outbox:           %s\n", cfg.OutboxDir())
 	log.Info("closeloop ready", "api", base, "temporal", hostPort, "namespace", cfg.Namespace)
-	return g.Wait()
+	err = g.Wait()
+	log.Info("closeloop stopping")
+	return err
 }
 
 // loadRules reads the business calendar and the SLA settings.

@@ -11,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"sync/atomic"
 	"time"
 
 	uiserver "github.com/temporalio/ui-server/v2/server"
@@ -43,9 +44,10 @@ type Options struct {
 
 // Engine is a running embedded server.
 type Engine struct {
-	server temporal.Server
-	ui     *uiserver.Server
-	opts   Options
+	server   temporal.Server
+	ui       *uiserver.Server
+	opts     Options
+	stopping atomic.Bool
 }
 
 // Address is the frontend host:port for clients.
@@ -104,7 +106,7 @@ func Start(opts Options) (*Engine, error) {
 	srv, err := temporal.NewServer(
 		temporal.WithConfig(e.serverConfig(sqlConf)),
 		temporal.ForServices(temporal.DefaultServices),
-		temporal.WithLogger(newServerLogger(opts.Logger)),
+		temporal.WithLogger(newServerLogger(opts.Logger, &e.stopping)),
 		temporal.WithDynamicConfigClient(dynamicConfig()),
 	)
 	if err != nil {
@@ -136,6 +138,7 @@ func Start(opts Options) (*Engine, error) {
 
 // Stop shuts the UI and the server down.
 func (e *Engine) Stop() {
+	e.stopping.Store(true)
 	if e.ui != nil {
 		e.ui.Stop()
 	}

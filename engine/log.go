@@ -3,19 +3,25 @@ package engine
 import (
 	"context"
 	"log/slog"
+	"sync/atomic"
 
 	"go.temporal.io/server/common/log"
 	"go.temporal.io/server/common/log/tag"
 )
 
 // serverLogger adapts the server's logger interface to slog. The engine is
-// chatty at info level, so only warnings and errors pass by default.
-type serverLogger struct{ log *slog.Logger }
+// chatty at info level, so only warnings and errors pass; once shutdown
+// starts, its services complain about each other going away, so nothing
+// passes.
+type serverLogger struct {
+	log      *slog.Logger
+	stopping *atomic.Bool
+}
 
 var _ log.Logger = serverLogger{}
 
-func newServerLogger(l *slog.Logger) serverLogger {
-	return serverLogger{log: l.With("component", "temporal")}
+func newServerLogger(l *slog.Logger, stopping *atomic.Bool) serverLogger {
+	return serverLogger{log: l.With("component", "temporal"), stopping: stopping}
 }
 
 func (s serverLogger) Debug(msg string, tags ...tag.Tag) {}
@@ -29,6 +35,9 @@ func (s serverLogger) Panic(msg string, tags ...tag.Tag) { s.emit(slog.LevelErro
 func (s serverLogger) Fatal(msg string, tags ...tag.Tag) { s.emit(slog.LevelError, msg, tags) }
 
 func (s serverLogger) emit(level slog.Level, msg string, tags []tag.Tag) {
+	if s.stopping.Load() {
+		return
+	}
 	attrs := make([]slog.Attr, len(tags))
 	for i, t := range tags {
 		attrs[i] = slog.Any(t.Key(), t.Value())
