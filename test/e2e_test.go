@@ -16,6 +16,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -214,6 +215,33 @@ func TestEndToEnd(t *testing.T) {
 	}
 	if !listed {
 		t.Fatalf("case %s not listed within 1s", c.No)
+	}
+
+	// Case numbers are unique under concurrent registration.
+	const n = 8
+	nos := make(chan string, n)
+	var wg sync.WaitGroup
+	for range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			code, b := s.call(http.MethodPost, "/api/v1/complaints", form)
+			var got caseJSON
+			_ = json.Unmarshal(b, &got)
+			if code != http.StatusCreated {
+				t.Errorf("concurrent POST: %d %s", code, b)
+			}
+			nos <- got.No
+		}()
+	}
+	wg.Wait()
+	close(nos)
+	seen := map[string]bool{c.No: true}
+	for no := range nos {
+		if seen[no] {
+			t.Fatalf("case number %q handed out twice", no)
+		}
+		seen[no] = true
 	}
 
 	// Errors have the documented shape and status.
