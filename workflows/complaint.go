@@ -2,8 +2,6 @@ package workflows
 
 import (
 	"fmt"
-	"slices"
-	"strings"
 	"time"
 
 	"go.temporal.io/sdk/temporal"
@@ -23,7 +21,9 @@ const (
 // customer is satisfied: it owns the case's deadlines, reminds before them,
 // escalates when they pass, and loops through rework and return visits.
 func ComplaintWorkflow(ctx workflow.Context, in ComplaintInput) (ComplaintResult, error) {
-	w := &complaint{in: in, policy: in.Policy}
+	f := in.Form
+	w := &complaint{in: in, core: core{policy: in.Policy, channel: string(f.Channel), lang: string(f.Language),
+		recordingRef: f.RecordingRef, proposal: breachProposal}}
 	if err := w.setup(ctx); err != nil {
 		return ComplaintResult{}, err
 	}
@@ -31,28 +31,8 @@ func ComplaintWorkflow(ctx workflow.Context, in ComplaintInput) (ComplaintResult
 }
 
 type complaint struct {
-	in     ComplaintInput
-	policy sla.Policy
-	view   CaseView
-	// dirty wakes the main loop after a staff action changed the clocks.
-	dirty bool
-	// sending counts notices still on their way; the case finishes only
-	// after the last one.
-	sending int
-	lastSA  searchState
-	// busy is set while an action (or the registration) changes the case.
-	// Actions run one at a time, so none sees another's half-done change,
-	// such as a resolved case whose return-visit clock is still being
-	// computed by the local activity.
-	busy bool
-}
-
-// searchState is what was last written to the search attributes.
-type searchState struct {
-	status, department string
-	next               time.Time
-	level              sla.Level
-	overdue            bool
+	core
+	in ComplaintInput
 }
 
 func (w *complaint) setup(ctx workflow.Context) error {
@@ -71,16 +51,16 @@ func (w *complaint) setup(ctx workflow.Context) error {
 		return err
 	}
 	handlers := []error{
-		onUpdate(ctx, w, ActionRoute, w.checkRoute, w.route),
-		onUpdate(ctx, w, ActionFirstFeedback, w.checkFirstFeedback, w.firstFeedback),
-		onUpdate(ctx, w, ActionTemporarySolution, w.checkTemporarySolution, w.temporarySolution),
-		onUpdate(ctx, w, ActionReassign, w.checkReassign, w.reassign),
-		onUpdate(ctx, w, ActionResolve, w.checkResolve, w.resolve),
-		onUpdate(ctx, w, ActionReturnVisit, w.checkReturnVisit, w.returnVisit),
-		onUpdate(ctx, w, ActionDeliverResult, w.checkDeliverResult, w.deliverResult),
-		onUpdate(ctx, w, ActionExtend, w.checkExtend, w.extend),
-		onUpdate(ctx, w, ActionEscalate, w.checkEscalate, w.escalateByHand),
-		onUpdate(ctx, w, ActionComment, w.checkComment, w.comment),
+		onUpdate(ctx, &w.core, ActionRoute, w.checkRoute, w.route),
+		onUpdate(ctx, &w.core, ActionFirstFeedback, w.checkFirstFeedback, w.firstFeedback),
+		onUpdate(ctx, &w.core, ActionTemporarySolution, w.checkTemporarySolution, w.temporarySolution),
+		onUpdate(ctx, &w.core, ActionReassign, w.checkReassign, w.reassign),
+		onUpdate(ctx, &w.core, ActionResolve, w.checkResolve, w.resolve),
+		onUpdate(ctx, &w.core, ActionReturnVisit, w.checkReturnVisit, w.returnVisit),
+		onUpdate(ctx, &w.core, ActionDeliverResult, w.checkDeliverResult, w.deliverResult),
+		onUpdate(ctx, &w.core, ActionExtend, w.checkExtend, w.extend),
+		onUpdate(ctx, &w.core, ActionEscalate, w.checkEscalate, w.escalateByHand),
+		onUpdate(ctx, &w.core, ActionComment, w.checkComment, w.comment),
 	}
 	for _, err := range handlers {
 		if err != nil {
@@ -90,68 +70,10 @@ func (w *complaint) setup(ctx workflow.Context) error {
 	return nil
 }
 
-// onUpdate registers a staff action. The check runs as the validator (so a
-// rejected action leaves no trace in history) and again when the handler
-// starts, because another action may have changed the case in between.
-func onUpdate[T any](ctx workflow.Context, w *complaint, name string,
-	check func(workflow.Context, T) error, apply func(workflow.Context, T) error) error {
-	return workflow.SetUpdateHandlerWithOptions(ctx, name,
-		func(ctx workflow.Context, in T) (CaseView, error) {
-			if err := workflow.Await(ctx, func() bool { return !w.busy }); err != nil {
-				return CaseView{}, err
-			}
-			w.busy = true
-			defer func() { w.busy = false }()
-			if err := check(ctx, in); err != nil {
-				return CaseView{}, err
-			}
-			if err := apply(ctx, in); err != nil {
-				return CaseView{}, err
-			}
-			w.dirty = true
-			return w.view, nil
-		},
-		workflow.UpdateHandlerOptions{Validator: check})
-}
-
 func (w *complaint) run(ctx workflow.Context) (ComplaintResult, error) {
-	w.busy = true
-	err := w.register(ctx)
-	w.busy = false
-	if err != nil {
+	if err := w.loop(ctx, w.register, func() bool { return w.view.Status == StatusClosed }); err != nil {
 		return ComplaintResult{}, err
 	}
-	for w.view.Status != StatusClosed {
-		w.upsertSearch(ctx)
-		w.dirty = false
-		next, ok := w.nextAlarm()
-		if !ok {
-			if err := workflow.Await(ctx, func() bool { return w.dirty }); err != nil {
-				return ComplaintResult{}, err
-			}
-			continue
-		}
-		if wait := next.Sub(workflow.Now(ctx)); wait > 0 {
-			woken, err := workflow.AwaitWithTimeout(ctx, wait, func() bool { return w.dirty })
-			if err != nil {
-				return ComplaintResult{}, err
-			}
-			if woken {
-				continue
-			}
-		}
-		// Alarms change the clocks too: never in the middle of an action.
-		if err := workflow.Await(ctx, func() bool { return !w.busy }); err != nil {
-			return ComplaintResult{}, err
-		}
-		w.fireAlarms(ctx)
-	}
-	// Let in-flight actions and notices finish before the case completes.
-	err = workflow.Await(ctx, func() bool { return workflow.AllHandlersFinished(ctx) && w.sending == 0 })
-	if err != nil {
-		return ComplaintResult{}, err
-	}
-	w.upsertSearch(ctx)
 	return ComplaintResult{No: w.view.No, Status: w.view.Status, ClosedAt: *w.view.ClosedAt, Rounds: w.view.Rounds}, nil
 }
 
@@ -444,6 +366,7 @@ func (w *complaint) checkEscalate(_ workflow.Context, in EscalateInput) error {
 func (w *complaint) escalateByHand(ctx workflow.Context, in EscalateInput) error {
 	if in.RecordingRef != "" {
 		w.view.Form.RecordingRef = in.RecordingRef
+		w.recordingRef = in.RecordingRef
 	}
 	w.escalate(ctx, in.Actor, w.view.EscalationLevel.Next(), in.Reason, in.Proposal)
 	return nil
@@ -459,154 +382,6 @@ func (w *complaint) checkComment(_ workflow.Context, in CommentInput) error {
 func (w *complaint) comment(ctx workflow.Context, in CommentInput) error {
 	w.event(workflow.Now(ctx), in.Actor, "comment", in.Text, nil)
 	return nil
-}
-
-// --- Deadlines.
-
-// arm computes a clock's due instant from start through the business
-// calendar (an activity: the calendar file may change, history must not).
-func (w *complaint) arm(ctx workflow.Context, name string, start time.Time, round int) error {
-	clock, ok := w.policy.Clock(name)
-	if !ok {
-		return fmt.Errorf("sla policy has no clock %q", name)
-	}
-	lctx := workflow.WithLocalActivityOptions(ctx, workflow.LocalActivityOptions{
-		StartToCloseTimeout: 10 * time.Second,
-		RetryPolicy:         &temporal.RetryPolicy{MaximumAttempts: 5},
-	})
-	var due DueResult
-	req := DueRequest{Start: start, Spans: clock.Spans(string(w.view.Form.Channel))}
-	if err := workflow.ExecuteLocalActivity(lctx, ActivityComputeDue, req).Get(ctx, &due); err != nil {
-		return fmt.Errorf("compute %s deadline: %w", name, err)
-	}
-	// A new round supersedes the clock of the previous one.
-	if i := w.current(name); i >= 0 && w.view.Deadlines[i].State == DeadlinePending {
-		w.view.Deadlines[i].State = DeadlineCancelled
-	}
-	d := Deadline{Name: name, Round: round, Start: start.UTC(), Due: due.At.UTC(), State: DeadlinePending,
-		Explanation: due.Explanation, Also: due.Also}
-	now := workflow.Now(ctx)
-	d.Reminded = w.pastReminders(d, now)
-	w.view.Deadlines = append(w.view.Deadlines, d)
-	w.event(now, "system", "deadline_set", fmt.Sprintf("%s due %s", name, d.Due.Format(time.RFC3339)),
-		kv("deadline", name, "due", d.Due.Format(time.RFC3339)))
-	w.dirty = true
-	return nil
-}
-
-// pastReminders marks reminder points already behind us (after an extension
-// or for a backfilled case) as handled, so nobody gets a stale reminder.
-func (w *complaint) pastReminders(d Deadline, now time.Time) []int {
-	clock, _ := w.policy.Clock(d.Name)
-	var past []int
-	for _, p := range clock.Reminders {
-		if !reminderAt(d, p).After(now) {
-			past = append(past, p)
-		}
-	}
-	return past
-}
-
-func reminderAt(d Deadline, percent int) time.Time {
-	return d.Start.Add(d.Due.Sub(d.Start) * time.Duration(percent) / 100)
-}
-
-// current is the index of the latest deadline with this name, or -1.
-func (w *complaint) current(name string) int {
-	for i := len(w.view.Deadlines) - 1; i >= 0; i-- {
-		if w.view.Deadlines[i].Name == name {
-			return i
-		}
-	}
-	return -1
-}
-
-// meet records that the work a clock measures is done.
-func (w *complaint) meet(now time.Time, name string) {
-	i := w.current(name)
-	if i < 0 {
-		return
-	}
-	d := &w.view.Deadlines[i]
-	switch d.State {
-	case DeadlinePending:
-		d.State = DeadlineMet
-		if now.After(d.Due) {
-			d.State = DeadlineMetLate
-		}
-	case DeadlineBreached:
-		d.State = DeadlineMetLate
-	default:
-		return
-	}
-	d.MetAt = &now
-	w.view.Overdue = w.anyBreached()
-	w.event(now, "system", "deadline_"+d.State, fmt.Sprintf("%s %s", name, strings.ReplaceAll(d.State, "_", " ")),
-		kv("deadline", name))
-}
-
-func (w *complaint) anyBreached() bool {
-	return slices.ContainsFunc(w.view.Deadlines, func(d Deadline) bool { return d.State == DeadlineBreached })
-}
-
-// nextAlarm is the earliest pending reminder point or due instant.
-func (w *complaint) nextAlarm() (time.Time, bool) {
-	var next time.Time
-	for _, d := range w.view.Deadlines {
-		if d.State != DeadlinePending {
-			continue
-		}
-		clock, _ := w.policy.Clock(d.Name)
-		candidates := []time.Time{d.Due}
-		for _, p := range clock.Reminders {
-			if !slices.Contains(d.Reminded, p) {
-				candidates = append(candidates, reminderAt(d, p))
-			}
-		}
-		for _, t := range candidates {
-			if next.IsZero() || t.Before(next) {
-				next = t
-			}
-		}
-	}
-	return next, !next.IsZero()
-}
-
-// fireAlarms sends the reminders that are due and breaches the clocks that
-// have passed; each breach climbs the escalation ladder (rule E3).
-func (w *complaint) fireAlarms(ctx workflow.Context) {
-	now := workflow.Now(ctx)
-	for i := range w.view.Deadlines {
-		d := &w.view.Deadlines[i]
-		if d.State != DeadlinePending {
-			continue
-		}
-		clock, _ := w.policy.Clock(d.Name)
-		if !now.Before(d.Due) {
-			d.State = DeadlineBreached
-			d.BreachedAt = &now
-			d.Reminded = slices.Clone(clock.Reminders)
-			w.view.Overdue = true
-			w.event(now, "system", "deadline_breached", fmt.Sprintf("%s passed at %s", d.Name, d.Due.Format(time.RFC3339)),
-				kv("deadline", d.Name))
-			to := max(w.view.EscalationLevel.Next(), clock.EscalateTo)
-			w.escalate(ctx, "system", to,
-				fmt.Sprintf("deadline %s (due %s) passed without the work being done", d.Name, d.Due.Format(time.RFC3339)),
-				breachProposal(d.Name))
-			continue
-		}
-		for _, p := range clock.Reminders {
-			if slices.Contains(d.Reminded, p) || reminderAt(*d, p).After(now) {
-				continue
-			}
-			d.Reminded = append(d.Reminded, p)
-			due := d.Due
-			w.notify(ctx, Notice{Kind: NoticeReminder, Deadline: d.Name, Due: &due,
-				To:     Recipient{Role: "handler", Department: w.view.Department, Name: w.view.Handler},
-				Fields: kv("point", fmt.Sprint(p), "round", fmt.Sprint(d.Round), "extensions", fmt.Sprint(len(d.Extensions)))})
-			w.event(now, "system", "reminder", fmt.Sprintf("%s reminder at %d%%", d.Name, p), kv("deadline", d.Name))
-		}
-	}
 }
 
 // breachProposal is the written handling proposal an automatic escalation
@@ -625,194 +400,7 @@ func breachProposal(clock string) string {
 	return "review the case and agree the next step with the customer"
 }
 
-// escalate climbs to level and tells that level why (rules C5, C9, E3).
-func (w *complaint) escalate(ctx workflow.Context, actor string, to sla.Level, reason, proposal string) {
-	now := workflow.Now(ctx)
-	from := w.view.EscalationLevel
-	e := Escalation{At: now, By: actor, From: from, To: to, Reason: reason, Proposal: proposal, RecordingRef: w.view.Form.RecordingRef}
-	w.view.Escalations = append(w.view.Escalations, e)
-	w.view.EscalationLevel = to
-	w.view.Escalation = to.String()
-	w.event(now, actor, "escalated", fmt.Sprintf("escalated %s → %s: %s", from, to, reason),
-		kv("from", from.String(), "to", to.String(), "proposal", proposal, "recording_ref", e.RecordingRef))
-	w.notify(ctx, Notice{Kind: NoticeEscalation, Reason: reason, Urgent: to == sla.LevelManagement,
-		To:     Recipient{Role: to.String(), Department: w.view.Department},
-		Fields: kv("proposal", proposal, "recording_ref", e.RecordingRef, "level", to.String(), "from", from.String())})
-}
-
-// --- Notices, timeline and search attributes.
-
 func (w *complaint) customer() Recipient {
 	f := w.view.Form
 	return Recipient{Role: "customer", Name: f.ComplainantName, Email: f.Email}
-}
-
-// notify sends a notice without blocking the case: a slow or failing mail
-// service must never hold up deadlines. The ID makes a resend recognisable.
-func (w *complaint) notify(ctx workflow.Context, n Notice) {
-	now := workflow.Now(ctx)
-	n.CaseNo, n.CaseType, n.CreatedAt = w.view.No, TypeComplaint, now
-	n.Language = string(w.view.Form.Language)
-	n.ID = noticeID(n, w.view.Rounds, len(w.view.Timeline))
-	w.sending++
-	workflow.Go(ctx, func(ctx workflow.Context) {
-		defer func() { w.sending-- }()
-		actx := workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
-			StartToCloseTimeout: 30 * time.Second,
-			RetryPolicy: &temporal.RetryPolicy{
-				InitialInterval:    time.Second,
-				BackoffCoefficient: 2,
-				MaximumInterval:    10 * time.Minute,
-				MaximumAttempts:    20,
-			},
-		})
-		var res NoticeResult
-		err := workflow.ExecuteActivity(actx, ActivitySendNotice, n).Get(ctx, &res)
-		at := workflow.Now(ctx)
-		if err != nil {
-			w.event(at, "system", "notice_failed", fmt.Sprintf("%s to %s failed: %v", n.Kind, n.To.Role, err),
-				kv("notice", n.ID))
-			return
-		}
-		w.event(at, "system", "notice_sent", fmt.Sprintf("%s to %s via %s", n.Kind, n.To.Role, res.Channel),
-			kv("notice", n.ID, "ref", res.Ref))
-	})
-}
-
-// noticeID is stable for the same case, kind, recipient, deadline and round;
-// the timeline position tells apart two notices that share all of those.
-func noticeID(n Notice, round, seq int) string {
-	parts := []string{n.CaseNo, n.Kind, n.To.Role}
-	if n.Deadline != "" {
-		parts = append(parts, n.Deadline)
-	}
-	if n.Due != nil {
-		parts = append(parts, n.Due.UTC().Format("20060102T150405"))
-	}
-	if p := n.Fields["point"]; p != "" {
-		parts = append(parts, p)
-	}
-	parts = append(parts, fmt.Sprintf("r%d", round), fmt.Sprintf("e%d", seq))
-	return strings.Join(parts, ":")
-}
-
-func (w *complaint) event(at time.Time, actor, kind, msg string, fields map[string]string) {
-	w.view.Timeline = append(w.view.Timeline, Event{At: at.UTC(), Actor: actor, Kind: kind, Message: msg, Fields: fields})
-}
-
-// upsertSearch writes the search attributes that changed since last time.
-func (w *complaint) upsertSearch(ctx workflow.Context) {
-	next, _ := w.nextDue()
-	cur := searchState{status: w.view.Status, department: w.view.Department, next: next,
-		level: w.view.EscalationLevel, overdue: w.view.Overdue}
-	if cur == w.lastSA {
-		return
-	}
-	updates := []temporal.SearchAttributeUpdate{
-		SACaseStatus.ValueSet(cur.status),
-		SAEscalationLevel.ValueSet(int64(cur.level)),
-		SAOverdue.ValueSet(cur.overdue),
-	}
-	if cur.department != "" {
-		updates = append(updates, SADepartment.ValueSet(cur.department))
-	}
-	if next.IsZero() {
-		updates = append(updates, SANextDeadline.ValueUnset())
-	} else {
-		updates = append(updates, SANextDeadline.ValueSet(next))
-	}
-	if err := workflow.UpsertTypedSearchAttributes(ctx, updates...); err != nil {
-		workflow.GetLogger(ctx).Warn("upsert search attributes", "error", err)
-		return
-	}
-	w.lastSA = cur
-}
-
-// nextDue is the earliest pending due instant.
-func (w *complaint) nextDue() (time.Time, bool) {
-	var next time.Time
-	for _, d := range w.view.Deadlines {
-		if d.State == DeadlinePending && (next.IsZero() || d.Due.Before(next)) {
-			next = d.Due
-		}
-	}
-	return next, !next.IsZero()
-}
-
-// kv builds timeline or notice fields from key/value pairs, leaving out
-// empty values.
-func kv(pairs ...string) map[string]string {
-	var m map[string]string
-	for i := 0; i+1 < len(pairs); i += 2 {
-		if pairs[i+1] == "" {
-			continue
-		}
-		if m == nil {
-			m = make(map[string]string, len(pairs)/2)
-		}
-		m[pairs[i]] = pairs[i+1]
-	}
-	return m
-}
-
-// --- Validation helpers shared by the checks.
-
-func (w *complaint) open(action string) error {
-	if w.view.Status == StatusClosed {
-		return invalidState(fmt.Sprintf("%s is not possible: the case is closed", action))
-	}
-	return nil
-}
-
-func (w *complaint) inStatus(action string, allowed ...string) error {
-	if slices.Contains(allowed, w.view.Status) {
-		return nil
-	}
-	return invalidState(fmt.Sprintf("%s is not possible while the case is %s (allowed when %s)",
-		action, w.view.Status, strings.Join(allowed, ", ")))
-}
-
-func invalidState(msg string) error {
-	return temporal.NewNonRetryableApplicationError(msg, ErrInvalidState, nil)
-}
-
-func invalidInput(errs ...forms.FieldError) error {
-	msgs := make([]string, len(errs))
-	for i, e := range errs {
-		msgs[i] = e.Message
-	}
-	return temporal.NewNonRetryableApplicationError(strings.Join(msgs, "; "), ErrInvalidInput, nil, forms.Errors(errs))
-}
-
-// fieldErrors turns the problems found into one rejection, or nil.
-func fieldErrors(errs ...*forms.FieldError) error {
-	var found []forms.FieldError
-	for _, e := range errs {
-		if e != nil {
-			found = append(found, *e)
-		}
-	}
-	if len(found) == 0 {
-		return nil
-	}
-	return invalidInput(found...)
-}
-
-func required(field, value string) *forms.FieldError {
-	if strings.TrimSpace(value) != "" {
-		return nil
-	}
-	return &forms.FieldError{Field: field, Code: "required", Message: strings.ReplaceAll(field, "_", " ") + " is required"}
-}
-
-func actorError(actor string) *forms.FieldError { return required("actor", actor) }
-
-func departmentError(field, dept string) *forms.FieldError {
-	if e := required(field, dept); e != nil {
-		return e
-	}
-	if !forms.ValidDepartment(dept) {
-		return &forms.FieldError{Field: field, Code: "invalid", Message: "department must be a code like \"property\" (lower-case letters, digits, - and _)"}
-	}
-	return nil
 }

@@ -1,0 +1,450 @@
+package workflows
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"go.temporal.io/sdk/temporal"
+	"go.temporal.io/sdk/workflow"
+
+	"github.com/closeloop/closeloop/forms"
+	"github.com/closeloop/closeloop/workflows/sla"
+)
+
+// core is the machinery every case workflow shares: the clocks with their
+// reminders and breach escalation, the timeline, notices and search
+// attributes, and the main loop that keeps one timer armed for the next
+// alarm. A case type embeds it and adds its own states and actions.
+type core struct {
+	policy sla.Policy
+	view   CaseView
+	// Case facts the clocks and notices need.
+	channel      string // intake channel: selects stricter channel spans (C11)
+	lang         string // customer's language for notices (U1)
+	recordingRef string // record reference every escalation carries (C5)
+	// proposal is the written handling proposal an automatic escalation
+	// carries for a breached clock (C5).
+	proposal func(clock string) string
+	// dirty wakes the main loop after a staff action changed the clocks.
+	dirty bool
+	// sending counts notices still on their way; the case finishes only
+	// after the last one.
+	sending int
+	lastSA  searchState
+	// busy is set while an action (or the registration) changes the case.
+	// Actions run one at a time, so none sees another's half-done change,
+	// such as a resolved case whose return-visit clock is still being
+	// computed by the local activity.
+	busy bool
+}
+
+// searchState is what was last written to the search attributes.
+type searchState struct {
+	status, department string
+	next               time.Time
+	level              sla.Level
+	overdue            bool
+}
+
+// onUpdate registers a staff action. The check runs as the validator (so a
+// rejected action leaves no trace in history) and again when the handler
+// starts, because another action may have changed the case in between.
+func onUpdate[T any](ctx workflow.Context, c *core, name string,
+	check func(workflow.Context, T) error, apply func(workflow.Context, T) error) error {
+	return workflow.SetUpdateHandlerWithOptions(ctx, name,
+		func(ctx workflow.Context, in T) (CaseView, error) {
+			if err := workflow.Await(ctx, func() bool { return !c.busy }); err != nil {
+				return CaseView{}, err
+			}
+			c.busy = true
+			defer func() { c.busy = false }()
+			if err := check(ctx, in); err != nil {
+				return CaseView{}, err
+			}
+			if err := apply(ctx, in); err != nil {
+				return CaseView{}, err
+			}
+			c.dirty = true
+			return c.view, nil
+		},
+		workflow.UpdateHandlerOptions{Validator: check})
+}
+
+// loop registers the case, then keeps the next alarm armed until closed
+// reports true, and waits for in-flight actions and notices to finish.
+func (c *core) loop(ctx workflow.Context, register func(workflow.Context) error, closed func() bool) error {
+	c.busy = true
+	err := register(ctx)
+	c.busy = false
+	if err != nil {
+		return err
+	}
+	for !closed() {
+		c.upsertSearch(ctx)
+		c.dirty = false
+		next, ok := c.nextAlarm()
+		if !ok {
+			if err := workflow.Await(ctx, func() bool { return c.dirty }); err != nil {
+				return err
+			}
+			continue
+		}
+		if wait := next.Sub(workflow.Now(ctx)); wait > 0 {
+			woken, err := workflow.AwaitWithTimeout(ctx, wait, func() bool { return c.dirty })
+			if err != nil {
+				return err
+			}
+			if woken {
+				continue
+			}
+		}
+		// Alarms change the clocks too: never in the middle of an action.
+		if err := workflow.Await(ctx, func() bool { return !c.busy }); err != nil {
+			return err
+		}
+		c.fireAlarms(ctx)
+	}
+	err = workflow.Await(ctx, func() bool { return workflow.AllHandlersFinished(ctx) && c.sending == 0 })
+	if err != nil {
+		return err
+	}
+	c.upsertSearch(ctx)
+	return nil
+}
+
+// --- Deadlines.
+
+// arm computes a clock's due instant from start through the business
+// calendar (an activity: the calendar file may change, history must not).
+func (c *core) arm(ctx workflow.Context, name string, start time.Time, round int) error {
+	clock, ok := c.policy.Clock(name)
+	if !ok {
+		return fmt.Errorf("sla policy has no clock %q", name)
+	}
+	lctx := workflow.WithLocalActivityOptions(ctx, workflow.LocalActivityOptions{
+		StartToCloseTimeout: 10 * time.Second,
+		RetryPolicy:         &temporal.RetryPolicy{MaximumAttempts: 5},
+	})
+	var due DueResult
+	req := DueRequest{Start: start, Spans: clock.Spans(c.channel)}
+	if err := workflow.ExecuteLocalActivity(lctx, ActivityComputeDue, req).Get(ctx, &due); err != nil {
+		return fmt.Errorf("compute %s deadline: %w", name, err)
+	}
+	// A new round supersedes the clock of the previous one.
+	if i := c.current(name); i >= 0 && c.view.Deadlines[i].State == DeadlinePending {
+		c.view.Deadlines[i].State = DeadlineCancelled
+	}
+	d := Deadline{Name: name, Round: round, Start: start.UTC(), Due: due.At.UTC(), State: DeadlinePending,
+		Explanation: due.Explanation, Also: due.Also}
+	now := workflow.Now(ctx)
+	d.Reminded = c.pastReminders(d, now)
+	c.view.Deadlines = append(c.view.Deadlines, d)
+	c.event(now, "system", "deadline_set", fmt.Sprintf("%s due %s", name, d.Due.Format(time.RFC3339)),
+		kv("deadline", name, "due", d.Due.Format(time.RFC3339)))
+	c.dirty = true
+	return nil
+}
+
+// pastReminders marks reminder points already behind us (after an extension
+// or for a backfilled case) as handled, so nobody gets a stale reminder.
+func (c *core) pastReminders(d Deadline, now time.Time) []int {
+	clock, _ := c.policy.Clock(d.Name)
+	var past []int
+	for _, p := range clock.Reminders {
+		if !reminderAt(d, p).After(now) {
+			past = append(past, p)
+		}
+	}
+	return past
+}
+
+func reminderAt(d Deadline, percent int) time.Time {
+	return d.Start.Add(d.Due.Sub(d.Start) * time.Duration(percent) / 100)
+}
+
+// current is the index of the latest deadline with this name, or -1.
+func (c *core) current(name string) int {
+	for i := len(c.view.Deadlines) - 1; i >= 0; i-- {
+		if c.view.Deadlines[i].Name == name {
+			return i
+		}
+	}
+	return -1
+}
+
+// meet records that the work a clock measures is done.
+func (c *core) meet(now time.Time, name string) {
+	i := c.current(name)
+	if i < 0 {
+		return
+	}
+	d := &c.view.Deadlines[i]
+	switch d.State {
+	case DeadlinePending:
+		d.State = DeadlineMet
+		if now.After(d.Due) {
+			d.State = DeadlineMetLate
+		}
+	case DeadlineBreached:
+		d.State = DeadlineMetLate
+	default:
+		return
+	}
+	d.MetAt = &now
+	c.view.Overdue = c.anyBreached()
+	c.event(now, "system", "deadline_"+d.State, fmt.Sprintf("%s %s", name, strings.ReplaceAll(d.State, "_", " ")),
+		kv("deadline", name))
+}
+
+func (c *core) anyBreached() bool {
+	return slices.ContainsFunc(c.view.Deadlines, func(d Deadline) bool { return d.State == DeadlineBreached })
+}
+
+// nextAlarm is the earliest pending reminder point or due instant.
+func (c *core) nextAlarm() (time.Time, bool) {
+	var next time.Time
+	for _, d := range c.view.Deadlines {
+		if d.State != DeadlinePending {
+			continue
+		}
+		clock, _ := c.policy.Clock(d.Name)
+		candidates := []time.Time{d.Due}
+		for _, p := range clock.Reminders {
+			if !slices.Contains(d.Reminded, p) {
+				candidates = append(candidates, reminderAt(d, p))
+			}
+		}
+		for _, t := range candidates {
+			if next.IsZero() || t.Before(next) {
+				next = t
+			}
+		}
+	}
+	return next, !next.IsZero()
+}
+
+// fireAlarms sends the reminders that are due and breaches the clocks that
+// have passed; each breach climbs the escalation ladder (rule E3).
+func (c *core) fireAlarms(ctx workflow.Context) {
+	now := workflow.Now(ctx)
+	for i := range c.view.Deadlines {
+		d := &c.view.Deadlines[i]
+		if d.State != DeadlinePending {
+			continue
+		}
+		clock, _ := c.policy.Clock(d.Name)
+		if !now.Before(d.Due) {
+			d.State = DeadlineBreached
+			d.BreachedAt = &now
+			d.Reminded = slices.Clone(clock.Reminders)
+			c.view.Overdue = true
+			c.event(now, "system", "deadline_breached", fmt.Sprintf("%s passed at %s", d.Name, d.Due.Format(time.RFC3339)),
+				kv("deadline", d.Name))
+			to := max(c.view.EscalationLevel.Next(), clock.EscalateTo)
+			c.escalate(ctx, "system", to,
+				fmt.Sprintf("deadline %s (due %s) passed without the work being done", d.Name, d.Due.Format(time.RFC3339)),
+				c.proposal(d.Name))
+			continue
+		}
+		for _, p := range clock.Reminders {
+			if slices.Contains(d.Reminded, p) || reminderAt(*d, p).After(now) {
+				continue
+			}
+			d.Reminded = append(d.Reminded, p)
+			due := d.Due
+			c.notify(ctx, Notice{Kind: NoticeReminder, Deadline: d.Name, Due: &due,
+				To:     Recipient{Role: "handler", Department: c.view.Department, Name: c.view.Handler},
+				Fields: kv("point", fmt.Sprint(p), "round", fmt.Sprint(d.Round), "extensions", fmt.Sprint(len(d.Extensions)))})
+			c.event(now, "system", "reminder", fmt.Sprintf("%s reminder at %d%%", d.Name, p), kv("deadline", d.Name))
+		}
+	}
+}
+
+// escalate climbs to level and tells that level why (rules C5, C9, E3).
+func (c *core) escalate(ctx workflow.Context, actor string, to sla.Level, reason, proposal string) {
+	now := workflow.Now(ctx)
+	from := c.view.EscalationLevel
+	e := Escalation{At: now, By: actor, From: from, To: to, Reason: reason, Proposal: proposal, RecordingRef: c.recordingRef}
+	c.view.Escalations = append(c.view.Escalations, e)
+	c.view.EscalationLevel = to
+	c.view.Escalation = to.String()
+	c.event(now, actor, "escalated", fmt.Sprintf("escalated %s → %s: %s", from, to, reason),
+		kv("from", from.String(), "to", to.String(), "proposal", proposal, "recording_ref", e.RecordingRef))
+	c.notify(ctx, Notice{Kind: NoticeEscalation, Reason: reason, Urgent: to == sla.LevelManagement,
+		To:     Recipient{Role: to.String(), Department: c.view.Department},
+		Fields: kv("proposal", proposal, "recording_ref", e.RecordingRef, "level", to.String(), "from", from.String())})
+}
+
+// --- Notices, timeline and search attributes.
+
+// notify sends a notice without blocking the case: a slow or failing mail
+// service must never hold up deadlines. The ID makes a resend recognisable.
+func (c *core) notify(ctx workflow.Context, n Notice) {
+	now := workflow.Now(ctx)
+	n.CaseNo, n.CaseType, n.CreatedAt = c.view.No, c.view.Type, now
+	n.Language = c.lang
+	n.ID = noticeID(n, c.view.Rounds, len(c.view.Timeline))
+	c.sending++
+	workflow.Go(ctx, func(ctx workflow.Context) {
+		defer func() { c.sending-- }()
+		actx := workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
+			StartToCloseTimeout: 30 * time.Second,
+			RetryPolicy: &temporal.RetryPolicy{
+				InitialInterval:    time.Second,
+				BackoffCoefficient: 2,
+				MaximumInterval:    10 * time.Minute,
+				MaximumAttempts:    20,
+			},
+		})
+		var res NoticeResult
+		err := workflow.ExecuteActivity(actx, ActivitySendNotice, n).Get(ctx, &res)
+		at := workflow.Now(ctx)
+		if err != nil {
+			c.event(at, "system", "notice_failed", fmt.Sprintf("%s to %s failed: %v", n.Kind, n.To.Role, err),
+				kv("notice", n.ID))
+			return
+		}
+		c.event(at, "system", "notice_sent", fmt.Sprintf("%s to %s via %s", n.Kind, n.To.Role, res.Channel),
+			kv("notice", n.ID, "ref", res.Ref))
+	})
+}
+
+// noticeID is stable for the same case, kind, recipient, deadline and round;
+// the timeline position tells apart two notices that share all of those.
+func noticeID(n Notice, round, seq int) string {
+	parts := []string{n.CaseNo, n.Kind, n.To.Role}
+	if n.Deadline != "" {
+		parts = append(parts, n.Deadline)
+	}
+	if n.Due != nil {
+		parts = append(parts, n.Due.UTC().Format("20060102T150405"))
+	}
+	if p := n.Fields["point"]; p != "" {
+		parts = append(parts, p)
+	}
+	parts = append(parts, fmt.Sprintf("r%d", round), fmt.Sprintf("e%d", seq))
+	return strings.Join(parts, ":")
+}
+
+func (c *core) event(at time.Time, actor, kind, msg string, fields map[string]string) {
+	c.view.Timeline = append(c.view.Timeline, Event{At: at.UTC(), Actor: actor, Kind: kind, Message: msg, Fields: fields})
+}
+
+// upsertSearch writes the search attributes that changed since last time.
+func (c *core) upsertSearch(ctx workflow.Context) {
+	next, _ := c.nextDue()
+	cur := searchState{status: c.view.Status, department: c.view.Department, next: next,
+		level: c.view.EscalationLevel, overdue: c.view.Overdue}
+	if cur == c.lastSA {
+		return
+	}
+	updates := []temporal.SearchAttributeUpdate{
+		SACaseStatus.ValueSet(cur.status),
+		SAEscalationLevel.ValueSet(int64(cur.level)),
+		SAOverdue.ValueSet(cur.overdue),
+	}
+	if cur.department != "" {
+		updates = append(updates, SADepartment.ValueSet(cur.department))
+	}
+	if next.IsZero() {
+		updates = append(updates, SANextDeadline.ValueUnset())
+	} else {
+		updates = append(updates, SANextDeadline.ValueSet(next))
+	}
+	if err := workflow.UpsertTypedSearchAttributes(ctx, updates...); err != nil {
+		workflow.GetLogger(ctx).Warn("upsert search attributes", "error", err)
+		return
+	}
+	c.lastSA = cur
+}
+
+// nextDue is the earliest pending due instant.
+func (c *core) nextDue() (time.Time, bool) {
+	var next time.Time
+	for _, d := range c.view.Deadlines {
+		if d.State == DeadlinePending && (next.IsZero() || d.Due.Before(next)) {
+			next = d.Due
+		}
+	}
+	return next, !next.IsZero()
+}
+
+// kv builds timeline or notice fields from key/value pairs, leaving out
+// empty values.
+func kv(pairs ...string) map[string]string {
+	var m map[string]string
+	for i := 0; i+1 < len(pairs); i += 2 {
+		if pairs[i+1] == "" {
+			continue
+		}
+		if m == nil {
+			m = make(map[string]string, len(pairs)/2)
+		}
+		m[pairs[i]] = pairs[i+1]
+	}
+	return m
+}
+
+// --- Validation helpers shared by the checks.
+
+func (c *core) open(action string) error {
+	if c.view.Status == StatusClosed {
+		return invalidState(fmt.Sprintf("%s is not possible: the case is closed", action))
+	}
+	return nil
+}
+
+func (c *core) inStatus(action string, allowed ...string) error {
+	if slices.Contains(allowed, c.view.Status) {
+		return nil
+	}
+	return invalidState(fmt.Sprintf("%s is not possible while the case is %s (allowed when %s)",
+		action, c.view.Status, strings.Join(allowed, ", ")))
+}
+
+func invalidState(msg string) error {
+	return temporal.NewNonRetryableApplicationError(msg, ErrInvalidState, nil)
+}
+
+func invalidInput(errs ...forms.FieldError) error {
+	msgs := make([]string, len(errs))
+	for i, e := range errs {
+		msgs[i] = e.Message
+	}
+	return temporal.NewNonRetryableApplicationError(strings.Join(msgs, "; "), ErrInvalidInput, nil, forms.Errors(errs))
+}
+
+// fieldErrors turns the problems found into one rejection, or nil.
+func fieldErrors(errs ...*forms.FieldError) error {
+	var found []forms.FieldError
+	for _, e := range errs {
+		if e != nil {
+			found = append(found, *e)
+		}
+	}
+	if len(found) == 0 {
+		return nil
+	}
+	return invalidInput(found...)
+}
+
+func required(field, value string) *forms.FieldError {
+	if strings.TrimSpace(value) != "" {
+		return nil
+	}
+	return &forms.FieldError{Field: field, Code: "required", Message: strings.ReplaceAll(field, "_", " ") + " is required"}
+}
+
+func actorError(actor string) *forms.FieldError { return required("actor", actor) }
+
+func departmentError(field, dept string) *forms.FieldError {
+	if e := required(field, dept); e != nil {
+		return e
+	}
+	if !forms.ValidDepartment(dept) {
+		return &forms.FieldError{Field: field, Code: "invalid", Message: "department must be a code like \"property\" (lower-case letters, digits, - and _)"}
+	}
+	return nil
+}
