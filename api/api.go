@@ -5,6 +5,7 @@
 package api
 
 import (
+	"context"
 	_ "embed"
 	"encoding/json"
 	"errors"
@@ -44,7 +45,8 @@ func (s *Server) Handler() http.Handler {
 		w.Header().Set("Content-Type", "application/json")
 		_, _ = w.Write(openapi)
 	})
-	mux.HandleFunc("POST /api/v1/complaints", s.createComplaint)
+	mux.HandleFunc("POST /api/v1/complaints", create(s, (*starter.Service).CreateComplaint))
+	mux.HandleFunc("POST /api/v1/media-inquiries", create(s, (*starter.Service).CreateMediaInquiry))
 	mux.HandleFunc("GET /api/v1/cases", s.listCases)
 	mux.HandleFunc("GET /api/v1/cases/{no}", s.getCase)
 	mux.HandleFunc("POST /api/v1/cases/{no}/actions/{action}", s.act)
@@ -64,24 +66,28 @@ func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
 }
 
-func (s *Server) createComplaint(w http.ResponseWriter, r *http.Request) {
-	body, err := readBody(w, r)
-	if err != nil {
-		s.fail(w, r, err)
-		return
+// create registers a case from its form: F is the form type, start the
+// starter method for it.
+func create[F any](s *Server, start func(*starter.Service, context.Context, F) (workflows.CaseView, error)) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		body, err := readBody(w, r)
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		var f F
+		if err := starter.DecodeStrict(body, &f); err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		view, err := start(s.Cases, r.Context(), f)
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		w.Header().Set("Location", "/api/v1/cases/"+view.No)
+		writeJSON(w, http.StatusCreated, present(view, lang(r)))
 	}
-	var f forms.Complaint
-	if err := starter.DecodeStrict(body, &f); err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	view, err := s.Cases.CreateComplaint(r.Context(), f)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	w.Header().Set("Location", "/api/v1/cases/"+view.No)
-	writeJSON(w, http.StatusCreated, present(view, lang(r)))
 }
 
 func (s *Server) getCase(w http.ResponseWriter, r *http.Request) {

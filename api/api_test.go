@@ -74,6 +74,11 @@ func TestErrors(t *testing.T) {
 		{"registration time is the system's", "POST", "/api/v1/complaints", js,
 			`{"registered_at":"2026-01-01T00:00:00Z"}`, 422, "invalid_form", []string{"registered_at"}},
 		{"unknown field", "POST", "/api/v1/complaints", js, `{"complaint":"x"}`, 400, "bad_json", nil},
+		// Rule E2: no registration without the holding reply and a named person.
+		{"media inquiry without holding reply", "POST", "/api/v1/media-inquiries", js,
+			`{"outlet":"Daily","reporter_name":"Chen","reporter_email":"c@example.com","topic":"leak","recorder":"agent01"}`,
+			422, "invalid_form", []string{"contact_person", "holding_reply_given"}},
+		{"complaint action on a media inquiry", "POST", "/api/v1/cases/MT-20261123-0001/actions/resolve", js, `{}`, 404, "unknown_action", nil},
 		{"malformed JSON", "POST", "/api/v1/complaints", js, `{"content":`, 400, "bad_json", nil},
 		{"trailing data", "POST", "/api/v1/complaints", js, `{} {}`, 400, "bad_json", nil},
 		{"not JSON", "POST", "/api/v1/complaints", "text/plain", `x`, 415, "unsupported_media_type", nil},
@@ -131,12 +136,12 @@ func TestOpenAPIListsEveryAction(t *testing.T) {
 	if err := json.Unmarshal(b, &doc); err != nil {
 		t.Fatalf("openapi.json: %v", err)
 	}
-	for _, p := range []string{"/api/v1/complaints", "/api/v1/cases", "/api/v1/cases/{no}", "/api/v1/cases/{no}/actions/{action}", "/healthz"} {
+	for _, p := range []string{"/api/v1/complaints", "/api/v1/media-inquiries", "/api/v1/cases", "/api/v1/cases/{no}", "/api/v1/cases/{no}/actions/{action}", "/healthz"} {
 		if _, ok := doc.Paths[p]; !ok {
 			t.Errorf("openapi.json lacks %s", p)
 		}
 	}
-	for _, a := range workflows.ComplaintActions {
+	for _, a := range append(workflows.ComplaintActions, workflows.MediaInquiryActions...) {
 		if !strings.Contains(string(doc.Paths["/api/v1/cases/{no}/actions/{action}"]), `"`+a+`"`) {
 			t.Errorf("openapi.json lacks action %s", a)
 		}

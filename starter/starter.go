@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"slices"
 	"strings"
 	"time"
 
@@ -62,19 +63,45 @@ func (s *Service) CreateComplaint(ctx context.Context, f forms.Complaint) (workf
 		return workflows.CaseView{}, &Error{Status: http.StatusUnprocessableEntity, Code: "invalid_form",
 			Message: "the complaint form has errors", Fields: errs}
 	}
-	no, err := s.nextNumber(ctx, workflows.PrefixComplaint, now)
+	in := workflows.ComplaintInput{Form: f, Policy: s.SLA.Complaint, CreatedBy: f.Recorder}
+	return s.start(ctx, workflows.PrefixComplaint, workflows.TypeComplaint, workflows.ComplaintWorkflowName, f.Department, now,
+		func(no string) any { in.No = no; return in })
+}
+
+// CreateMediaInquiry registers a journalist's inquiry (rule E2).
+func (s *Service) CreateMediaInquiry(ctx context.Context, f forms.MediaInquiry) (workflows.CaseView, error) {
+	now := s.now()
+	if !f.RegisteredAt.IsZero() {
+		return workflows.CaseView{}, &Error{Status: http.StatusUnprocessableEntity, Code: "invalid_form", Message: "the media inquiry has errors",
+			Fields: forms.Errors{{Field: "registered_at", Code: "invalid", Message: "registered_at is set by the system; give received_at for when the outlet got through"}}}
+	}
+	f.Normalize(now)
+	if errs := f.Validate(now); len(errs) > 0 {
+		return workflows.CaseView{}, &Error{Status: http.StatusUnprocessableEntity, Code: "invalid_form",
+			Message: "the media inquiry has errors", Fields: errs}
+	}
+	in := workflows.MediaInquiryInput{Form: f, Policy: s.SLA.MediaInquiry, CreatedBy: f.Recorder}
+	return s.start(ctx, workflows.PrefixMediaInquiry, workflows.TypeMediaInquiry, workflows.MediaInquiryWorkflowName, "", now,
+		func(no string) any { in.No = no; return in })
+}
+
+// start numbers a case and starts its workflow with the search attributes
+// lists need from the first moment; input builds the workflow input for
+// the number.
+func (s *Service) start(ctx context.Context, prefix, caseType, workflowName, department string, now time.Time,
+	input func(no string) any) (workflows.CaseView, error) {
+	no, err := s.nextNumber(ctx, prefix, now)
 	if err != nil {
 		return workflows.CaseView{}, err
 	}
-	in := workflows.ComplaintInput{No: no, Form: f, Policy: s.SLA.Complaint, CreatedBy: f.Recorder}
 	sa := []temporal.SearchAttributeUpdate{
-		workflows.SACaseType.ValueSet(workflows.TypeComplaint),
+		workflows.SACaseType.ValueSet(caseType),
 		workflows.SACaseStatus.ValueSet(workflows.StatusRegistered),
 		workflows.SAEscalationLevel.ValueSet(0),
 		workflows.SAOverdue.ValueSet(false),
 	}
-	if f.Department != "" {
-		sa = append(sa, workflows.SADepartment.ValueSet(f.Department))
+	if department != "" {
+		sa = append(sa, workflows.SADepartment.ValueSet(department))
 	}
 	_, err = s.Client.ExecuteWorkflow(ctx, client.StartWorkflowOptions{
 		ID:                       workflows.CaseWorkflowID(no),
@@ -82,10 +109,10 @@ func (s *Service) CreateComplaint(ctx context.Context, f forms.Complaint) (workf
 		WorkflowIDReusePolicy:    enumspb.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE,
 		WorkflowIDConflictPolicy: enumspb.WORKFLOW_ID_CONFLICT_POLICY_FAIL,
 		TypedSearchAttributes:    temporal.NewSearchAttributes(sa...),
-		StaticSummary:            "complaint " + no,
-	}, workflows.ComplaintWorkflowName, in)
+		StaticSummary:            caseType + " " + no,
+	}, workflowName, input(no))
 	if err != nil {
-		return workflows.CaseView{}, fmt.Errorf("start complaint %s: %w", no, err)
+		return workflows.CaseView{}, fmt.Errorf("start %s %s: %w", caseType, no, err)
 	}
 	return s.Case(ctx, no)
 }
@@ -155,19 +182,27 @@ var actionInputs = map[string]func() any{
 	workflows.ActionExtend:            func() any { return &workflows.ExtendInput{} },
 	workflows.ActionEscalate:          func() any { return &workflows.EscalateInput{} },
 	workflows.ActionComment:           func() any { return &workflows.CommentInput{} },
+	workflows.ActionContactOutlet:     func() any { return &workflows.ContactOutletInput{} },
+}
+
+// actionsByPrefix is what each case type accepts, by number prefix.
+var actionsByPrefix = map[string][]string{
+	workflows.PrefixComplaint:    workflows.ComplaintActions,
+	workflows.PrefixMediaInquiry: workflows.MediaInquiryActions,
 }
 
 // Act performs a staff action on a case; body is the action's JSON input.
 // The case as it stands after the action is returned, or the workflow's
 // reason for refusing it.
 func (s *Service) Act(ctx context.Context, no, action string, body []byte) (workflows.CaseView, error) {
-	mk, ok := actionInputs[action]
-	if !ok {
-		return workflows.CaseView{}, &Error{Status: http.StatusNotFound, Code: "unknown_action",
-			Message: fmt.Sprintf("unknown action %q; actions are %s", action, strings.Join(workflows.ComplaintActions, ", "))}
-	}
 	if !validNo(no) {
 		return workflows.CaseView{}, notFound(no)
+	}
+	actions := actionsByPrefix[no[:2]]
+	mk, ok := actionInputs[action]
+	if !ok || !slices.Contains(actions, action) {
+		return workflows.CaseView{}, &Error{Status: http.StatusNotFound, Code: "unknown_action",
+			Message: fmt.Sprintf("unknown action %q for case %s; its actions are %s", action, no, strings.Join(actions, ", "))}
 	}
 	in := mk()
 	if err := DecodeStrict(body, in); err != nil {
@@ -179,14 +214,23 @@ func (s *Service) Act(ctx context.Context, no, action string, body []byte) (work
 		Args:         []any{in},
 		WaitForStage: client.WorkflowUpdateStageCompleted,
 	})
-	if err != nil {
-		return workflows.CaseView{}, translate(no, err)
+	if err == nil {
+		var view workflows.CaseView
+		if err = h.Get(ctx, &view); err == nil {
+			return view, nil
+		}
 	}
-	var view workflows.CaseView
-	if err := h.Get(ctx, &view); err != nil {
-		return workflows.CaseView{}, translate(no, err)
+	// A finished case's workflow no longer takes updates; the engine says
+	// "not found", but the case exists and is closed.
+	var nf *serviceerror.NotFound
+	if errors.As(err, &nf) {
+		if d, derr := s.Client.DescribeWorkflowExecution(ctx, workflows.CaseWorkflowID(no), ""); derr == nil &&
+			d.GetWorkflowExecutionInfo().GetStatus() != enumspb.WORKFLOW_EXECUTION_STATUS_RUNNING {
+			return workflows.CaseView{}, &Error{Status: http.StatusConflict, Code: "invalid_state",
+				Message: fmt.Sprintf("%s is not possible: case %s is closed", action, no)}
+		}
 	}
-	return view, nil
+	return workflows.CaseView{}, translate(no, err)
 }
 
 // DecodeStrict decodes JSON, rejecting unknown fields and trailing data, so

@@ -315,6 +315,34 @@ func TestEndToEnd(t *testing.T) {
 		t.Fatalf("workflow result %+v %v, want 2 rounds", res, err)
 	}
 
+	// Rule E2: a media inquiry through the API, called back and closed; a
+	// closed case refuses further actions with 409.
+	mediaForm, err := os.ReadFile("../forms/examples/media-inquiry.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var media map[string]any
+	if err := json.Unmarshal(mediaForm, &media); err != nil {
+		t.Fatal(err)
+	}
+	code, b = s.call(http.MethodPost, "/api/v1/media-inquiries", media)
+	var mc caseJSON
+	_ = json.Unmarshal(b, &mc)
+	if code != http.StatusCreated || !strings.HasPrefix(mc.No, "MT-") {
+		t.Fatalf("POST media inquiry: %d %s", code, b)
+	}
+	if due, st := mc.deadline("media_contact"); st != workflows.DeadlinePending || due.Sub(created) > 2*time.Hour+time.Minute {
+		t.Fatalf("media_contact %v %s, want pending within 2h", due, st)
+	}
+	mc = s.act(mc.No, "contact-outlet", map[string]any{"actor": "wang.lei", "outcome": "statement given"}, http.StatusOK)
+	if mc.Status != workflows.StatusClosed {
+		t.Fatalf("media inquiry status %s after contact, want closed", mc.Status)
+	}
+	waitClosed(t, tc, mc.No)
+	s.act(mc.No, "comment", map[string]any{"actor": "agent01", "text": "late note"}, http.StatusConflict)
+	s.act(mc.No, "resolve", map[string]any{"actor": "agent01", "result": "x"}, http.StatusNotFound)
+	s.act(c.No, "comment", map[string]any{"actor": "agent01", "text": "late note"}, http.StatusConflict)
+
 	// Rule E1: a case entered late with its original registration time runs
 	// its deadlines from then; first feedback and resolution are already
 	// past, so it is overdue and two rungs up the ladder at once.
@@ -346,7 +374,16 @@ func TestEndToEnd(t *testing.T) {
 	if dir := os.Getenv("CLOSELOOP_RECORD_HISTORY"); dir != "" {
 		writeHistory(t, tc, c.No, filepath.Join(dir, "complaint_unsatisfied_once.json"))
 		writeHistory(t, tc, late, filepath.Join(dir, "complaint_backfilled_breached.json"))
+		writeHistory(t, tc, mc.No, filepath.Join(dir, "media_inquiry_contacted.json"))
 		writeHistory(t, tc, "seq-"+c.No[:len("TS-20261123")], filepath.Join(dir, "sequence_running.json"))
+	}
+}
+
+// waitClosed waits for a case's workflow to finish.
+func waitClosed(t *testing.T, c client.Client, no string) {
+	t.Helper()
+	if err := c.GetWorkflow(context.Background(), no, "").Get(context.Background(), nil); err != nil {
+		t.Fatalf("case %s did not finish: %v", no, err)
 	}
 }
 

@@ -16,8 +16,9 @@ const TaskQueue = "closeloop-cases"
 
 // Workflow type names.
 const (
-	ComplaintWorkflowName = "ComplaintWorkflow"
-	SequenceWorkflowName  = "SequenceWorkflow"
+	ComplaintWorkflowName    = "ComplaintWorkflow"
+	MediaInquiryWorkflowName = "MediaInquiryWorkflow"
+	SequenceWorkflowName     = "SequenceWorkflow"
 )
 
 // QueryState returns a CaseView.
@@ -35,6 +36,7 @@ const (
 	ActionExtend            = "extend"
 	ActionEscalate          = "escalate"
 	ActionComment           = "comment"
+	ActionContactOutlet     = "contact-outlet"
 )
 
 // ComplaintActions lists the complaint's staff actions in workflow order.
@@ -43,10 +45,15 @@ var ComplaintActions = []string{
 	ActionReturnVisit, ActionDeliverResult, ActionExtend, ActionEscalate, ActionComment,
 }
 
+// MediaInquiryActions lists the media inquiry's staff actions.
+var MediaInquiryActions = []string{ActionContactOutlet, ActionEscalate, ActionComment}
+
 // Case types and their number prefixes.
 const (
-	TypeComplaint   = "complaint"
-	PrefixComplaint = "TS" // 投诉
+	TypeComplaint      = "complaint"
+	PrefixComplaint    = "TS" // 投诉
+	TypeMediaInquiry   = "media_inquiry"
+	PrefixMediaInquiry = "MT" // 媒体
 )
 
 // CaseWorkflowID is the workflow ID of a case: its human-readable number.
@@ -160,24 +167,51 @@ type ComplaintRecord struct {
 
 // CaseView is the case as the query returns it.
 type CaseView struct {
-	No               string          `json:"no"`
-	Type             string          `json:"type"`
-	Status           string          `json:"status"`
-	Department       string          `json:"department,omitempty"`
-	Handler          string          `json:"handler,omitempty"`
-	EscalationLevel  sla.Level       `json:"escalation_level"`
-	Escalation       string          `json:"escalation"`
-	Overdue          bool            `json:"overdue"`
-	LateRegistration bool            `json:"late_registration"`
-	Rounds           int             `json:"rounds"`
-	Extensions       int             `json:"extensions"`
-	Form             forms.Complaint `json:"form"`
-	Record           ComplaintRecord `json:"record"`
-	Deadlines        []Deadline      `json:"deadlines"`
-	Escalations      []Escalation    `json:"escalations,omitempty"`
-	Timeline         []Event         `json:"timeline"`
-	CreatedBy        string          `json:"created_by"`
-	ClosedAt         *time.Time      `json:"closed_at,omitempty"`
+	No               string    `json:"no"`
+	Type             string    `json:"type"`
+	Status           string    `json:"status"`
+	Department       string    `json:"department,omitempty"`
+	Handler          string    `json:"handler,omitempty"`
+	EscalationLevel  sla.Level `json:"escalation_level"`
+	Escalation       string    `json:"escalation"`
+	Overdue          bool      `json:"overdue"`
+	LateRegistration bool      `json:"late_registration"`
+	Rounds           int       `json:"rounds"`
+	Extensions       int       `json:"extensions"`
+	// The type's own parts: the complaint form and record, or the media
+	// inquiry.
+	Form        *forms.Complaint `json:"form,omitempty"`
+	Record      *ComplaintRecord `json:"record,omitempty"`
+	Media       *MediaRecord     `json:"media,omitempty"`
+	Deadlines   []Deadline       `json:"deadlines"`
+	Escalations []Escalation     `json:"escalations,omitempty"`
+	Timeline    []Event          `json:"timeline"`
+	CreatedBy   string           `json:"created_by"`
+	ClosedAt    *time.Time       `json:"closed_at,omitempty"`
+}
+
+// MediaInquiryInput starts a media inquiry (rule E2).
+type MediaInquiryInput struct {
+	No        string             `json:"no"`
+	Form      forms.MediaInquiry `json:"form"`
+	Policy    sla.Policy         `json:"policy"`
+	CreatedBy string             `json:"created_by"`
+}
+
+// MediaInquiryResult is what a finished media inquiry returns.
+type MediaInquiryResult struct {
+	No          string    `json:"no"`
+	ContactedAt time.Time `json:"contacted_at"`
+	OnTime      bool      `json:"on_time"`
+}
+
+// MediaRecord is a media inquiry as the query shows it.
+type MediaRecord struct {
+	Form         forms.MediaInquiry `json:"form"`
+	HoldingReply string             `json:"holding_reply"`
+	ContactedBy  string             `json:"contacted_by,omitempty"`
+	ContactedAt  *time.Time         `json:"contacted_at,omitempty"`
+	Outcome      string             `json:"outcome,omitempty"`
 }
 
 // --- Update inputs. Every action names its actor.
@@ -246,6 +280,13 @@ type EscalateInput struct {
 	Reason       string `json:"reason"`
 	Proposal     string `json:"proposal"`
 	RecordingRef string `json:"recording_ref,omitempty"` // defaults to the form's
+}
+
+// ContactOutletInput records that the named person contacted the outlet
+// (rule E2).
+type ContactOutletInput struct {
+	Actor   string `json:"actor"`
+	Outcome string `json:"outcome"`
 }
 
 // CommentInput adds a note to the timeline.

@@ -36,12 +36,14 @@ type complaint struct {
 }
 
 func (w *complaint) setup(ctx workflow.Context) error {
+	form := w.in.Form
 	w.view = CaseView{
 		No:         w.in.No,
 		Type:       TypeComplaint,
 		Status:     StatusRegistered,
 		Escalation: sla.LevelHandler.String(),
-		Form:       w.in.Form,
+		Form:       &form,
+		Record:     &ComplaintRecord{},
 		CreatedBy:  w.in.CreatedBy,
 		Timeline:   []Event{},
 		Deadlines:  []Deadline{},
@@ -369,18 +371,6 @@ func (w *complaint) escalateByHand(ctx workflow.Context, in EscalateInput) error
 		w.recordingRef = in.RecordingRef
 	}
 	w.escalate(ctx, in.Actor, w.view.EscalationLevel.Next(), in.Reason, in.Proposal)
-	return nil
-}
-
-func (w *complaint) checkComment(_ workflow.Context, in CommentInput) error {
-	if err := w.open(ActionComment); err != nil {
-		return err
-	}
-	return fieldErrors(actorError(in.Actor), required("text", in.Text))
-}
-
-func (w *complaint) comment(ctx workflow.Context, in CommentInput) error {
-	w.event(workflow.Now(ctx), in.Actor, "comment", in.Text, nil)
 	return nil
 }
 

@@ -277,6 +277,20 @@ func (c *core) escalate(ctx workflow.Context, actor string, to sla.Level, reason
 		Fields: kv("proposal", proposal, "recording_ref", e.RecordingRef, "level", to.String(), "from", from.String())})
 }
 
+// --- Actions every case type has.
+
+func (c *core) checkComment(_ workflow.Context, in CommentInput) error {
+	if err := c.open(ActionComment); err != nil {
+		return err
+	}
+	return fieldErrors(actorError(in.Actor), required("text", in.Text))
+}
+
+func (c *core) comment(ctx workflow.Context, in CommentInput) error {
+	c.event(workflow.Now(ctx), in.Actor, "comment", in.Text, nil)
+	return nil
+}
+
 // --- Notices, timeline and search attributes.
 
 // notify sends a notice without blocking the case: a slow or failing mail

@@ -25,20 +25,26 @@ func newCaseCommand() *cobra.Command {
 		return &apiClient{base: strings.TrimRight(server, "/"), http: &http.Client{Timeout: 60 * time.Second}}
 	}
 
-	var file string
+	var file, kind string
+	endpoints := map[string]string{"complaint": "/api/v1/complaints", "media-inquiry": "/api/v1/media-inquiries"}
 	create := &cobra.Command{
-		Use:   "create -f complaint.json",
-		Short: "Register a complaint from a JSON form (- for stdin)",
+		Use:   "create [--type complaint|media-inquiry] -f form.json",
+		Short: "Register a case from a JSON form (- for stdin)",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			path, ok := endpoints[kind]
+			if !ok {
+				return fmt.Errorf("--type %q: want complaint or media-inquiry", kind)
+			}
 			body, err := readInput(cmd, file)
 			if err != nil {
 				return err
 			}
-			return api().do(cmd, http.MethodPost, "/api/v1/complaints", body)
+			return api().do(cmd, http.MethodPost, path, body)
 		},
 	}
 	create.Flags().StringVarP(&file, "file", "f", "", "form file (required; - for stdin)")
+	create.Flags().StringVar(&kind, "type", "complaint", "case type: complaint or media-inquiry")
 	_ = create.MarkFlagRequired("file")
 
 	var typ, status, dept, overdue string

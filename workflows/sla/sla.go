@@ -98,6 +98,8 @@ const (
 	ReturnVisit    = "return_visit"    // C10: 24h from resolution
 	ResultDelivery = "result_delivery" // C10: 5 working days from registration
 	Rework         = "rework"          // C8: rework after an unsatisfied visit
+
+	MediaContact = "media_contact" // E2: a named person contacts the outlet within 2h
 )
 
 var defaultReminders = []int{50, 80}
@@ -118,6 +120,19 @@ func DefaultComplaint() Policy {
 			{Name: Rework, Span: hours(72), Reminders: defaultReminders, EscalateTo: LevelCSHead},
 		},
 		MaxRounds:         3,
+		RegistrationLimit: 5 * time.Minute,
+	}
+}
+
+// DefaultMediaInquiry is the media inquiry policy: a missed call-back goes
+// straight to management (rule E2).
+func DefaultMediaInquiry() Policy {
+	return Policy{
+		CaseType: "media_inquiry",
+		Clocks: []Clock{
+			{Name: MediaContact, Span: calendar.Span{N: 2, Unit: calendar.Hours}, Reminders: defaultReminders, EscalateTo: LevelManagement},
+		},
+		MaxRounds:         1,
 		RegistrationLimit: 5 * time.Minute,
 	}
 }
@@ -157,11 +172,14 @@ func (p Policy) Validate() error {
 
 // Settings is every case type's policy.
 type Settings struct {
-	Complaint Policy `json:"complaint"`
+	Complaint    Policy `json:"complaint"`
+	MediaInquiry Policy `json:"media_inquiry"`
 }
 
 // Defaults are the rulebook's settings.
-func Defaults() Settings { return Settings{Complaint: DefaultComplaint()} }
+func Defaults() Settings {
+	return Settings{Complaint: DefaultComplaint(), MediaInquiry: DefaultMediaInquiry()}
+}
 
 // Load reads settings from a JSON file; policies absent from the file keep
 // their defaults. The file has the shape of Settings.
@@ -177,8 +195,10 @@ func Load(path string) (Settings, error) {
 	if err := json.Unmarshal(b, &s); err != nil {
 		return s, fmt.Errorf("sla settings %s: %w", path, err)
 	}
-	if err := s.Complaint.Validate(); err != nil {
-		return s, fmt.Errorf("sla settings %s: %w", path, err)
+	for _, p := range []Policy{s.Complaint, s.MediaInquiry} {
+		if err := p.Validate(); err != nil {
+			return s, fmt.Errorf("sla settings %s: %w", path, err)
+		}
 	}
 	return s, nil
 }
