@@ -18,6 +18,7 @@ const TaskQueue = "closeloop-cases"
 const (
 	ComplaintWorkflowName    = "ComplaintWorkflow"
 	MediaInquiryWorkflowName = "MediaInquiryWorkflow"
+	ConsultationWorkflowName = "ConsultationWorkflow"
 	SequenceWorkflowName     = "SequenceWorkflow"
 )
 
@@ -37,6 +38,8 @@ const (
 	ActionEscalate          = "escalate"
 	ActionComment           = "comment"
 	ActionContactOutlet     = "contact-outlet"
+	ActionCallBack          = "call-back"
+	ActionTransfer          = "transfer"
 )
 
 // ComplaintActions lists the complaint's staff actions in workflow order.
@@ -48,12 +51,17 @@ var ComplaintActions = []string{
 // MediaInquiryActions lists the media inquiry's staff actions.
 var MediaInquiryActions = []string{ActionContactOutlet, ActionEscalate, ActionComment}
 
+// ConsultationActions lists the consultation's staff actions.
+var ConsultationActions = []string{ActionCallBack, ActionTransfer, ActionEscalate, ActionComment}
+
 // Case types and their number prefixes.
 const (
 	TypeComplaint      = "complaint"
 	PrefixComplaint    = "TS" // 投诉
 	TypeMediaInquiry   = "media_inquiry"
 	PrefixMediaInquiry = "MT" // 媒体
+	TypeConsultation   = "consultation"
+	PrefixConsultation = "ZX" // 咨询
 )
 
 // CaseWorkflowID is the workflow ID of a case: its human-readable number.
@@ -61,13 +69,14 @@ func CaseWorkflowID(no string) string { return no }
 
 // Case statuses.
 const (
-	StatusRegistered = "registered"
-	StatusRouted     = "routed"
-	StatusInProgress = "in_progress"
-	StatusResolved   = "resolved"
-	StatusRework     = "rework"
-	StatusSatisfied  = "satisfied" // satisfied at the return visit, result not yet delivered in person
-	StatusClosed     = "closed"
+	StatusRegistered  = "registered"
+	StatusRouted      = "routed"
+	StatusInProgress  = "in_progress"
+	StatusResolved    = "resolved"
+	StatusRework      = "rework"
+	StatusSatisfied   = "satisfied"   // satisfied at the return visit, result not yet delivered in person
+	StatusTransferred = "transferred" // consultation passed to a specialist department (Q4)
+	StatusClosed      = "closed"
 )
 
 // Error types carried by rejected updates (temporal.ApplicationError.Type()).
@@ -116,6 +125,9 @@ type Deadline struct {
 	MetAt       *time.Time             `json:"met_at,omitempty"`
 	BreachedAt  *time.Time             `json:"breached_at,omitempty"`
 	Extensions  []Extension            `json:"extensions,omitempty"`
+	// Promised marks a due instant promised to the customer, earlier than
+	// the limit the explanation describes (Q1, Q3).
+	Promised bool `json:"promised,omitempty"`
 	// Reminded holds the reminder points (percent) already handled for the
 	// current due instant.
 	Reminded []int `json:"reminded,omitempty"`
@@ -180,14 +192,15 @@ type CaseView struct {
 	Extensions       int       `json:"extensions"`
 	// The type's own parts: the complaint form and record, or the media
 	// inquiry.
-	Form        *forms.Complaint `json:"form,omitempty"`
-	Record      *ComplaintRecord `json:"record,omitempty"`
-	Media       *MediaRecord     `json:"media,omitempty"`
-	Deadlines   []Deadline       `json:"deadlines"`
-	Escalations []Escalation     `json:"escalations,omitempty"`
-	Timeline    []Event          `json:"timeline"`
-	CreatedBy   string           `json:"created_by"`
-	ClosedAt    *time.Time       `json:"closed_at,omitempty"`
+	Form         *forms.Complaint    `json:"form,omitempty"`
+	Record       *ComplaintRecord    `json:"record,omitempty"`
+	Media        *MediaRecord        `json:"media,omitempty"`
+	Consultation *ConsultationRecord `json:"consultation,omitempty"`
+	Deadlines    []Deadline          `json:"deadlines"`
+	Escalations  []Escalation        `json:"escalations,omitempty"`
+	Timeline     []Event             `json:"timeline"`
+	CreatedBy    string              `json:"created_by"`
+	ClosedAt     *time.Time          `json:"closed_at,omitempty"`
 }
 
 // MediaInquiryInput starts a media inquiry (rule E2).
@@ -212,6 +225,32 @@ type MediaRecord struct {
 	ContactedBy  string             `json:"contacted_by,omitempty"`
 	ContactedAt  *time.Time         `json:"contacted_at,omitempty"`
 	Outcome      string             `json:"outcome,omitempty"`
+}
+
+// ConsultationInput starts a consultation (rules Q1–Q5).
+type ConsultationInput struct {
+	No        string             `json:"no"`
+	Form      forms.Consultation `json:"form"`
+	Policy    sla.Policy         `json:"policy"`
+	CreatedBy string             `json:"created_by"`
+}
+
+// ConsultationResult is what a finished consultation returns.
+type ConsultationResult struct {
+	No         string    `json:"no"`
+	AnsweredAt time.Time `json:"answered_at"`
+	OnTime     bool      `json:"on_time"`
+}
+
+// ConsultationRecord is a consultation as the query shows it.
+type ConsultationRecord struct {
+	Form           forms.Consultation `json:"form"`
+	Answer         string             `json:"answer,omitempty"`
+	AnsweredBy     string             `json:"answered_by,omitempty"`
+	AnsweredAt     *time.Time         `json:"answered_at,omitempty"`
+	InternalInfo   bool               `json:"internal_info,omitempty"`
+	TransferredTo  string             `json:"transferred_to,omitempty"`
+	TransferReason string             `json:"transfer_reason,omitempty"`
 }
 
 // --- Update inputs. Every action names its actor.
@@ -287,6 +326,23 @@ type EscalateInput struct {
 type ContactOutletInput struct {
 	Actor   string `json:"actor"`
 	Outcome string `json:"outcome"`
+}
+
+// CallBackInput gives the caller the answer, which closes the
+// consultation (Q1). InternalInfo says the answer contains internal
+// information, allowed only for internal callers (Q5).
+type CallBackInput struct {
+	Actor        string `json:"actor"`
+	Answer       string `json:"answer"`
+	InternalInfo bool   `json:"internal_info,omitempty"`
+}
+
+// TransferInput passes an unsolvable question to a specialist department,
+// which gets its own deadline (Q4).
+type TransferInput struct {
+	Actor      string `json:"actor"`
+	Department string `json:"department"`
+	Reason     string `json:"reason"`
 }
 
 // CommentInput adds a note to the timeline.

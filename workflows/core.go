@@ -119,6 +119,12 @@ func (c *core) loop(ctx workflow.Context, register func(workflow.Context) error,
 // arm computes a clock's due instant from start through the business
 // calendar (an activity: the calendar file may change, history must not).
 func (c *core) arm(ctx workflow.Context, name string, start time.Time, round int) error {
+	return c.armBy(ctx, name, start, round, time.Time{})
+}
+
+// armBy arms a clock whose due instant is promised, when promised is set
+// and earlier than the clock's limit; the limit stays in the explanation.
+func (c *core) armBy(ctx workflow.Context, name string, start time.Time, round int, promised time.Time) error {
 	clock, ok := c.policy.Clock(name)
 	if !ok {
 		return fmt.Errorf("sla policy has no clock %q", name)
@@ -138,6 +144,9 @@ func (c *core) arm(ctx workflow.Context, name string, start time.Time, round int
 	}
 	d := Deadline{Name: name, Round: round, Start: start.UTC(), Due: due.At.UTC(), State: DeadlinePending,
 		Explanation: due.Explanation, Also: due.Also}
+	if !promised.IsZero() && promised.Before(d.Due) {
+		d.Due, d.Promised = promised.UTC(), true
+	}
 	now := workflow.Now(ctx)
 	d.Reminded = c.pastReminders(d, now)
 	c.view.Deadlines = append(c.view.Deadlines, d)
@@ -288,6 +297,26 @@ func (c *core) checkComment(_ workflow.Context, in CommentInput) error {
 
 func (c *core) comment(ctx workflow.Context, in CommentInput) error {
 	c.event(workflow.Now(ctx), in.Actor, "comment", in.Text, nil)
+	return nil
+}
+
+// checkEscalate and escalateByHand are the plain manual escalation; the
+// complaint adds its recording rule (C5) on top.
+func (c *core) checkEscalate(_ workflow.Context, in EscalateInput) error {
+	if err := c.open(ActionEscalate); err != nil {
+		return err
+	}
+	if c.view.EscalationLevel >= sla.LevelManagement {
+		return invalidState("the case is already with management, the top of the escalation ladder")
+	}
+	return fieldErrors(actorError(in.Actor), required("reason", in.Reason), required("proposal", in.Proposal))
+}
+
+func (c *core) escalateByHand(ctx workflow.Context, in EscalateInput) error {
+	if in.RecordingRef != "" {
+		c.recordingRef = in.RecordingRef
+	}
+	c.escalate(ctx, in.Actor, c.view.EscalationLevel.Next(), in.Reason, in.Proposal)
 	return nil
 }
 

@@ -95,24 +95,6 @@ func (w *mediaInquiry) contact(ctx workflow.Context, in ContactOutletInput) erro
 	return nil
 }
 
-func (w *mediaInquiry) checkEscalate(_ workflow.Context, in EscalateInput) error {
-	if err := w.open(ActionEscalate); err != nil {
-		return err
-	}
-	if w.view.EscalationLevel >= sla.LevelManagement {
-		return invalidState("the inquiry is already with management, the top of the escalation ladder")
-	}
-	return fieldErrors(actorError(in.Actor), required("reason", in.Reason), required("proposal", in.Proposal))
-}
-
-func (w *mediaInquiry) escalateByHand(ctx workflow.Context, in EscalateInput) error {
-	if in.RecordingRef != "" {
-		w.recordingRef = in.RecordingRef
-	}
-	w.escalate(ctx, in.Actor, w.view.EscalationLevel.Next(), in.Reason, in.Proposal)
-	return nil
-}
-
 func mediaProposal(clock string) string {
 	return fmt.Sprintf("%s missed: management names a spokesperson who calls the outlet now with an agreed statement", clock)
 }

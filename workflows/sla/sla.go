@@ -100,6 +100,9 @@ const (
 	Rework         = "rework"          // C8: rework after an unsatisfied visit
 
 	MediaContact = "media_contact" // E2: a named person contacts the outlet within 2h
+
+	Callback         = "callback"          // Q2: deferred answer within 2 working days
+	SpecialistAnswer = "specialist_answer" // Q4: the specialist department's own deadline
 )
 
 var defaultReminders = []int{50, 80}
@@ -131,6 +134,20 @@ func DefaultMediaInquiry() Policy {
 		CaseType: "media_inquiry",
 		Clocks: []Clock{
 			{Name: MediaContact, Span: calendar.Span{N: 2, Unit: calendar.Hours}, Reminders: defaultReminders, EscalateTo: LevelManagement},
+		},
+		MaxRounds:         1,
+		RegistrationLimit: 5 * time.Minute,
+	}
+}
+
+// DefaultConsultation is the consultation policy (rules Q2, Q4).
+func DefaultConsultation() Policy {
+	days := calendar.Span{N: 2, Unit: calendar.WorkingDays}
+	return Policy{
+		CaseType: "consultation",
+		Clocks: []Clock{
+			{Name: Callback, Span: days, Reminders: defaultReminders},
+			{Name: SpecialistAnswer, Span: days, Reminders: defaultReminders},
 		},
 		MaxRounds:         1,
 		RegistrationLimit: 5 * time.Minute,
@@ -174,11 +191,12 @@ func (p Policy) Validate() error {
 type Settings struct {
 	Complaint    Policy `json:"complaint"`
 	MediaInquiry Policy `json:"media_inquiry"`
+	Consultation Policy `json:"consultation"`
 }
 
 // Defaults are the rulebook's settings.
 func Defaults() Settings {
-	return Settings{Complaint: DefaultComplaint(), MediaInquiry: DefaultMediaInquiry()}
+	return Settings{Complaint: DefaultComplaint(), MediaInquiry: DefaultMediaInquiry(), Consultation: DefaultConsultation()}
 }
 
 // Load reads settings from a JSON file; policies absent from the file keep
@@ -195,7 +213,7 @@ func Load(path string) (Settings, error) {
 	if err := json.Unmarshal(b, &s); err != nil {
 		return s, fmt.Errorf("sla settings %s: %w", path, err)
 	}
-	for _, p := range []Policy{s.Complaint, s.MediaInquiry} {
+	for _, p := range []Policy{s.Complaint, s.MediaInquiry, s.Consultation} {
 		if err := p.Validate(); err != nil {
 			return s, fmt.Errorf("sla settings %s: %w", path, err)
 		}
