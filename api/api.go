@@ -47,6 +47,7 @@ func (s *Server) Handler() http.Handler {
 	})
 	mux.HandleFunc("POST /api/v1/complaints", create(s, (*starter.Service).CreateComplaint))
 	mux.HandleFunc("POST /api/v1/media-inquiries", create(s, (*starter.Service).CreateMediaInquiry))
+	mux.HandleFunc("POST /api/v1/consultations", create(s, (*starter.Service).CreateConsultation))
 	mux.HandleFunc("GET /api/v1/cases", s.listCases)
 	mux.HandleFunc("GET /api/v1/cases/{no}", s.getCase)
 	mux.HandleFunc("POST /api/v1/cases/{no}/actions/{action}", s.act)
@@ -218,6 +219,14 @@ func present(v workflows.CaseView, lang string) caseResponse {
 		}
 		text := d.Explanation.Text(lang)
 		zh := lang == "zh-CN"
+		if d.Promised {
+			when := local.Format("2006-01-02 15:04")
+			if zh {
+				text = "已向客户承诺 " + when + "（上限：" + text + "）"
+			} else {
+				text = "promised to the customer for " + when + " (limit: " + text + ")"
+			}
+		}
 		for _, alt := range d.Also {
 			if zh {
 				text += "（早于" + alt.Text(lang) + "）"

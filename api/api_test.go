@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -14,6 +15,7 @@ import (
 	"github.com/closeloop/closeloop/calendar"
 	"github.com/closeloop/closeloop/starter"
 	"github.com/closeloop/closeloop/workflows"
+	"github.com/closeloop/closeloop/workflows/sla"
 )
 
 // These requests are all refused before the engine is asked, so the
@@ -28,8 +30,9 @@ type apiError struct {
 		Code    string `json:"code"`
 		Message string `json:"message"`
 		Fields  []struct {
-			Field string `json:"field"`
-			Code  string `json:"code"`
+			Field   string `json:"field"`
+			Code    string `json:"code"`
+			Message string `json:"message"`
 		} `json:"fields"`
 	} `json:"error"`
 }
@@ -136,12 +139,12 @@ func TestOpenAPIListsEveryAction(t *testing.T) {
 	if err := json.Unmarshal(b, &doc); err != nil {
 		t.Fatalf("openapi.json: %v", err)
 	}
-	for _, p := range []string{"/api/v1/complaints", "/api/v1/media-inquiries", "/api/v1/cases", "/api/v1/cases/{no}", "/api/v1/cases/{no}/actions/{action}", "/healthz"} {
+	for _, p := range []string{"/api/v1/complaints", "/api/v1/media-inquiries", "/api/v1/consultations", "/api/v1/cases", "/api/v1/cases/{no}", "/api/v1/cases/{no}/actions/{action}", "/healthz"} {
 		if _, ok := doc.Paths[p]; !ok {
 			t.Errorf("openapi.json lacks %s", p)
 		}
 	}
-	for _, a := range append(workflows.ComplaintActions, workflows.MediaInquiryActions...) {
+	for _, a := range slices.Concat(workflows.ComplaintActions, workflows.MediaInquiryActions, workflows.ConsultationActions) {
 		if !strings.Contains(string(doc.Paths["/api/v1/cases/{no}/actions/{action}"]), `"`+a+`"`) {
 			t.Errorf("openapi.json lacks action %s", a)
 		}
@@ -172,5 +175,24 @@ func TestPresentShowsLocalTimeAndAlternatives(t *testing.T) {
 	}
 	if zh := present(v, "zh-CN").Deadlines[0].Text; !strings.Contains(zh, "工作日") {
 		t.Errorf("Chinese explanation: %q", zh)
+	}
+}
+
+// Rule Q2: a promised call-back later than 2 working days is refused at
+// intake, with the limit in the message.
+func TestConsultationCallbackLimit(t *testing.T) {
+	now := time.Date(2026, 9, 30, 10, 0, 0, 0, calendar.MustDefault().Location())
+	s := &Server{Cases: &starter.Service{Calendar: calendar.MustDefault(), SLA: sla.Defaults(), Now: func() time.Time { return now }},
+		Log: slog.New(slog.NewTextHandler(io.Discard, nil))}
+	srv := httptest.NewServer(s.Handler())
+	defer srv.Close()
+	body := `{"caller_name":"Zhao","phone":"13700001111","affiliation":"customer","question":"q","channel":"phone","region":"sh","recorder":"agent01","callback_at":"2026-10-10T09:00:00+08:00"}`
+	status, e := do(t, "POST", srv.URL+"/api/v1/consultations", "application/json", body)
+	if status != 422 || len(e.Error.Fields) != 1 || e.Error.Fields[0].Field != "callback_at" {
+		t.Fatalf("got %d %+v, want 422 on callback_at", status, e.Error)
+	}
+	// Wed 09-30 + 2 working days skips the National Day holiday.
+	if msg := e.Error.Fields[0].Message; !strings.Contains(msg, "2026-10-09 18:00") {
+		t.Fatalf("message %q does not name the limit 2026-10-09 18:00", msg)
 	}
 }

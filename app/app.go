@@ -77,7 +77,7 @@ func Run(ctx context.Context, cfg config.Config, log *slog.Logger, out io.Writer
 
 	var serving atomic.Bool
 	srv := &api.Server{
-		Cases: &starter.Service{Client: c, SLA: slaSettings, Location: cfg.TimeZone},
+		Cases: &starter.Service{Client: c, SLA: slaSettings, Calendar: cal, Location: cfg.TimeZone},
 		Log:   log,
 		Ready: func() error {
 			if !serving.Load() {

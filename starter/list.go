@@ -44,9 +44,9 @@ type Page struct {
 }
 
 var (
-	caseTypes = []string{workflows.TypeComplaint, workflows.TypeMediaInquiry}
+	caseTypes = []string{workflows.TypeComplaint, workflows.TypeMediaInquiry, workflows.TypeConsultation}
 	statuses  = []string{workflows.StatusRegistered, workflows.StatusRouted, workflows.StatusInProgress,
-		workflows.StatusResolved, workflows.StatusRework, workflows.StatusSatisfied, workflows.StatusClosed}
+		workflows.StatusResolved, workflows.StatusRework, workflows.StatusSatisfied, workflows.StatusTransferred, workflows.StatusClosed}
 )
 
 // Query builds the visibility query for f. Every value is checked against

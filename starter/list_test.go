@@ -11,9 +11,9 @@ func TestFilterQuery(t *testing.T) {
 		f    Filter
 		want string
 	}{
-		{Filter{}, "CaseType IN ('complaint', 'media_inquiry')"},
+		{Filter{}, "CaseType IN ('complaint', 'media_inquiry', 'consultation')"},
 		{Filter{Type: "complaint", Status: "routed"}, "CaseType = 'complaint' AND CaseStatus = 'routed'"},
-		{Filter{Department: "property", Overdue: &yes}, "CaseType IN ('complaint', 'media_inquiry') AND Department = 'property' AND Overdue = true"},
+		{Filter{Department: "property", Overdue: &yes}, "CaseType IN ('complaint', 'media_inquiry', 'consultation') AND Department = 'property' AND Overdue = true"},
 	}
 	for _, tt := range tests {
 		got, err := tt.f.Query()

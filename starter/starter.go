@@ -18,6 +18,7 @@ import (
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/temporal"
 
+	"github.com/closeloop/closeloop/calendar"
 	"github.com/closeloop/closeloop/forms"
 	"github.com/closeloop/closeloop/workflows"
 	"github.com/closeloop/closeloop/workflows/sla"
@@ -25,8 +26,10 @@ import (
 
 // Service starts and drives cases.
 type Service struct {
-	Client   client.Client
-	SLA      sla.Settings
+	Client client.Client
+	SLA    sla.Settings
+	// Calendar checks promised times against working-day limits at intake.
+	Calendar *calendar.Calendar
 	Location *time.Location // case numbers use the local day
 	Now      func() time.Time
 }
@@ -82,6 +85,38 @@ func (s *Service) CreateMediaInquiry(ctx context.Context, f forms.MediaInquiry) 
 	}
 	in := workflows.MediaInquiryInput{Form: f, Policy: s.SLA.MediaInquiry, CreatedBy: f.Recorder}
 	return s.start(ctx, workflows.PrefixMediaInquiry, workflows.TypeMediaInquiry, workflows.MediaInquiryWorkflowName, "", now,
+		func(no string) any { in.No = no; return in })
+}
+
+// CreateConsultation registers a question (rules Q1–Q5). A promised
+// call-back time beyond the limit (2 working days) is refused here, while
+// the caller is still on the line, not discovered later.
+func (s *Service) CreateConsultation(ctx context.Context, f forms.Consultation) (workflows.CaseView, error) {
+	now := s.now()
+	if !f.RegisteredAt.IsZero() {
+		return workflows.CaseView{}, &Error{Status: http.StatusUnprocessableEntity, Code: "invalid_form", Message: "the consultation has errors",
+			Fields: forms.Errors{{Field: "registered_at", Code: "invalid", Message: "registered_at is set by the system; give received_at for when the question came in"}}}
+	}
+	f.Normalize(now)
+	errs := f.Validate(now)
+	if !f.CallbackAt.IsZero() && !f.AnsweredAtOnce && s.Calendar != nil {
+		if clock, ok := s.SLA.Consultation.Clock(sla.Callback); ok {
+			limit, err := s.Calendar.Due(f.RegisteredAt, clock.Span)
+			if err != nil {
+				return workflows.CaseView{}, fmt.Errorf("call-back limit: %w", err)
+			}
+			if f.CallbackAt.After(limit.At) {
+				errs = append(errs, forms.FieldError{Field: "callback_at", Code: "invalid", Message: fmt.Sprintf(
+					"the promised call-back must be no later than %s (%s)", limit.At.In(s.Calendar.Location()).Format("2006-01-02 15:04"), clock.Span)})
+			}
+		}
+	}
+	if len(errs) > 0 {
+		return workflows.CaseView{}, &Error{Status: http.StatusUnprocessableEntity, Code: "invalid_form",
+			Message: "the consultation has errors", Fields: errs}
+	}
+	in := workflows.ConsultationInput{Form: f, Policy: s.SLA.Consultation, CreatedBy: f.Recorder}
+	return s.start(ctx, workflows.PrefixConsultation, workflows.TypeConsultation, workflows.ConsultationWorkflowName, "", now,
 		func(no string) any { in.No = no; return in })
 }
 
@@ -183,12 +218,15 @@ var actionInputs = map[string]func() any{
 	workflows.ActionEscalate:          func() any { return &workflows.EscalateInput{} },
 	workflows.ActionComment:           func() any { return &workflows.CommentInput{} },
 	workflows.ActionContactOutlet:     func() any { return &workflows.ContactOutletInput{} },
+	workflows.ActionCallBack:          func() any { return &workflows.CallBackInput{} },
+	workflows.ActionTransfer:          func() any { return &workflows.TransferInput{} },
 }
 
 // actionsByPrefix is what each case type accepts, by number prefix.
 var actionsByPrefix = map[string][]string{
 	workflows.PrefixComplaint:    workflows.ComplaintActions,
 	workflows.PrefixMediaInquiry: workflows.MediaInquiryActions,
+	workflows.PrefixConsultation: workflows.ConsultationActions,
 }
 
 // Act performs a staff action on a case; body is the action's JSON input.

@@ -343,6 +343,36 @@ func TestEndToEnd(t *testing.T) {
 	s.act(mc.No, "resolve", map[string]any{"actor": "agent01", "result": "x"}, http.StatusNotFound)
 	s.act(c.No, "comment", map[string]any{"actor": "agent01", "text": "late note"}, http.StatusConflict)
 
+	// Rules Q1–Q4: a consultation through the API: deferred answer due
+	// within 2 working days, transferred to a specialist, called back.
+	consultForm, err := os.ReadFile("../forms/examples/consultation.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var consult map[string]any
+	if err := json.Unmarshal(consultForm, &consult); err != nil {
+		t.Fatal(err)
+	}
+	code, b = s.call(http.MethodPost, "/api/v1/consultations", consult)
+	var zc caseJSON
+	_ = json.Unmarshal(b, &zc)
+	if code != http.StatusCreated || !strings.HasPrefix(zc.No, "ZX-") {
+		t.Fatalf("POST consultation: %d %s", code, b)
+	}
+	if _, st := zc.deadline("callback"); st != workflows.DeadlinePending {
+		t.Fatalf("callback deadline %s, want pending", st)
+	}
+	zc = s.act(zc.No, "transfer", map[string]any{"actor": "agent01", "department": "finance", "reason": "fee policy"}, http.StatusOK)
+	if _, st := zc.deadline("specialist_answer"); zc.Status != workflows.StatusTransferred || st != workflows.DeadlinePending {
+		t.Fatalf("after transfer: %s, specialist %s", zc.Status, st)
+	}
+	s.act(zc.No, "call-back", map[string]any{"actor": "agent01", "answer": "cost price 80", "internal_info": true}, http.StatusUnprocessableEntity)
+	zc = s.act(zc.No, "call-back", map[string]any{"actor": "fin.wu", "answer": "quarterly payment is possible"}, http.StatusOK)
+	if zc.Status != workflows.StatusClosed {
+		t.Fatalf("consultation status %s after call-back, want closed", zc.Status)
+	}
+	waitClosed(t, tc, zc.No)
+
 	// Rule E1: a case entered late with its original registration time runs
 	// its deadlines from then; first feedback and resolution are already
 	// past, so it is overdue and two rungs up the ladder at once.
@@ -375,6 +405,7 @@ func TestEndToEnd(t *testing.T) {
 		writeHistory(t, tc, c.No, filepath.Join(dir, "complaint_unsatisfied_once.json"))
 		writeHistory(t, tc, late, filepath.Join(dir, "complaint_backfilled_breached.json"))
 		writeHistory(t, tc, mc.No, filepath.Join(dir, "media_inquiry_contacted.json"))
+		writeHistory(t, tc, zc.No, filepath.Join(dir, "consultation_transferred.json"))
 		writeHistory(t, tc, "seq-"+c.No[:len("TS-20261123")], filepath.Join(dir, "sequence_running.json"))
 	}
 }
