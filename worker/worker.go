@@ -22,6 +22,7 @@ func Register(r sdkworker.Registry, a *activities.Activities) {
 // RegisterWorkflows adds the workflows only, as the replayer needs.
 func RegisterWorkflows(r sdkworker.WorkflowRegistry) {
 	r.RegisterWorkflowWithOptions(workflows.ComplaintWorkflow, workflow.RegisterOptions{Name: workflows.ComplaintWorkflowName})
+	r.RegisterWorkflowWithOptions(workflows.RepairWorkflow, workflow.RegisterOptions{Name: workflows.RepairWorkflowName})
 	r.RegisterWorkflowWithOptions(workflows.ConsultationWorkflow, workflow.RegisterOptions{Name: workflows.ConsultationWorkflowName})
 	r.RegisterWorkflowWithOptions(workflows.MediaInquiryWorkflow, workflow.RegisterOptions{Name: workflows.MediaInquiryWorkflowName})
 	r.RegisterWorkflowWithOptions(workflows.SequenceWorkflow, workflow.RegisterOptions{Name: workflows.SequenceWorkflowName})

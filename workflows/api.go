@@ -19,6 +19,7 @@ const (
 	ComplaintWorkflowName    = "ComplaintWorkflow"
 	MediaInquiryWorkflowName = "MediaInquiryWorkflow"
 	ConsultationWorkflowName = "ConsultationWorkflow"
+	RepairWorkflowName       = "RepairWorkflow"
 	SequenceWorkflowName     = "SequenceWorkflow"
 )
 
@@ -40,6 +41,10 @@ const (
 	ActionContactOutlet     = "contact-outlet"
 	ActionCallBack          = "call-back"
 	ActionTransfer          = "transfer"
+	ActionSign              = "sign"
+	ActionSchedule          = "schedule"
+	ActionProgress          = "progress"
+	ActionComplete          = "complete"
 )
 
 // ComplaintActions lists the complaint's staff actions in workflow order.
@@ -54,6 +59,9 @@ var MediaInquiryActions = []string{ActionContactOutlet, ActionEscalate, ActionCo
 // ConsultationActions lists the consultation's staff actions.
 var ConsultationActions = []string{ActionCallBack, ActionTransfer, ActionEscalate, ActionComment}
 
+// RepairActions lists the repair order's staff actions.
+var RepairActions = []string{ActionSign, ActionSchedule, ActionProgress, ActionComplete, ActionReturnVisit, ActionEscalate, ActionComment}
+
 // Case types and their number prefixes.
 const (
 	TypeComplaint      = "complaint"
@@ -62,6 +70,8 @@ const (
 	PrefixMediaInquiry = "MT" // 媒体
 	TypeConsultation   = "consultation"
 	PrefixConsultation = "ZX" // 咨询
+	TypeRepair         = "repair"
+	PrefixRepair       = "BX" // 报修
 )
 
 // CaseWorkflowID is the workflow ID of a case: its human-readable number.
@@ -196,6 +206,7 @@ type CaseView struct {
 	Record       *ComplaintRecord    `json:"record,omitempty"`
 	Media        *MediaRecord        `json:"media,omitempty"`
 	Consultation *ConsultationRecord `json:"consultation,omitempty"`
+	Repair       *RepairRecord       `json:"repair,omitempty"`
 	Deadlines    []Deadline          `json:"deadlines"`
 	Escalations  []Escalation        `json:"escalations,omitempty"`
 	Timeline     []Event             `json:"timeline"`
@@ -251,6 +262,45 @@ type ConsultationRecord struct {
 	InternalInfo   bool               `json:"internal_info,omitempty"`
 	TransferredTo  string             `json:"transferred_to,omitempty"`
 	TransferReason string             `json:"transfer_reason,omitempty"`
+}
+
+// RepairInput starts a repair order (rules R1–R5).
+type RepairInput struct {
+	No        string       `json:"no"`
+	Form      forms.Repair `json:"form"`
+	Policy    sla.Policy   `json:"policy"`
+	CreatedBy string       `json:"created_by"`
+}
+
+// RepairResult is what a finished repair order returns.
+type RepairResult struct {
+	No       string    `json:"no"`
+	ClosedAt time.Time `json:"closed_at"`
+	Rounds   int       `json:"rounds"`
+}
+
+// RepairRecord is a repair order as the query shows it.
+type RepairRecord struct {
+	Form        forms.Repair  `json:"form"`
+	SignedBy    string        `json:"signed_by,omitempty"`
+	SignedAt    *time.Time    `json:"signed_at,omitempty"`
+	Technician  string        `json:"technician,omitempty"`
+	ScheduledAt *time.Time    `json:"scheduled_at,omitempty"`
+	CompletedAt *time.Time    `json:"completed_at,omitempty"`
+	Result      string        `json:"result,omitempty"`
+	Visits      []RepairVisit `json:"visits,omitempty"`
+}
+
+// RepairVisit is one return visit's four items (rule R5).
+type RepairVisit struct {
+	At           time.Time `json:"at"`
+	By           string    `json:"by"`
+	Attitude     bool      `json:"attitude_ok"`
+	Work         bool      `json:"work_ok"`
+	Result       bool      `json:"result_ok"`
+	Satisfaction int       `json:"satisfaction"`
+	Comment      string    `json:"comment,omitempty"`
+	Passed       bool      `json:"passed"`
 }
 
 // --- Update inputs. Every action names its actor.
@@ -345,6 +395,40 @@ type TransferInput struct {
 	Reason     string `json:"reason"`
 }
 
+// SignInput is the maintenance department signing for the order (R2).
+type SignInput struct {
+	Actor      string `json:"actor"`
+	Technician string `json:"technician,omitempty"`
+}
+
+// ScheduleInput books the visit (R3).
+type ScheduleInput struct {
+	Actor   string    `json:"actor"`
+	VisitAt time.Time `json:"visit_at"`
+}
+
+// ProgressInput is a progress report fed back to the customer (R3).
+type ProgressInput struct {
+	Actor string `json:"actor"`
+	Note  string `json:"note"`
+}
+
+// CompleteInput returns the finished order to customer service (R4).
+type CompleteInput struct {
+	Actor  string `json:"actor"`
+	Result string `json:"result"`
+}
+
+// RepairVisitInput records the return visit's four items (R5).
+type RepairVisitInput struct {
+	Actor        string `json:"actor"`
+	AttitudeOK   bool   `json:"attitude_ok"`
+	WorkOK       bool   `json:"work_ok"`
+	ResultOK     bool   `json:"result_ok"`
+	Satisfaction int    `json:"satisfaction"` // 1–5
+	Comment      string `json:"comment,omitempty"`
+}
+
 // CommentInput adds a note to the timeline.
 type CommentInput struct {
 	Actor string `json:"actor"`
@@ -369,14 +453,15 @@ type DueResult struct {
 
 // Notice kinds.
 const (
-	NoticeReminder        = "staff_reminder"
-	NoticeEscalation      = "escalation"
-	NoticeAssignment      = "assignment"
-	NoticeRework          = "rework_request"
-	NoticeCustomerAck     = "customer_ack"
-	NoticeCustomerDelay   = "customer_delay"
-	NoticeCustomerResult  = "customer_result"
-	NoticeSatisfactionReq = "satisfaction_request"
+	NoticeReminder         = "staff_reminder"
+	NoticeEscalation       = "escalation"
+	NoticeAssignment       = "assignment"
+	NoticeRework           = "rework_request"
+	NoticeCustomerAck      = "customer_ack"
+	NoticeCustomerDelay    = "customer_delay"
+	NoticeCustomerResult   = "customer_result"
+	NoticeSatisfactionReq  = "satisfaction_request"
+	NoticeCustomerProgress = "customer_progress"
 )
 
 // Notice is one message to staff or to the customer. ID is stable for the

@@ -103,6 +103,9 @@ const (
 
 	Callback         = "callback"          // Q2: deferred answer within 2 working days
 	SpecialistAnswer = "specialist_answer" // Q4: the specialist department's own deadline
+
+	SignFor          = "sign_for"          // R2: maintenance signs for the order
+	RepairCompletion = "repair_completion" // R3: the repair is done
 )
 
 var defaultReminders = []int{50, 80}
@@ -154,6 +157,23 @@ func DefaultConsultation() Policy {
 	}
 }
 
+// DefaultRepair is the repair policy: sign for within 2 business hours
+// (R2), repair within 3 working days, return visit within 24 hours of
+// completion, rework within 72 hours, management after 3 failed visits (R5).
+func DefaultRepair() Policy {
+	return Policy{
+		CaseType: "repair",
+		Clocks: []Clock{
+			{Name: SignFor, Span: calendar.Span{N: 2, Unit: calendar.BusinessHours}, Reminders: defaultReminders},
+			{Name: RepairCompletion, Span: calendar.Span{N: 3, Unit: calendar.WorkingDays}, Reminders: defaultReminders},
+			{Name: ReturnVisit, Span: calendar.Span{N: 24, Unit: calendar.Hours}, Reminders: defaultReminders},
+			{Name: Rework, Span: calendar.Span{N: 72, Unit: calendar.Hours}, Reminders: defaultReminders, EscalateTo: LevelCSHead},
+		},
+		MaxRounds:         3,
+		RegistrationLimit: 5 * time.Minute,
+	}
+}
+
 // Validate reports the first problem in the policy.
 func (p Policy) Validate() error {
 	if p.CaseType == "" {
@@ -192,11 +212,12 @@ type Settings struct {
 	Complaint    Policy `json:"complaint"`
 	MediaInquiry Policy `json:"media_inquiry"`
 	Consultation Policy `json:"consultation"`
+	Repair       Policy `json:"repair"`
 }
 
 // Defaults are the rulebook's settings.
 func Defaults() Settings {
-	return Settings{Complaint: DefaultComplaint(), MediaInquiry: DefaultMediaInquiry(), Consultation: DefaultConsultation()}
+	return Settings{Complaint: DefaultComplaint(), MediaInquiry: DefaultMediaInquiry(), Consultation: DefaultConsultation(), Repair: DefaultRepair()}
 }
 
 // Load reads settings from a JSON file; policies absent from the file keep
@@ -213,7 +234,7 @@ func Load(path string) (Settings, error) {
 	if err := json.Unmarshal(b, &s); err != nil {
 		return s, fmt.Errorf("sla settings %s: %w", path, err)
 	}
-	for _, p := range []Policy{s.Complaint, s.MediaInquiry, s.Consultation} {
+	for _, p := range []Policy{s.Complaint, s.MediaInquiry, s.Consultation, s.Repair} {
 		if err := p.Validate(); err != nil {
 			return s, fmt.Errorf("sla settings %s: %w", path, err)
 		}

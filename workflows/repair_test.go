@@ -1,0 +1,153 @@
+package workflows_test
+
+import (
+	"testing"
+	"time"
+
+	"github.com/closeloop/closeloop/forms"
+	"github.com/closeloop/closeloop/workflows"
+	"github.com/closeloop/closeloop/workflows/sla"
+)
+
+func repairInput(t *testing.T, registered time.Time) workflows.RepairInput {
+	t.Helper()
+	f := forms.Repair{Location: "Building 3 lobby", Fault: "ceiling leak", ReporterName: "张伟", Phone: "13812345678",
+		Email: "zhang.wei@example.com", Channel: forms.ChannelPhone, Region: "Shanghai-Pudong", Recorder: "agent01"}
+	f.Normalize(registered)
+	if errs := f.Validate(registered); len(errs) > 0 {
+		t.Fatalf("repair form invalid: %v", errs)
+	}
+	return workflows.RepairInput{No: "BX-20261123-0001", Form: f, Policy: sla.DefaultRepair(), CreatedBy: "agent01"}
+}
+
+func runRepair(h *harness, in workflows.RepairInput) (workflows.RepairResult, error) {
+	h.env.ExecuteWorkflow(workflows.RepairWorkflowName, in)
+	if !h.env.IsWorkflowCompleted() {
+		h.t.Fatal("workflow did not complete")
+	}
+	var res workflows.RepairResult
+	err := h.env.GetWorkflowError()
+	if err == nil {
+		err = h.env.GetWorkflowResult(&res)
+	}
+	return res, err
+}
+
+func passVisit(actor string) workflows.RepairVisitInput {
+	return workflows.RepairVisitInput{Actor: actor, AttitudeOK: true, WorkOK: true, ResultOK: true, Satisfaction: 5, Comment: "all good"}
+}
+
+// Rules R1–R4: recorded and dispatched to maintenance, signed for within 2
+// business hours, scheduled with progress fed back to the customer,
+// returned to customer service, visited back and closed.
+func TestRepair_HappyPath(t *testing.T) {
+	reg := sh(2026, 11, 23, 10, 0) // Monday
+	h := newHarness(t, reg)
+	signed := h.do(30*time.Minute, workflows.ActionSign, workflows.SignInput{Actor: "maint.head", Technician: "liu.tech"})
+	early := h.do(20*time.Minute, workflows.ActionComplete, workflows.CompleteInput{Actor: "liu.tech", Result: "x"})
+	sched := h.do(time.Hour, workflows.ActionSchedule, workflows.ScheduleInput{Actor: "liu.tech", VisitAt: sh(2026, 11, 24, 9, 0)})
+	h.do(2*time.Hour, workflows.ActionProgress, workflows.ProgressInput{Actor: "liu.tech", Note: "parts ordered"})
+	done := h.do(24*time.Hour, workflows.ActionComplete, workflows.CompleteInput{Actor: "liu.tech", Result: "pipe joint replaced"})
+	badScore := h.do(25*time.Hour, workflows.ActionReturnVisit, workflows.RepairVisitInput{Actor: "agent01", Satisfaction: 9})
+	visit := h.do(26*time.Hour, workflows.ActionReturnVisit, passVisit("agent01"))
+	res, err := runRepair(h, repairInput(t, reg))
+	if err != nil {
+		t.Fatal(err)
+	}
+	early.rejected(t, workflows.ErrInvalidState)
+	requireFieldError(t, badScore, "satisfaction")
+	v := signed.ok(t)
+	requireDue(t, deadline(t, v, sla.SignFor, 0), sh(2026, 11, 23, 12, 0), workflows.DeadlineMet)
+	requireDue(t, deadline(t, v, sla.RepairCompletion, 0), sh(2026, 11, 26, 18, 0), workflows.DeadlinePending)
+	if v.Repair.Technician != "liu.tech" || v.Status != workflows.StatusInProgress {
+		t.Errorf("after signing: technician %q status %s", v.Repair.Technician, v.Status)
+	}
+	if v := sched.ok(t); v.Repair.ScheduledAt == nil || !v.Repair.ScheduledAt.Equal(sh(2026, 11, 24, 9, 0)) {
+		t.Errorf("scheduled at %v", v.Repair.ScheduledAt)
+	}
+	v = done.ok(t)
+	requireDue(t, deadline(t, v, sla.RepairCompletion, 0), sh(2026, 11, 26, 18, 0), workflows.DeadlineMet)
+	requireDue(t, deadline(t, v, sla.ReturnVisit, 1), reg.Add(48*time.Hour), workflows.DeadlinePending)
+	v = visit.ok(t)
+	if v.Status != workflows.StatusClosed || res.Rounds != 1 || len(v.Repair.Visits) != 1 || !v.Repair.Visits[0].Passed {
+		t.Fatalf("after visit: %s rounds %d visits %+v", v.Status, res.Rounds, v.Repair.Visits)
+	}
+	if n := h.notes.notices(workflows.NoticeCustomerProgress); len(n) != 2 {
+		t.Errorf("customer progress notices %d, want 2 (schedule, progress)", len(n))
+	}
+	if n := h.notes.notices(workflows.NoticeAssignment); len(n) != 1 || n[0].To.Department != forms.DefaultMaintenance {
+		t.Errorf("dispatch notices %+v, want one to maintenance", n)
+	}
+}
+
+// Rule R2: an order recorded Fri 17:30 must be signed for within 2
+// business hours — 30 minutes on Friday and 90 on Monday, so by Mon 10:30;
+// it is chased at 50% and 80% of the window and escalated when missed.
+func TestRepair_SignForChaseOverWeekend(t *testing.T) {
+	reg := sh(2026, 11, 27, 17, 30)
+	due := sh(2026, 11, 30, 10, 30)
+	h := newHarness(t, reg)
+	late := h.do(due.Sub(reg)+time.Hour, workflows.ActionSign, workflows.SignInput{Actor: "maint.head"})
+	h.cancelAt(due.Sub(reg) + 2*time.Hour)
+	h.env.ExecuteWorkflow(workflows.RepairWorkflowName, repairInput(t, reg))
+	v := late.ok(t)
+	requireDue(t, deadline(t, v, sla.SignFor, 0), due, workflows.DeadlineMetLate)
+	window := due.Sub(reg)
+	var chase []workflows.Notice
+	for _, n := range h.notes.notices(workflows.NoticeReminder) {
+		if n.Deadline == sla.SignFor {
+			chase = append(chase, n)
+		}
+	}
+	if len(chase) != 2 || !chase[0].CreatedAt.Equal(reg.Add(window/2)) || !chase[1].CreatedAt.Equal(reg.Add(window*8/10)) {
+		t.Fatalf("sign-for chases %+v, want at 50%% and 80%% of the window", chase)
+	}
+	if len(v.Escalations) != 1 || v.Escalations[0].To != sla.LevelDeptHead || !v.Escalations[0].At.Equal(due) {
+		t.Fatalf("escalations %+v, want dept_head at Mon 10:30", v.Escalations)
+	}
+}
+
+// Rule R5: a failed item sends the order back to rework, telling the
+// customer-service head and the department head; the third failed visit
+// escalates to management; a passing visit closes the order.
+func TestRepair_FailedVisitsLoopUntilPassed(t *testing.T) {
+	reg := sh(2026, 11, 23, 10, 0)
+	h := newHarness(t, reg)
+	h.do(10*time.Minute, workflows.ActionSign, workflows.SignInput{Actor: "maint.head"})
+	fails := []workflows.RepairVisitInput{
+		{Actor: "agent01", AttitudeOK: false, WorkOK: true, ResultOK: true, Satisfaction: 4},
+		{Actor: "agent01", AttitudeOK: true, WorkOK: true, ResultOK: false, Satisfaction: 3},
+		{Actor: "agent01", AttitudeOK: true, WorkOK: true, ResultOK: true, Satisfaction: 2},
+	}
+	var third *outcome
+	for i, f := range fails {
+		at := time.Duration(i+1) * 10 * time.Hour
+		h.do(at, workflows.ActionComplete, workflows.CompleteInput{Actor: "liu.tech", Result: "attempt"})
+		o := h.do(at+time.Hour, workflows.ActionReturnVisit, f)
+		if i == 2 {
+			third = o
+		}
+	}
+	h.do(40*time.Hour, workflows.ActionComplete, workflows.CompleteInput{Actor: "liu.tech", Result: "fixed properly"})
+	final := h.do(41*time.Hour, workflows.ActionReturnVisit, passVisit("agent01"))
+	res, err := runRepair(h, repairInput(t, reg))
+	if err != nil {
+		t.Fatal(err)
+	}
+	v := third.ok(t)
+	if v.Status != workflows.StatusRework || v.EscalationLevel != sla.LevelManagement {
+		t.Fatalf("after third failed visit: %s level %v", v.Status, v.EscalationLevel)
+	}
+	rework := h.notes.notices(workflows.NoticeRework)
+	if len(rework) != 6 {
+		t.Fatalf("rework notices %d, want 6 (cs_head and dept_head per failed visit)", len(rework))
+	}
+	for i, n := range rework {
+		if want := []string{"cs_head", "dept_head"}[i%2]; n.To.Role != want {
+			t.Errorf("rework notice %d to %s, want %s", i, n.To.Role, want)
+		}
+	}
+	if v := final.ok(t); v.Status != workflows.StatusClosed || res.Rounds != 4 || len(v.Repair.Visits) != 4 {
+		t.Fatalf("final: %s rounds %d", v.Status, res.Rounds)
+	}
+}
