@@ -48,6 +48,7 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("POST /api/v1/complaints", create(s, (*starter.Service).CreateComplaint))
 	mux.HandleFunc("POST /api/v1/media-inquiries", create(s, (*starter.Service).CreateMediaInquiry))
 	mux.HandleFunc("POST /api/v1/consultations", create(s, (*starter.Service).CreateConsultation))
+	mux.HandleFunc("POST /api/v1/repairs", create(s, (*starter.Service).CreateRepair))
 	mux.HandleFunc("GET /api/v1/cases", s.listCases)
 	mux.HandleFunc("GET /api/v1/cases/{no}", s.getCase)
 	mux.HandleFunc("POST /api/v1/cases/{no}/actions/{action}", s.act)

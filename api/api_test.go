@@ -139,12 +139,12 @@ func TestOpenAPIListsEveryAction(t *testing.T) {
 	if err := json.Unmarshal(b, &doc); err != nil {
 		t.Fatalf("openapi.json: %v", err)
 	}
-	for _, p := range []string{"/api/v1/complaints", "/api/v1/media-inquiries", "/api/v1/consultations", "/api/v1/cases", "/api/v1/cases/{no}", "/api/v1/cases/{no}/actions/{action}", "/healthz"} {
+	for _, p := range []string{"/api/v1/complaints", "/api/v1/media-inquiries", "/api/v1/consultations", "/api/v1/repairs", "/api/v1/cases", "/api/v1/cases/{no}", "/api/v1/cases/{no}/actions/{action}", "/healthz"} {
 		if _, ok := doc.Paths[p]; !ok {
 			t.Errorf("openapi.json lacks %s", p)
 		}
 	}
-	for _, a := range slices.Concat(workflows.ComplaintActions, workflows.MediaInquiryActions, workflows.ConsultationActions) {
+	for _, a := range slices.Concat(workflows.ComplaintActions, workflows.RepairActions, workflows.MediaInquiryActions, workflows.ConsultationActions) {
 		if !strings.Contains(string(doc.Paths["/api/v1/cases/{no}/actions/{action}"]), `"`+a+`"`) {
 			t.Errorf("openapi.json lacks action %s", a)
 		}

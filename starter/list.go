@@ -44,7 +44,7 @@ type Page struct {
 }
 
 var (
-	caseTypes = []string{workflows.TypeComplaint, workflows.TypeMediaInquiry, workflows.TypeConsultation}
+	caseTypes = []string{workflows.TypeComplaint, workflows.TypeRepair, workflows.TypeConsultation, workflows.TypeMediaInquiry}
 	statuses  = []string{workflows.StatusRegistered, workflows.StatusRouted, workflows.StatusInProgress,
 		workflows.StatusResolved, workflows.StatusRework, workflows.StatusSatisfied, workflows.StatusTransferred, workflows.StatusClosed}
 )

@@ -2,7 +2,11 @@ package starter
 
 import (
 	"errors"
+	"maps"
+	"slices"
 	"testing"
+
+	"github.com/closeloop/closeloop/workflows"
 )
 
 func TestFilterQuery(t *testing.T) {
@@ -11,9 +15,9 @@ func TestFilterQuery(t *testing.T) {
 		f    Filter
 		want string
 	}{
-		{Filter{}, "CaseType IN ('complaint', 'media_inquiry', 'consultation')"},
+		{Filter{}, "CaseType IN ('complaint', 'repair', 'consultation', 'media_inquiry')"},
 		{Filter{Type: "complaint", Status: "routed"}, "CaseType = 'complaint' AND CaseStatus = 'routed'"},
-		{Filter{Department: "property", Overdue: &yes}, "CaseType IN ('complaint', 'media_inquiry', 'consultation') AND Department = 'property' AND Overdue = true"},
+		{Filter{Department: "property", Overdue: &yes}, "CaseType IN ('complaint', 'repair', 'consultation', 'media_inquiry') AND Department = 'property' AND Overdue = true"},
 	}
 	for _, tt := range tests {
 		got, err := tt.f.Query()
@@ -45,6 +49,21 @@ func TestValidNo(t *testing.T) {
 	} {
 		if got := validNo(no); got != want {
 			t.Errorf("validNo(%q) = %v, want %v", no, got, want)
+		}
+	}
+}
+
+// The starter accepts exactly the actions each workflow registers.
+func TestActionsMatchWorkflows(t *testing.T) {
+	for prefix, want := range map[string][]string{
+		workflows.PrefixComplaint:    workflows.ComplaintActions,
+		workflows.PrefixRepair:       workflows.RepairActions,
+		workflows.PrefixConsultation: workflows.ConsultationActions,
+		workflows.PrefixMediaInquiry: workflows.MediaInquiryActions,
+	} {
+		got := slices.Sorted(maps.Keys(actionsByPrefix[prefix]))
+		if !slices.Equal(got, slices.Sorted(slices.Values(want))) {
+			t.Errorf("%s: starter has %v, workflow has %v", prefix, got, want)
 		}
 	}
 }

@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"net/http"
 	"slices"
 	"strings"
@@ -85,6 +86,23 @@ func (s *Service) CreateMediaInquiry(ctx context.Context, f forms.MediaInquiry) 
 	}
 	in := workflows.MediaInquiryInput{Form: f, Policy: s.SLA.MediaInquiry, CreatedBy: f.Recorder}
 	return s.start(ctx, workflows.PrefixMediaInquiry, workflows.TypeMediaInquiry, workflows.MediaInquiryWorkflowName, "", now,
+		func(no string) any { in.No = no; return in })
+}
+
+// CreateRepair records a repair order and dispatches it (rules R1, R2).
+func (s *Service) CreateRepair(ctx context.Context, f forms.Repair) (workflows.CaseView, error) {
+	now := s.now()
+	if !f.RegisteredAt.IsZero() {
+		return workflows.CaseView{}, &Error{Status: http.StatusUnprocessableEntity, Code: "invalid_form", Message: "the repair order has errors",
+			Fields: forms.Errors{{Field: "registered_at", Code: "invalid", Message: "registered_at is set by the system; give received_at for when the fault was reported"}}}
+	}
+	f.Normalize(now)
+	if errs := f.Validate(now); len(errs) > 0 {
+		return workflows.CaseView{}, &Error{Status: http.StatusUnprocessableEntity, Code: "invalid_form",
+			Message: "the repair order has errors", Fields: errs}
+	}
+	in := workflows.RepairInput{Form: f, Policy: s.SLA.Repair, CreatedBy: f.Recorder}
+	return s.start(ctx, workflows.PrefixRepair, workflows.TypeRepair, workflows.RepairWorkflowName, f.Department, now,
 		func(no string) any { in.No = no; return in })
 }
 
@@ -205,28 +223,48 @@ func (s *Service) Case(ctx context.Context, no string) (workflows.CaseView, erro
 	return view, nil
 }
 
-// actionInputs makes an empty input for each staff action.
-var actionInputs = map[string]func() any{
-	workflows.ActionRoute:             func() any { return &workflows.RouteInput{} },
-	workflows.ActionFirstFeedback:     func() any { return &workflows.FirstFeedbackInput{} },
-	workflows.ActionTemporarySolution: func() any { return &workflows.TemporarySolutionInput{} },
-	workflows.ActionReassign:          func() any { return &workflows.ReassignInput{} },
-	workflows.ActionResolve:           func() any { return &workflows.ResolveInput{} },
-	workflows.ActionReturnVisit:       func() any { return &workflows.ReturnVisitInput{} },
-	workflows.ActionDeliverResult:     func() any { return &workflows.DeliverResultInput{} },
-	workflows.ActionExtend:            func() any { return &workflows.ExtendInput{} },
-	workflows.ActionEscalate:          func() any { return &workflows.EscalateInput{} },
-	workflows.ActionComment:           func() any { return &workflows.CommentInput{} },
-	workflows.ActionContactOutlet:     func() any { return &workflows.ContactOutletInput{} },
-	workflows.ActionCallBack:          func() any { return &workflows.CallBackInput{} },
-	workflows.ActionTransfer:          func() any { return &workflows.TransferInput{} },
-}
+// inputs makes an empty input per staff action.
+type inputs map[string]func() any
 
-// actionsByPrefix is what each case type accepts, by number prefix.
-var actionsByPrefix = map[string][]string{
-	workflows.PrefixComplaint:    workflows.ComplaintActions,
-	workflows.PrefixMediaInquiry: workflows.MediaInquiryActions,
-	workflows.PrefixConsultation: workflows.ConsultationActions,
+var (
+	shared = inputs{
+		workflows.ActionEscalate: func() any { return &workflows.EscalateInput{} },
+		workflows.ActionComment:  func() any { return &workflows.CommentInput{} },
+	}
+	// actionsByPrefix is what each case type accepts, by number prefix; the
+	// same action name may take a different input in another type.
+	actionsByPrefix = map[string]inputs{
+		workflows.PrefixComplaint: with(shared, inputs{
+			workflows.ActionRoute:             func() any { return &workflows.RouteInput{} },
+			workflows.ActionFirstFeedback:     func() any { return &workflows.FirstFeedbackInput{} },
+			workflows.ActionTemporarySolution: func() any { return &workflows.TemporarySolutionInput{} },
+			workflows.ActionReassign:          func() any { return &workflows.ReassignInput{} },
+			workflows.ActionResolve:           func() any { return &workflows.ResolveInput{} },
+			workflows.ActionReturnVisit:       func() any { return &workflows.ReturnVisitInput{} },
+			workflows.ActionDeliverResult:     func() any { return &workflows.DeliverResultInput{} },
+			workflows.ActionExtend:            func() any { return &workflows.ExtendInput{} },
+		}),
+		workflows.PrefixRepair: with(shared, inputs{
+			workflows.ActionSign:        func() any { return &workflows.SignInput{} },
+			workflows.ActionSchedule:    func() any { return &workflows.ScheduleInput{} },
+			workflows.ActionProgress:    func() any { return &workflows.ProgressInput{} },
+			workflows.ActionComplete:    func() any { return &workflows.CompleteInput{} },
+			workflows.ActionReturnVisit: func() any { return &workflows.RepairVisitInput{} },
+		}),
+		workflows.PrefixConsultation: with(shared, inputs{
+			workflows.ActionCallBack: func() any { return &workflows.CallBackInput{} },
+			workflows.ActionTransfer: func() any { return &workflows.TransferInput{} },
+		}),
+		workflows.PrefixMediaInquiry: with(shared, inputs{
+			workflows.ActionContactOutlet: func() any { return &workflows.ContactOutletInput{} },
+		}),
+	}
+)
+
+func with(a, b inputs) inputs {
+	m := maps.Clone(a)
+	maps.Copy(m, b)
+	return m
 }
 
 // Act performs a staff action on a case; body is the action's JSON input.
@@ -237,10 +275,10 @@ func (s *Service) Act(ctx context.Context, no, action string, body []byte) (work
 		return workflows.CaseView{}, notFound(no)
 	}
 	actions := actionsByPrefix[no[:2]]
-	mk, ok := actionInputs[action]
-	if !ok || !slices.Contains(actions, action) {
+	mk, ok := actions[action]
+	if !ok {
 		return workflows.CaseView{}, &Error{Status: http.StatusNotFound, Code: "unknown_action",
-			Message: fmt.Sprintf("unknown action %q for case %s; its actions are %s", action, no, strings.Join(actions, ", "))}
+			Message: fmt.Sprintf("unknown action %q for case %s; its actions are %s", action, no, strings.Join(slices.Sorted(maps.Keys(actions)), ", "))}
 	}
 	in := mk()
 	if err := DecodeStrict(body, in); err != nil {

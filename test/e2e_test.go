@@ -343,6 +343,35 @@ func TestEndToEnd(t *testing.T) {
 	s.act(mc.No, "resolve", map[string]any{"actor": "agent01", "result": "x"}, http.StatusNotFound)
 	s.act(c.No, "comment", map[string]any{"actor": "agent01", "text": "late note"}, http.StatusConflict)
 
+	// Rules R1–R5: a repair order through the API: dispatched, signed for,
+	// completed, a failed visit sends it to rework, a passing one closes it.
+	repairForm, err := os.ReadFile("../forms/examples/repair.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var rep map[string]any
+	if err := json.Unmarshal(repairForm, &rep); err != nil {
+		t.Fatal(err)
+	}
+	code, b = s.call(http.MethodPost, "/api/v1/repairs", rep)
+	var bx caseJSON
+	_ = json.Unmarshal(b, &bx)
+	if code != http.StatusCreated || !strings.HasPrefix(bx.No, "BX-") {
+		t.Fatalf("POST repair: %d %s", code, b)
+	}
+	if _, st := bx.deadline("sign_for"); st != workflows.DeadlinePending {
+		t.Fatalf("sign_for %s, want pending", st)
+	}
+	s.act(bx.No, "sign", map[string]any{"actor": "maint.head", "technician": "liu.tech"}, http.StatusOK)
+	s.act(bx.No, "complete", map[string]any{"actor": "liu.tech", "result": "joint replaced"}, http.StatusOK)
+	s.act(bx.No, "return-visit", map[string]any{"actor": "agent01", "attitude_ok": true, "work_ok": true, "result_ok": false, "satisfaction": 2}, http.StatusOK)
+	s.act(bx.No, "complete", map[string]any{"actor": "liu.tech", "result": "ceiling resealed"}, http.StatusOK)
+	bx = s.act(bx.No, "return-visit", map[string]any{"actor": "agent01", "attitude_ok": true, "work_ok": true, "result_ok": true, "satisfaction": 5}, http.StatusOK)
+	if bx.Status != workflows.StatusClosed {
+		t.Fatalf("repair status %s, want closed", bx.Status)
+	}
+	waitClosed(t, tc, bx.No)
+
 	// Rules Q1–Q4: a consultation through the API: deferred answer due
 	// within 2 working days, transferred to a specialist, called back.
 	consultForm, err := os.ReadFile("../forms/examples/consultation.json")
@@ -406,6 +435,7 @@ func TestEndToEnd(t *testing.T) {
 		writeHistory(t, tc, late, filepath.Join(dir, "complaint_backfilled_breached.json"))
 		writeHistory(t, tc, mc.No, filepath.Join(dir, "media_inquiry_contacted.json"))
 		writeHistory(t, tc, zc.No, filepath.Join(dir, "consultation_transferred.json"))
+		writeHistory(t, tc, bx.No, filepath.Join(dir, "repair_reworked_once.json"))
 		writeHistory(t, tc, "seq-"+c.No[:len("TS-20261123")], filepath.Join(dir, "sequence_running.json"))
 	}
 }

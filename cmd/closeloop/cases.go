@@ -26,15 +26,15 @@ func newCaseCommand() *cobra.Command {
 	}
 
 	var file, kind string
-	endpoints := map[string]string{"complaint": "/api/v1/complaints", "media-inquiry": "/api/v1/media-inquiries", "consultation": "/api/v1/consultations"}
+	endpoints := map[string]string{"complaint": "/api/v1/complaints", "media-inquiry": "/api/v1/media-inquiries", "consultation": "/api/v1/consultations", "repair": "/api/v1/repairs"}
 	create := &cobra.Command{
-		Use:   "create [--type complaint|consultation|media-inquiry] -f form.json",
+		Use:   "create [--type complaint|repair|consultation|media-inquiry] -f form.json",
 		Short: "Register a case from a JSON form (- for stdin)",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			path, ok := endpoints[kind]
 			if !ok {
-				return fmt.Errorf("--type %q: want complaint, consultation or media-inquiry", kind)
+				return fmt.Errorf("--type %q: want complaint, repair, consultation or media-inquiry", kind)
 			}
 			body, err := readInput(cmd, file)
 			if err != nil {
@@ -44,7 +44,7 @@ func newCaseCommand() *cobra.Command {
 		},
 	}
 	create.Flags().StringVarP(&file, "file", "f", "", "form file (required; - for stdin)")
-	create.Flags().StringVar(&kind, "type", "complaint", "case type: complaint, consultation or media-inquiry")
+	create.Flags().StringVar(&kind, "type", "complaint", "case type: complaint, repair, consultation or media-inquiry")
 	_ = create.MarkFlagRequired("file")
 
 	var typ, status, dept, overdue string
