@@ -1,0 +1,70 @@
+package calendar
+
+import (
+	"strings"
+	"testing"
+	"time"
+)
+
+// A paused clock keeps exactly the time it had left: natural time for
+// "N hours" clocks (T1), business time for working-day and business-hour
+// clocks (T2), skipping weekends and holidays on the way.
+func TestCarry(t *testing.T) {
+	c := MustDefault()
+	for _, tc := range []struct {
+		name                 string
+		paused, resumed, due time.Time
+		unit                 Unit
+		want                 time.Time
+		left                 time.Duration
+		business             bool
+	}{
+		{"natural hours carried as they are", sh(2026, 11, 24, 10, 0), sh(2026, 11, 25, 15, 0), sh(2026, 11, 26, 10, 0), Hours,
+			sh(2026, 11, 27, 15, 0), 48 * time.Hour, false},
+		{"working days keep their business hours over a weekend", sh(2026, 11, 25, 16, 0), sh(2026, 11, 27, 10, 0), sh(2026, 11, 26, 18, 0), WorkingDays,
+			sh(2026, 11, 30, 12, 0), 11 * time.Hour, true},
+		{"business hours resumed after close start at the next opening", sh(2026, 11, 23, 10, 0), sh(2026, 11, 23, 20, 0), sh(2026, 11, 23, 12, 0), BusinessHours,
+			sh(2026, 11, 24, 11, 0), 2 * time.Hour, true},
+		{"across the National Day holiday", sh(2026, 9, 30, 17, 0), sh(2026, 9, 30, 17, 30), sh(2026, 9, 30, 18, 0), WorkingDays,
+			sh(2026, 10, 8, 9, 30), time.Hour, true},
+		{"a clock already due has nothing to carry", sh(2026, 11, 24, 10, 0), sh(2026, 11, 25, 10, 0), sh(2026, 11, 24, 9, 0), Hours,
+			sh(2026, 11, 24, 9, 0), 0, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got, err := c.Carry(tc.paused, tc.resumed, tc.due, tc.unit)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !got.At.Equal(tc.want) || got.Remaining != tc.left || got.Business != tc.business {
+				t.Fatalf("carry = %s left %s business %t, want %s left %s business %t",
+					got.At.In(shanghai), got.Remaining, got.Business, tc.want, tc.left, tc.business)
+			}
+			if got.At.Location() != time.UTC {
+				t.Errorf("carried due in %v, want UTC (T3)", got.At.Location())
+			}
+		})
+	}
+}
+
+func TestCarryErrors(t *testing.T) {
+	c := MustDefault()
+	at := sh(2026, 11, 24, 10, 0)
+	for _, tc := range []struct {
+		name                 string
+		paused, resumed, due time.Time
+		unit                 Unit
+		want                 string
+	}{
+		{"resumed before paused", at, at.Add(-time.Hour), at.Add(time.Hour), Hours, "before it was paused"},
+		{"zero instant", time.Time{}, at, at, Hours, "needs"},
+		{"unknown unit", at, at, at.Add(time.Hour), Unit("fortnights"), "unknown span unit"},
+		{"absurd deadline", at, at, at.AddDate(10, 0, 0), WorkingDays, "more than"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := c.Carry(tc.paused, tc.resumed, tc.due, tc.unit)
+			if err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Fatalf("error %v, want one containing %q", err, tc.want)
+			}
+		})
+	}
+}
