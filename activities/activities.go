@@ -6,6 +6,7 @@ package activities
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/closeloop/closeloop/calendar"
 	"github.com/closeloop/closeloop/workflows"
@@ -17,15 +18,27 @@ type Notifier interface {
 	Send(ctx context.Context, n workflows.Notice) (workflows.NoticeResult, error)
 }
 
+// Numberer hands out case numbers (the starter's number sequences).
+type Numberer interface {
+	NextNumber(ctx context.Context, prefix string, at time.Time) (string, error)
+}
+
 // Activities are registered with the worker under their method names.
 type Activities struct {
 	Calendar *calendar.Calendar
 	Notifier Notifier
+	Numbers  Numberer
 }
 
 // ComputeDue returns the earliest deadline among the requested spans from
 // the business calendar, with the explanation of each (rules T1, T2, C11).
 func (a *Activities) ComputeDue(_ context.Context, req workflows.DueRequest) (workflows.DueResult, error) {
+	if !req.At.IsZero() {
+		// A fixed clock: the instant is the case's; only the zone is ours.
+		at := req.At.UTC()
+		return workflows.DueResult{At: at, Explanation: calendar.Explanation{Start: req.Start.UTC(), Due: at,
+			Location: a.Calendar.Location().String()}}, nil
+	}
 	if len(req.Spans) == 0 {
 		return workflows.DueResult{}, fmt.Errorf("compute due: no span")
 	}
@@ -46,6 +59,29 @@ func (a *Activities) ComputeDue(_ context.Context, req workflows.DueRequest) (wo
 		}
 	}
 	return res, nil
+}
+
+// CarryDue moves a paused deadline forward by the time it had left
+// (cross-department pauses).
+func (a *Activities) CarryDue(_ context.Context, req workflows.CarryRequest) (workflows.CarryResult, error) {
+	c, err := a.Calendar.Carry(req.PausedAt, req.ResumedAt, req.Due, req.Unit)
+	if err != nil {
+		return workflows.CarryResult{}, fmt.Errorf("carry deadline: %w", err)
+	}
+	return workflows.CarryResult{At: c.At, Remaining: c.Remaining, Business: c.Business}, nil
+}
+
+// NextCaseNumber numbers a case a workflow opens itself (a child request).
+// A retry after a lost answer skips a number; it never repeats one.
+func (a *Activities) NextCaseNumber(ctx context.Context, req workflows.NumberRequest) (workflows.NumberResult, error) {
+	if a.Numbers == nil {
+		return workflows.NumberResult{}, fmt.Errorf("next case number: no number source configured")
+	}
+	no, err := a.Numbers.NextNumber(ctx, req.Prefix, req.At)
+	if err != nil {
+		return workflows.NumberResult{}, err
+	}
+	return workflows.NumberResult{No: no}, nil
 }
 
 // SendNotice hands a notice to the configured channel.

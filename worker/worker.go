@@ -17,6 +17,8 @@ func Register(r sdkworker.Registry, a *activities.Activities) {
 	RegisterWorkflows(r)
 	r.RegisterActivityWithOptions(a.ComputeDue, activity.RegisterOptions{Name: workflows.ActivityComputeDue})
 	r.RegisterActivityWithOptions(a.SendNotice, activity.RegisterOptions{Name: workflows.ActivitySendNotice})
+	r.RegisterActivityWithOptions(a.CarryDue, activity.RegisterOptions{Name: workflows.ActivityCarryDue})
+	r.RegisterActivityWithOptions(a.NextCaseNumber, activity.RegisterOptions{Name: workflows.ActivityNextCaseNumber})
 }
 
 // RegisterWorkflows adds the workflows only, as the replayer needs.
@@ -25,6 +27,7 @@ func RegisterWorkflows(r sdkworker.WorkflowRegistry) {
 	r.RegisterWorkflowWithOptions(workflows.RepairWorkflow, workflow.RegisterOptions{Name: workflows.RepairWorkflowName})
 	r.RegisterWorkflowWithOptions(workflows.ConsultationWorkflow, workflow.RegisterOptions{Name: workflows.ConsultationWorkflowName})
 	r.RegisterWorkflowWithOptions(workflows.MediaInquiryWorkflow, workflow.RegisterOptions{Name: workflows.MediaInquiryWorkflowName})
+	r.RegisterWorkflowWithOptions(workflows.CollaborationWorkflow, workflow.RegisterOptions{Name: workflows.CollaborationWorkflowName})
 	r.RegisterWorkflowWithOptions(workflows.SequenceWorkflow, workflow.RegisterOptions{Name: workflows.SequenceWorkflowName})
 }
 

@@ -16,11 +16,12 @@ const TaskQueue = "closeloop-cases"
 
 // Workflow type names.
 const (
-	ComplaintWorkflowName    = "ComplaintWorkflow"
-	MediaInquiryWorkflowName = "MediaInquiryWorkflow"
-	ConsultationWorkflowName = "ConsultationWorkflow"
-	RepairWorkflowName       = "RepairWorkflow"
-	SequenceWorkflowName     = "SequenceWorkflow"
+	ComplaintWorkflowName     = "ComplaintWorkflow"
+	MediaInquiryWorkflowName  = "MediaInquiryWorkflow"
+	ConsultationWorkflowName  = "ConsultationWorkflow"
+	RepairWorkflowName        = "RepairWorkflow"
+	CollaborationWorkflowName = "CollaborationWorkflow"
+	SequenceWorkflowName      = "SequenceWorkflow"
 )
 
 // QueryState returns a CaseView.
@@ -45,12 +46,22 @@ const (
 	ActionSchedule          = "schedule"
 	ActionProgress          = "progress"
 	ActionComplete          = "complete"
+	// A complaint or repair opens a cross-department request as a child.
+	ActionRequestCollaboration = "request-collaboration"
+	ActionAccept               = "accept"
+	ActionDecline              = "decline"
+	ActionDeliver              = "deliver"
+	ActionRate                 = "rate"
 )
+
+// SignalCollaborationStatus carries a CollaborationStatus from a child
+// request to the case that opened it.
+const SignalCollaborationStatus = "collaboration-status"
 
 // ComplaintActions lists the complaint's staff actions in workflow order.
 var ComplaintActions = []string{
 	ActionRoute, ActionFirstFeedback, ActionTemporarySolution, ActionReassign, ActionResolve,
-	ActionReturnVisit, ActionDeliverResult, ActionExtend, ActionEscalate, ActionComment,
+	ActionReturnVisit, ActionDeliverResult, ActionExtend, ActionRequestCollaboration, ActionEscalate, ActionComment,
 }
 
 // MediaInquiryActions lists the media inquiry's staff actions.
@@ -60,18 +71,23 @@ var MediaInquiryActions = []string{ActionContactOutlet, ActionEscalate, ActionCo
 var ConsultationActions = []string{ActionCallBack, ActionTransfer, ActionEscalate, ActionComment}
 
 // RepairActions lists the repair order's staff actions.
-var RepairActions = []string{ActionSign, ActionSchedule, ActionProgress, ActionComplete, ActionReturnVisit, ActionEscalate, ActionComment}
+var RepairActions = []string{ActionSign, ActionSchedule, ActionProgress, ActionComplete, ActionReturnVisit, ActionRequestCollaboration, ActionEscalate, ActionComment}
+
+// CollaborationActions lists the cross-department request's staff actions.
+var CollaborationActions = []string{ActionAccept, ActionDecline, ActionDeliver, ActionRate, ActionEscalate, ActionComment}
 
 // Case types and their number prefixes.
 const (
-	TypeComplaint      = "complaint"
-	PrefixComplaint    = "TS" // 投诉
-	TypeMediaInquiry   = "media_inquiry"
-	PrefixMediaInquiry = "MT" // 媒体
-	TypeConsultation   = "consultation"
-	PrefixConsultation = "ZX" // 咨询
-	TypeRepair         = "repair"
-	PrefixRepair       = "BX" // 报修
+	TypeComplaint       = "complaint"
+	PrefixComplaint     = "TS" // 投诉
+	TypeMediaInquiry    = "media_inquiry"
+	PrefixMediaInquiry  = "MT" // 媒体
+	TypeConsultation    = "consultation"
+	PrefixConsultation  = "ZX" // 咨询
+	TypeRepair          = "repair"
+	PrefixRepair        = "BX" // 报修
+	TypeCollaboration   = "collaboration"
+	PrefixCollaboration = "XZ" // 协作
 )
 
 // CaseWorkflowID is the workflow ID of a case: its human-readable number.
@@ -87,6 +103,7 @@ const (
 	StatusSatisfied   = "satisfied"   // satisfied at the return visit, result not yet delivered in person
 	StatusTransferred = "transferred" // consultation passed to a specialist department (Q4)
 	StatusClosed      = "closed"
+	StatusDeclined    = "declined" // collaboration refused by the target department (X1)
 )
 
 // Error types carried by rejected updates (temporal.ApplicationError.Type()).
@@ -102,6 +119,9 @@ type ComplaintInput struct {
 	Form      forms.Complaint `json:"form"`
 	Policy    sla.Policy      `json:"policy"`
 	CreatedBy string          `json:"created_by"`
+	// CollaborationPolicy is the policy of the cross-department requests
+	// the case opens; cases started before it existed use the default.
+	CollaborationPolicy *sla.Policy `json:"collaboration_policy,omitempty"`
 }
 
 // ComplaintResult is what a finished complaint returns.
@@ -119,6 +139,7 @@ const (
 	DeadlineMetLate   = "met_late"
 	DeadlineBreached  = "breached"
 	DeadlineCancelled = "cancelled"
+	DeadlinePaused    = "paused" // waiting for a cross-department request the case opened
 )
 
 // Deadline is one clock of a case.
@@ -141,6 +162,36 @@ type Deadline struct {
 	// Reminded holds the reminder points (percent) already handled for the
 	// current due instant.
 	Reminded []int `json:"reminded,omitempty"`
+	// Agreed marks a due instant agreed in the case's own form (the
+	// collaboration's time node) rather than computed from a span.
+	Agreed bool `json:"agreed,omitempty"`
+	// Pauses are the stretches the clock stood still while the case waited
+	// for a cross-department request, each with the time carried forward.
+	Pauses []Pause `json:"pauses,omitempty"`
+}
+
+// Pause is one stop of a pausable clock.
+type Pause struct {
+	From time.Time  `json:"from"`
+	To   *time.Time `json:"to,omitempty"` // nil while paused
+	For  string     `json:"for"`          // the child request's number
+	// DueBefore is the due instant when the clock stopped; Remaining the
+	// time it had left (business time when Business is set), carried
+	// forward from To.
+	DueBefore time.Time     `json:"due_before"`
+	Remaining time.Duration `json:"remaining"`
+	Business  bool          `json:"business,omitempty"`
+}
+
+// paused is the time the clock has stood still in finished pauses.
+func (d Deadline) paused() time.Duration {
+	var total time.Duration
+	for _, p := range d.Pauses {
+		if p.To != nil {
+			total += p.To.Sub(p.From)
+		}
+	}
+	return total
 }
 
 // Extension records a deadline moved before it passed (rule C4).
@@ -202,16 +253,21 @@ type CaseView struct {
 	Extensions       int       `json:"extensions"`
 	// The type's own parts: the complaint form and record, or the media
 	// inquiry.
-	Form         *forms.Complaint    `json:"form,omitempty"`
-	Record       *ComplaintRecord    `json:"record,omitempty"`
-	Media        *MediaRecord        `json:"media,omitempty"`
-	Consultation *ConsultationRecord `json:"consultation,omitempty"`
-	Repair       *RepairRecord       `json:"repair,omitempty"`
-	Deadlines    []Deadline          `json:"deadlines"`
-	Escalations  []Escalation        `json:"escalations,omitempty"`
-	Timeline     []Event             `json:"timeline"`
-	CreatedBy    string              `json:"created_by"`
-	ClosedAt     *time.Time          `json:"closed_at,omitempty"`
+	Form          *forms.Complaint     `json:"form,omitempty"`
+	Record        *ComplaintRecord     `json:"record,omitempty"`
+	Media         *MediaRecord         `json:"media,omitempty"`
+	Consultation  *ConsultationRecord  `json:"consultation,omitempty"`
+	Repair        *RepairRecord        `json:"repair,omitempty"`
+	Collaboration *CollaborationRecord `json:"collaboration,omitempty"`
+	// Parent is the case that opened this request; Children the requests
+	// this case opened, with their latest status.
+	Parent      string       `json:"parent,omitempty"`
+	Children    []ChildCase  `json:"children,omitempty"`
+	Deadlines   []Deadline   `json:"deadlines"`
+	Escalations []Escalation `json:"escalations,omitempty"`
+	Timeline    []Event      `json:"timeline"`
+	CreatedBy   string       `json:"created_by"`
+	ClosedAt    *time.Time   `json:"closed_at,omitempty"`
 }
 
 // MediaInquiryInput starts a media inquiry (rule E2).
@@ -266,10 +322,11 @@ type ConsultationRecord struct {
 
 // RepairInput starts a repair order (rules R1–R5).
 type RepairInput struct {
-	No        string       `json:"no"`
-	Form      forms.Repair `json:"form"`
-	Policy    sla.Policy   `json:"policy"`
-	CreatedBy string       `json:"created_by"`
+	No                  string       `json:"no"`
+	Form                forms.Repair `json:"form"`
+	Policy              sla.Policy   `json:"policy"`
+	CreatedBy           string       `json:"created_by"`
+	CollaborationPolicy *sla.Policy  `json:"collaboration_policy,omitempty"` // as for ComplaintInput
 }
 
 // RepairResult is what a finished repair order returns.
@@ -301,6 +358,86 @@ type RepairVisit struct {
 	Satisfaction int       `json:"satisfaction"`
 	Comment      string    `json:"comment,omitempty"`
 	Passed       bool      `json:"passed"`
+}
+
+// CollaborationInput starts a cross-department request (rules X1–X4).
+type CollaborationInput struct {
+	No        string              `json:"no"`
+	Form      forms.Collaboration `json:"form"`
+	Policy    sla.Policy          `json:"policy"`
+	CreatedBy string              `json:"created_by"`
+}
+
+// CollaborationResult is what a finished request returns.
+type CollaborationResult struct {
+	No       string    `json:"no"`
+	Status   string    `json:"status"`  // closed or declined
+	Outcome  string    `json:"outcome"` // rated, unrated or declined
+	Rating   int       `json:"rating,omitempty"`
+	ClosedAt time.Time `json:"closed_at"`
+}
+
+// Collaboration outcomes.
+const (
+	OutcomeRated    = "rated"
+	OutcomeUnrated  = "unrated" // the requester did not rate in time
+	OutcomeDeclined = "declined"
+)
+
+// CollaborationRecord is a cross-department request as the query shows it.
+type CollaborationRecord struct {
+	Form forms.Collaboration `json:"form"`
+	// Bypassed: urgent, booked inside the lead time with a reason (X1).
+	Bypassed      bool       `json:"bypassed,omitempty"`
+	AcceptedBy    string     `json:"accepted_by,omitempty"`
+	AcceptedAt    *time.Time `json:"accepted_at,omitempty"`
+	Signed        string     `json:"signed_responsibilities,omitempty"` // the target's responsibilities as signed
+	DeclinedBy    string     `json:"declined_by,omitempty"`
+	DeclineReason string     `json:"decline_reason,omitempty"`
+	DeliveredBy   string     `json:"delivered_by,omitempty"`
+	DeliveredAt   *time.Time `json:"delivered_at,omitempty"`
+	Result        string     `json:"result,omitempty"`
+	Rating        int        `json:"rating,omitempty"` // 1–5 by the requester (X4)
+	RatingComment string     `json:"rating_comment,omitempty"`
+	RatedAt       *time.Time `json:"rated_at,omitempty"`
+	Outcome       string     `json:"outcome,omitempty"`
+	// Reports are what went to quality control (X3, X4).
+	Reports []QCReport `json:"reports,omitempty"`
+}
+
+// QCReport is one report to quality control or its supervising leader.
+type QCReport struct {
+	At     time.Time `json:"at"`
+	To     string    `json:"to"` // qc or qc_leader
+	Reason string    `json:"reason"`
+}
+
+// ChildCase is a request this case opened, as the parent shows it.
+type ChildCase struct {
+	No               string    `json:"no"`
+	Type             string    `json:"type"`
+	TargetDepartment string    `json:"target_department"`
+	Need             string    `json:"need"`
+	TimeNode         time.Time `json:"time_node"`
+	Status           string    `json:"status"`
+	Outcome          string    `json:"outcome,omitempty"`
+	Overdue          bool      `json:"overdue,omitempty"`
+	Rating           int       `json:"rating,omitempty"`
+	OpenedAt         time.Time `json:"opened_at"`
+	UpdatedAt        time.Time `json:"updated_at"`
+	// Holds says the parent's pausable clocks stand still for this child.
+	Holds bool `json:"holds,omitempty"`
+}
+
+// CollaborationStatus is what a child request tells its parent when its
+// status changes.
+type CollaborationStatus struct {
+	No      string    `json:"no"`
+	Status  string    `json:"status"`
+	Outcome string    `json:"outcome,omitempty"`
+	Overdue bool      `json:"overdue,omitempty"`
+	Rating  int       `json:"rating,omitempty"`
+	At      time.Time `json:"at"`
 }
 
 // --- Update inputs. Every action names its actor.
@@ -429,6 +566,47 @@ type RepairVisitInput struct {
 	Comment      string `json:"comment,omitempty"`
 }
 
+// RequestCollaborationInput opens a cross-department request from a
+// complaint or repair (X1, X2); the case's department is the requester.
+type RequestCollaborationInput struct {
+	Actor                     string        `json:"actor"`
+	TargetDepartment          string        `json:"target_department"`
+	Urgency                   forms.Urgency `json:"urgency,omitempty"`
+	Need                      string        `json:"need"`
+	TimeNode                  time.Time     `json:"time_node"`
+	RequesterResponsibilities string        `json:"requester_responsibilities"`
+	TargetResponsibilities    string        `json:"target_responsibilities"`
+	BypassReason              string        `json:"bypass_reason,omitempty"`
+}
+
+// AcceptInput is the target department taking the request on and signing
+// its responsibilities (X1).
+type AcceptInput struct {
+	Actor                string `json:"actor"`
+	Handler              string `json:"handler,omitempty"`
+	SignResponsibilities bool   `json:"sign_responsibilities"`
+	Note                 string `json:"note,omitempty"`
+}
+
+// DeclineInput refuses the request with a reason.
+type DeclineInput struct {
+	Actor  string `json:"actor"`
+	Reason string `json:"reason"`
+}
+
+// DeliverInput reports the requested work done (X4).
+type DeliverInput struct {
+	Actor  string `json:"actor"`
+	Result string `json:"result"`
+}
+
+// RateInput is the requester's rating of the service (X4).
+type RateInput struct {
+	Actor   string `json:"actor"`
+	Score   int    `json:"score"` // 1–5
+	Comment string `json:"comment,omitempty"`
+}
+
 // CommentInput adds a note to the timeline.
 type CommentInput struct {
 	Actor string `json:"actor"`
@@ -438,10 +616,38 @@ type CommentInput struct {
 // --- Activities' contract.
 
 // DueRequest asks the business calendar for a deadline; with several spans
-// the earliest wins.
+// the earliest wins. A fixed clock gives its due instant as At instead.
 type DueRequest struct {
 	Start time.Time       `json:"start"`
 	Spans []calendar.Span `json:"spans"`
+	At    time.Time       `json:"at,omitzero"`
+}
+
+// CarryRequest asks the business calendar how far a paused clock moves.
+type CarryRequest struct {
+	PausedAt  time.Time     `json:"paused_at"`
+	ResumedAt time.Time     `json:"resumed_at"`
+	Due       time.Time     `json:"due"`
+	Unit      calendar.Unit `json:"unit"`
+}
+
+// CarryResult is the paused clock's new due instant and the time it had
+// left (business time when Business is set).
+type CarryResult struct {
+	At        time.Time     `json:"at"`
+	Remaining time.Duration `json:"remaining"`
+	Business  bool          `json:"business,omitempty"`
+}
+
+// NumberRequest asks for a new case number for prefix on the day of At.
+type NumberRequest struct {
+	Prefix string    `json:"prefix"`
+	At     time.Time `json:"at"`
+}
+
+// NumberResult is the case number handed out.
+type NumberResult struct {
+	No string `json:"no"`
 }
 
 // DueResult is the chosen deadline and the ones it beat.
@@ -462,6 +668,8 @@ const (
 	NoticeCustomerResult   = "customer_result"
 	NoticeSatisfactionReq  = "satisfaction_request"
 	NoticeCustomerProgress = "customer_progress"
+	NoticeQCReport         = "qc_report"            // to quality control or its leader (X3, X4)
+	NoticeCollaboration    = "collaboration_update" // to the requester: accepted, declined, delivered
 )
 
 // Notice is one message to staff or to the customer. ID is stable for the
@@ -483,7 +691,7 @@ type Notice struct {
 
 // Recipient is a role in a department, or the customer.
 type Recipient struct {
-	Role       string `json:"role"` // handler, dept_head, cs_head, management, customer
+	Role       string `json:"role"` // handler, dept_head, cs_head, management, customer, requester, qc, qc_leader
 	Department string `json:"department,omitempty"`
 	Name       string `json:"name,omitempty"`
 	Email      string `json:"email,omitempty"`

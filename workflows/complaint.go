@@ -13,8 +13,10 @@ import (
 
 // Activity names; the worker registers the activities struct under them.
 const (
-	ActivityComputeDue = "ComputeDue"
-	ActivitySendNotice = "SendNotice"
+	ActivityComputeDue     = "ComputeDue"
+	ActivitySendNotice     = "SendNotice"
+	ActivityCarryDue       = "CarryDue"
+	ActivityNextCaseNumber = "NextCaseNumber"
 )
 
 // ComplaintWorkflow runs one complaint (投诉) from registration until the
@@ -23,7 +25,8 @@ const (
 func ComplaintWorkflow(ctx workflow.Context, in ComplaintInput) (ComplaintResult, error) {
 	f := in.Form
 	w := &complaint{in: in, core: core{policy: in.Policy, channel: string(f.Channel), lang: string(f.Language),
-		recordingRef: f.RecordingRef, proposal: breachProposal}}
+		recordingRef: f.RecordingRef, proposal: breachProposal, childPolicy: in.CollaborationPolicy}}
+	w.core.customer = w.customer
 	if err := w.setup(ctx); err != nil {
 		return ComplaintResult{}, err
 	}
@@ -61,6 +64,7 @@ func (w *complaint) setup(ctx workflow.Context) error {
 		onUpdate(ctx, &w.core, ActionReturnVisit, w.checkReturnVisit, w.returnVisit),
 		onUpdate(ctx, &w.core, ActionDeliverResult, w.checkDeliverResult, w.deliverResult),
 		onUpdate(ctx, &w.core, ActionExtend, w.checkExtend, w.extend),
+		onUpdate(ctx, &w.core, ActionRequestCollaboration, w.checkCollaboration, w.requestCollaboration),
 		onUpdate(ctx, &w.core, ActionEscalate, w.checkEscalate, w.escalateByHand),
 		onUpdate(ctx, &w.core, ActionComment, w.checkComment, w.comment),
 	}
@@ -69,6 +73,7 @@ func (w *complaint) setup(ctx workflow.Context) error {
 			return err
 		}
 	}
+	w.listenToChildren(ctx)
 	return nil
 }
 
@@ -297,11 +302,17 @@ func (w *complaint) closeIfDone(ctx workflow.Context, now time.Time, actor strin
 	w.view.Status = StatusClosed
 	w.view.ClosedAt = &now
 	for i := range w.view.Deadlines {
-		if d := &w.view.Deadlines[i]; d.State == DeadlinePending {
+		if d := &w.view.Deadlines[i]; d.State == DeadlinePending || d.State == DeadlinePaused {
 			d.State = DeadlineCancelled
 		}
 	}
 	w.event(now, actor, "closed", "customer satisfied; case closed", nil)
+}
+
+// checkCollaboration: the department handling the complaint may ask
+// another department for help while it works on the case (C12, X1).
+func (w *complaint) checkCollaboration(ctx workflow.Context, in RequestCollaborationInput) error {
+	return w.checkRequestCollaboration(ctx, in, StatusRouted, StatusInProgress, StatusRework)
 }
 
 func (w *complaint) checkExtend(ctx workflow.Context, in ExtendInput) error {

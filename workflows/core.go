@@ -27,6 +27,14 @@ type core struct {
 	// proposal is the written handling proposal an automatic escalation
 	// carries for a breached clock (C5).
 	proposal func(clock string) string
+	// onBreach, when set, handles a breached clock the case type treats
+	// its own way and reports true; otherwise the breach climbs the ladder.
+	onBreach func(ctx workflow.Context, d Deadline) bool
+	// customer is who customer notices go to; nil for cases without one.
+	customer func() Recipient
+	// childPolicy is the policy of the cross-department requests the case
+	// opens (nil: the default).
+	childPolicy *sla.Policy
 	// dirty wakes the main loop after a staff action changed the clocks.
 	dirty bool
 	// sending counts notices still on their way; the case finishes only
@@ -100,11 +108,14 @@ func (c *core) loop(ctx workflow.Context, register func(workflow.Context) error,
 				continue
 			}
 		}
-		// Alarms change the clocks too: never in the middle of an action.
+		// Alarms change the clocks too: never in the middle of an action,
+		// and no action in the middle of an alarm that arms a clock.
 		if err := workflow.Await(ctx, func() bool { return !c.busy }); err != nil {
 			return err
 		}
+		c.busy = true
 		c.fireAlarms(ctx)
+		c.busy = false
 	}
 	err = workflow.Await(ctx, func() bool { return workflow.AllHandlersFinished(ctx) && c.sending == 0 })
 	if err != nil {
@@ -135,6 +146,14 @@ func (c *core) armBy(ctx workflow.Context, name string, start time.Time, round i
 	})
 	var due DueResult
 	req := DueRequest{Start: start, Spans: clock.Spans(c.channel)}
+	if clock.Fixed {
+		// The case names the instant (a time node); the calendar only
+		// supplies the time zone it is shown in.
+		if promised.IsZero() {
+			return fmt.Errorf("fixed clock %s needs its due instant", name)
+		}
+		req = DueRequest{Start: start, At: promised}
+	}
 	if err := workflow.ExecuteLocalActivity(lctx, ActivityComputeDue, req).Get(ctx, &due); err != nil {
 		return fmt.Errorf("compute %s deadline: %w", name, err)
 	}
@@ -144,7 +163,10 @@ func (c *core) armBy(ctx workflow.Context, name string, start time.Time, round i
 	}
 	d := Deadline{Name: name, Round: round, Start: start.UTC(), Due: due.At.UTC(), State: DeadlinePending,
 		Explanation: due.Explanation, Also: due.Also}
-	if !promised.IsZero() && promised.Before(d.Due) {
+	switch {
+	case clock.Fixed:
+		d.Agreed = true
+	case !promised.IsZero() && promised.Before(d.Due):
 		d.Due, d.Promised = promised.UTC(), true
 	}
 	now := workflow.Now(ctx)
@@ -169,8 +191,11 @@ func (c *core) pastReminders(d Deadline, now time.Time) []int {
 	return past
 }
 
+// reminderAt is the instant percent of the clock's running time has passed;
+// time spent paused does not count as running.
 func reminderAt(d Deadline, percent int) time.Time {
-	return d.Start.Add(d.Due.Sub(d.Start) * time.Duration(percent) / 100)
+	start := d.Start.Add(d.paused())
+	return start.Add(d.Due.Sub(start) * time.Duration(percent) / 100)
 }
 
 // current is the index of the latest deadline with this name, or -1.
@@ -191,6 +216,10 @@ func (c *core) meet(now time.Time, name string) {
 	}
 	d := &c.view.Deadlines[i]
 	switch d.State {
+	case DeadlinePaused:
+		// Done while waiting for another department: within its time.
+		d.State = DeadlineMet
+		d.Pauses[len(d.Pauses)-1].To = &now
 	case DeadlinePending:
 		d.State = DeadlineMet
 		if now.After(d.Due) {
@@ -251,6 +280,11 @@ func (c *core) fireAlarms(ctx workflow.Context) {
 			c.view.Overdue = true
 			c.event(now, "system", "deadline_breached", fmt.Sprintf("%s passed at %s", d.Name, d.Due.Format(time.RFC3339)),
 				kv("deadline", d.Name))
+			// The hook may arm clocks, which moves the slice: d is not
+			// used after it.
+			if c.onBreach != nil && c.onBreach(ctx, *d) {
+				continue
+			}
 			to := max(c.view.EscalationLevel.Next(), clock.EscalateTo)
 			c.escalate(ctx, "system", to,
 				fmt.Sprintf("deadline %s (due %s) passed without the work being done", d.Name, d.Due.Format(time.RFC3339)),
@@ -273,6 +307,12 @@ func (c *core) fireAlarms(ctx workflow.Context) {
 
 // escalate climbs to level and tells that level why (rules C5, C9, E3).
 func (c *core) escalate(ctx workflow.Context, actor string, to sla.Level, reason, proposal string) {
+	c.escalateTo(ctx, actor, to, reason, proposal, Recipient{Role: to.String(), Department: c.view.Department})
+}
+
+// escalateTo climbs to level and tells the recipient, who stands at that
+// level for this case type (e.g. quality control's supervising leader, X3).
+func (c *core) escalateTo(ctx workflow.Context, actor string, to sla.Level, reason, proposal string, r Recipient) {
 	now := workflow.Now(ctx)
 	from := c.view.EscalationLevel
 	e := Escalation{At: now, By: actor, From: from, To: to, Reason: reason, Proposal: proposal, RecordingRef: c.recordingRef}
@@ -282,7 +322,7 @@ func (c *core) escalate(ctx workflow.Context, actor string, to sla.Level, reason
 	c.event(now, actor, "escalated", fmt.Sprintf("escalated %s → %s: %s", from, to, reason),
 		kv("from", from.String(), "to", to.String(), "proposal", proposal, "recording_ref", e.RecordingRef))
 	c.notify(ctx, Notice{Kind: NoticeEscalation, Reason: reason, Urgent: to == sla.LevelManagement,
-		To:     Recipient{Role: to.String(), Department: c.view.Department},
+		To:     r,
 		Fields: kv("proposal", proposal, "recording_ref", e.RecordingRef, "level", to.String(), "from", from.String())})
 }
 

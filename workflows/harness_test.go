@@ -17,6 +17,7 @@ import (
 	"testing"
 	"time"
 
+	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/testsuite"
 
@@ -160,8 +161,26 @@ func newHarness(t *testing.T, start time.Time) *harness {
 	h.env = h.suite.NewTestWorkflowEnvironment()
 	// The server's workflow clock is UTC; so is the test's.
 	h.env.SetStartTime(start.UTC())
-	worker.Register(h.env, &activities.Activities{Calendar: calendar.MustDefault(), Notifier: h.notes})
+	worker.Register(h.env, &activities.Activities{Calendar: calendar.MustDefault(), Notifier: h.notes, Numbers: &fakeNumbers{}})
 	return h
+}
+
+// fakeNumbers numbers cases per prefix and Shanghai day, as the sequence
+// workflows do.
+type fakeNumbers struct {
+	mu   sync.Mutex
+	last map[string]int
+}
+
+func (f *fakeNumbers) NextNumber(_ context.Context, prefix string, at time.Time) (string, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.last == nil {
+		f.last = map[string]int{}
+	}
+	key := prefix + "-" + at.In(shanghai).Format("20060102")
+	f.last[key]++
+	return fmt.Sprintf("%s-%04d", key, f.last[key]), nil
 }
 
 // outcome is what the workflow answered to one staff action.
@@ -182,11 +201,30 @@ func (h *harness) do(after time.Duration, action string, input any) *outcome {
 	return o
 }
 
+// doOn schedules a staff action on another workflow of the test, such as
+// a child request.
+func (h *harness) doOn(workflowID string, after time.Duration, action string, input any) *outcome {
+	o := &outcome{action: action, at: after}
+	h.env.RegisterDelayedCallback(func() {
+		if err := h.env.UpdateWorkflowByID(workflowID, action, h.updateID(action), h.callbacks(o), input); err != nil {
+			o.answered, o.err = true, err
+		}
+	}, after)
+	return o
+}
+
+func (h *harness) updateID(action string) string {
+	h.nextID++
+	return fmt.Sprintf("%s-%d", action, h.nextID)
+}
+
 // send delivers the update now; use it inside a delayed callback.
 func (h *harness) send(o *outcome, input any) {
-	h.nextID++
-	id := fmt.Sprintf("%s-%d", o.action, h.nextID)
-	h.env.UpdateWorkflow(o.action, id, &testsuite.TestUpdateCallback{
+	h.env.UpdateWorkflow(o.action, h.updateID(o.action), h.callbacks(o), input)
+}
+
+func (h *harness) callbacks(o *outcome) *testsuite.TestUpdateCallback {
+	return &testsuite.TestUpdateCallback{
 		OnAccept: func() { o.accepted = true },
 		OnReject: func(err error) { o.answered, o.err = true, err },
 		OnComplete: func(v interface{}, err error) {
@@ -195,7 +233,7 @@ func (h *harness) send(o *outcome, input any) {
 				o.view = copyView(h.t, v)
 			}
 		},
-	}, input)
+	}
 }
 
 // ok fails the test unless the action was accepted and completed.
@@ -279,6 +317,26 @@ func (h *harness) stateAt(after time.Duration) *workflows.CaseView {
 	return view
 }
 
+// stateOfAt queries another workflow of the test after the given offset.
+func (h *harness) stateOfAt(workflowID string, after time.Duration) *workflows.CaseView {
+	view := &workflows.CaseView{}
+	h.env.RegisterDelayedCallback(func() { *view = h.queryID(workflowID) }, after)
+	return view
+}
+
+func (h *harness) queryID(workflowID string) workflows.CaseView {
+	h.t.Helper()
+	v, err := h.env.QueryWorkflowByID(workflowID, workflows.QueryState)
+	if err != nil {
+		h.t.Fatalf("query %s %s: %v", workflowID, workflows.QueryState, err)
+	}
+	var view workflows.CaseView
+	if err := v.Get(&view); err != nil {
+		h.t.Fatalf("decode %s: %v", workflows.QueryState, err)
+	}
+	return view
+}
+
 // query reads the case now (also works after the workflow finished).
 func (h *harness) query() workflows.CaseView {
 	h.t.Helper()
@@ -301,6 +359,7 @@ func (h *harness) cancelAt(after time.Duration) {
 // run executes the complaint workflow to its end.
 func (h *harness) run(in workflows.ComplaintInput) (workflows.ComplaintResult, error) {
 	h.t.Helper()
+	h.env.SetStartWorkflowOptions(client.StartWorkflowOptions{ID: workflows.CaseWorkflowID(in.No)})
 	h.env.ExecuteWorkflow(workflows.ComplaintWorkflowName, in)
 	if !h.env.IsWorkflowCompleted() {
 		h.t.Fatal("workflow did not complete")

@@ -21,7 +21,9 @@ const passingSatisfaction = 3
 // back on four items until every one passes (R5).
 func RepairWorkflow(ctx workflow.Context, in RepairInput) (RepairResult, error) {
 	f := in.Form
-	w := &repair{in: in, core: core{policy: in.Policy, channel: string(f.Channel), lang: string(f.Language), proposal: repairProposal}}
+	w := &repair{in: in, core: core{policy: in.Policy, channel: string(f.Channel), lang: string(f.Language), proposal: repairProposal,
+		childPolicy: in.CollaborationPolicy}}
+	w.core.customer = w.customer
 	if err := w.setup(ctx); err != nil {
 		return RepairResult{}, err
 	}
@@ -58,6 +60,7 @@ func (w *repair) setup(ctx workflow.Context) error {
 		onUpdate(ctx, &w.core, ActionProgress, w.checkProgress, w.progress),
 		onUpdate(ctx, &w.core, ActionComplete, w.checkComplete, w.complete),
 		onUpdate(ctx, &w.core, ActionReturnVisit, w.checkVisit, w.visit),
+		onUpdate(ctx, &w.core, ActionRequestCollaboration, w.checkCollaboration, w.requestCollaboration),
 		onUpdate(ctx, &w.core, ActionEscalate, w.checkEscalate, w.escalateByHand),
 		onUpdate(ctx, &w.core, ActionComment, w.checkComment, w.comment),
 	} {
@@ -65,6 +68,7 @@ func (w *repair) setup(ctx workflow.Context) error {
 			return err
 		}
 	}
+	w.listenToChildren(ctx)
 	return nil
 }
 
@@ -197,6 +201,13 @@ func (w *repair) visit(ctx workflow.Context, in RepairVisitInput) error {
 	if passed {
 		w.view.Status = StatusClosed
 		w.view.ClosedAt = &now
+		// Clocks held for an open cross-department request end with the
+		// order.
+		for i := range w.view.Deadlines {
+			if d := &w.view.Deadlines[i]; d.State == DeadlinePaused {
+				d.State = DeadlineCancelled
+			}
+		}
 		w.event(now, in.Actor, "closed", "every return-visit item passed; order closed", nil)
 		return nil
 	}
@@ -212,6 +223,12 @@ func (w *repair) visit(ctx workflow.Context, in RepairVisitInput) error {
 			"management reviews the repair, decides whether to bring in a contractor, and names the owner of the next visit")
 	}
 	return w.arm(ctx, sla.Rework, now, w.view.Rounds)
+}
+
+// checkCollaboration: maintenance may need another department (a supplier
+// contact in purchasing, access from security) once it has the order.
+func (w *repair) checkCollaboration(ctx workflow.Context, in RequestCollaborationInput) error {
+	return w.checkRequestCollaboration(ctx, in, StatusInProgress, StatusRework)
 }
 
 func failedItems(in RepairVisitInput) string {

@@ -4,6 +4,8 @@ import (
 	"testing"
 	"time"
 
+	"go.temporal.io/sdk/client"
+
 	"github.com/closeloop/closeloop/forms"
 	"github.com/closeloop/closeloop/workflows"
 	"github.com/closeloop/closeloop/workflows/sla"
@@ -21,6 +23,7 @@ func repairInput(t *testing.T, registered time.Time) workflows.RepairInput {
 }
 
 func runRepair(h *harness, in workflows.RepairInput) (workflows.RepairResult, error) {
+	h.env.SetStartWorkflowOptions(client.StartWorkflowOptions{ID: workflows.CaseWorkflowID(in.No)})
 	h.env.ExecuteWorkflow(workflows.RepairWorkflowName, in)
 	if !h.env.IsWorkflowCompleted() {
 		h.t.Fatal("workflow did not complete")

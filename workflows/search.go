@@ -14,6 +14,8 @@ var (
 	SANextDeadline    = temporal.NewSearchAttributeKeyTime("NextDeadline")
 	SAEscalationLevel = temporal.NewSearchAttributeKeyInt64("EscalationLevel")
 	SAOverdue         = temporal.NewSearchAttributeKeyBool("Overdue")
+	// SAParentCase is the case that opened a cross-department request.
+	SAParentCase = temporal.NewSearchAttributeKeyKeyword("ParentCase")
 )
 
 // SearchAttributes are the custom attributes the namespace must have.
@@ -24,4 +26,5 @@ var SearchAttributes = map[string]enumspb.IndexedValueType{
 	SANextDeadline.GetName():    enumspb.INDEXED_VALUE_TYPE_DATETIME,
 	SAEscalationLevel.GetName(): enumspb.INDEXED_VALUE_TYPE_INT,
 	SAOverdue.GetName():         enumspb.INDEXED_VALUE_TYPE_BOOL,
+	SAParentCase.GetName():      enumspb.INDEXED_VALUE_TYPE_KEYWORD,
 }

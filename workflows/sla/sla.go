@@ -55,6 +55,12 @@ type Clock struct {
 	// EscalateTo is the lowest ladder level a breach of this clock reaches;
 	// a breach always climbs at least one level.
 	EscalateTo Level `json:"escalate_to,omitempty"`
+	// Pausable clocks stop while a cross-department request the case opened
+	// is pending, and carry their remaining time forward when it is done.
+	Pausable bool `json:"pausable,omitempty"`
+	// Fixed clocks are due at an instant the case itself names (the
+	// collaboration's time node); Span is not used.
+	Fixed bool `json:"fixed,omitempty"`
 }
 
 // Spans are the clock's length for a case from channel: the general span
@@ -79,6 +85,12 @@ type Policy struct {
 	// RegistrationLimit is the longest allowed gap between intake and
 	// registration before the case is flagged late (rule C1, default 5m).
 	RegistrationLimit time.Duration `json:"registration_limit"`
+	// MinBookingLead is how far ahead of its time node a cross-department
+	// request must be booked (rule X1, default 24h; collaboration only).
+	MinBookingLead time.Duration `json:"min_booking_lead,omitempty"`
+	// PoorRating is the highest requester rating (1–5) that counts as poor
+	// and goes to quality control (rule X4, default 2; collaboration only).
+	PoorRating int `json:"poor_rating,omitempty"`
 }
 
 // Clock returns the named clock.
@@ -106,6 +118,11 @@ const (
 
 	SignFor          = "sign_for"          // R2: maintenance signs for the order
 	RepairCompletion = "repair_completion" // R3: the repair is done
+
+	Acceptance    = "acceptance"     // X1: the target department accepts or declines
+	TimeNode      = "time_node"      // X2: the work is delivered by the agreed time node
+	SeriousBreach = "serious_breach" // X3: still undelivered after the time node: the QC leader is told
+	Rating        = "rating"         // X4: the requester rates the service
 )
 
 var defaultReminders = []int{50, 80}
@@ -119,11 +136,11 @@ func DefaultComplaint() Policy {
 		Clocks: []Clock{
 			{Name: FirstFeedback, Span: hours(24), Reminders: defaultReminders,
 				Channel: []ChannelSpan{{Channel: "phone", Span: days(1)}}},
-			{Name: Resolution, Span: hours(72), Reminders: defaultReminders,
+			{Name: Resolution, Span: hours(72), Reminders: defaultReminders, Pausable: true,
 				Channel: []ChannelSpan{{Channel: "phone", Span: days(3)}}},
 			{Name: ReturnVisit, Span: hours(24), Reminders: defaultReminders},
 			{Name: ResultDelivery, Span: days(5), Reminders: defaultReminders},
-			{Name: Rework, Span: hours(72), Reminders: defaultReminders, EscalateTo: LevelCSHead},
+			{Name: Rework, Span: hours(72), Reminders: defaultReminders, EscalateTo: LevelCSHead, Pausable: true},
 		},
 		MaxRounds:         3,
 		RegistrationLimit: 5 * time.Minute,
@@ -165,12 +182,33 @@ func DefaultRepair() Policy {
 		CaseType: "repair",
 		Clocks: []Clock{
 			{Name: SignFor, Span: calendar.Span{N: 2, Unit: calendar.BusinessHours}, Reminders: defaultReminders},
-			{Name: RepairCompletion, Span: calendar.Span{N: 3, Unit: calendar.WorkingDays}, Reminders: defaultReminders},
+			{Name: RepairCompletion, Span: calendar.Span{N: 3, Unit: calendar.WorkingDays}, Reminders: defaultReminders, Pausable: true},
 			{Name: ReturnVisit, Span: calendar.Span{N: 24, Unit: calendar.Hours}, Reminders: defaultReminders},
-			{Name: Rework, Span: calendar.Span{N: 72, Unit: calendar.Hours}, Reminders: defaultReminders, EscalateTo: LevelCSHead},
+			{Name: Rework, Span: calendar.Span{N: 72, Unit: calendar.Hours}, Reminders: defaultReminders, EscalateTo: LevelCSHead, Pausable: true},
 		},
 		MaxRounds:         3,
 		RegistrationLimit: 5 * time.Minute,
+	}
+}
+
+// DefaultCollaboration is the cross-department request policy: the target
+// department accepts or declines within 4 business hours, delivers by the
+// agreed time node (X2) or quality control is told, and its supervising
+// leader when the work is still not delivered a working day later (X3);
+// the requester rates within 2 working days of delivery (X4).
+func DefaultCollaboration() Policy {
+	return Policy{
+		CaseType: "collaboration",
+		Clocks: []Clock{
+			{Name: Acceptance, Span: calendar.Span{N: 4, Unit: calendar.BusinessHours}, Reminders: defaultReminders},
+			{Name: TimeNode, Fixed: true, Reminders: defaultReminders},
+			{Name: SeriousBreach, Span: calendar.Span{N: 1, Unit: calendar.WorkingDays}},
+			{Name: Rating, Span: calendar.Span{N: 2, Unit: calendar.WorkingDays}, Reminders: []int{50}},
+		},
+		MaxRounds:         1,
+		RegistrationLimit: 5 * time.Minute,
+		MinBookingLead:    24 * time.Hour,
+		PoorRating:        2,
 	}
 }
 
@@ -182,13 +220,25 @@ func (p Policy) Validate() error {
 	if p.MaxRounds < 1 {
 		return fmt.Errorf("sla %s: max_rounds must be at least 1", p.CaseType)
 	}
+	if p.MinBookingLead < 0 {
+		return fmt.Errorf("sla %s: min_booking_lead must not be negative", p.CaseType)
+	}
+	if p.PoorRating < 0 || p.PoorRating > 4 {
+		return fmt.Errorf("sla %s: poor_rating must be from 0 (none is poor) to 4", p.CaseType)
+	}
 	seen := map[string]bool{}
 	for _, c := range p.Clocks {
 		if c.Name == "" || seen[c.Name] {
 			return fmt.Errorf("sla %s: clock name %q is empty or repeated", p.CaseType, c.Name)
 		}
 		seen[c.Name] = true
+		if c.Fixed && (c.Span != (calendar.Span{}) || len(c.Channel) > 0) {
+			return fmt.Errorf("sla %s clock %s: a fixed clock is due at the case's own instant and takes no span", p.CaseType, c.Name)
+		}
 		for _, s := range c.Spans("") {
+			if c.Fixed {
+				break
+			}
 			if err := s.Validate(); err != nil {
 				return fmt.Errorf("sla %s clock %s: %w", p.CaseType, c.Name, err)
 			}
@@ -209,15 +259,17 @@ func (p Policy) Validate() error {
 
 // Settings is every case type's policy.
 type Settings struct {
-	Complaint    Policy `json:"complaint"`
-	MediaInquiry Policy `json:"media_inquiry"`
-	Consultation Policy `json:"consultation"`
-	Repair       Policy `json:"repair"`
+	Complaint     Policy `json:"complaint"`
+	MediaInquiry  Policy `json:"media_inquiry"`
+	Consultation  Policy `json:"consultation"`
+	Repair        Policy `json:"repair"`
+	Collaboration Policy `json:"collaboration"`
 }
 
 // Defaults are the rulebook's settings.
 func Defaults() Settings {
-	return Settings{Complaint: DefaultComplaint(), MediaInquiry: DefaultMediaInquiry(), Consultation: DefaultConsultation(), Repair: DefaultRepair()}
+	return Settings{Complaint: DefaultComplaint(), MediaInquiry: DefaultMediaInquiry(), Consultation: DefaultConsultation(),
+		Repair: DefaultRepair(), Collaboration: DefaultCollaboration()}
 }
 
 // Load reads settings from a JSON file; policies absent from the file keep
@@ -234,7 +286,7 @@ func Load(path string) (Settings, error) {
 	if err := json.Unmarshal(b, &s); err != nil {
 		return s, fmt.Errorf("sla settings %s: %w", path, err)
 	}
-	for _, p := range []Policy{s.Complaint, s.MediaInquiry, s.Consultation, s.Repair} {
+	for _, p := range []Policy{s.Complaint, s.MediaInquiry, s.Consultation, s.Repair, s.Collaboration} {
 		if err := p.Validate(); err != nil {
 			return s, fmt.Errorf("sla settings %s: %w", path, err)
 		}
