@@ -49,6 +49,7 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("POST /api/v1/media-inquiries", create(s, (*starter.Service).CreateMediaInquiry))
 	mux.HandleFunc("POST /api/v1/consultations", create(s, (*starter.Service).CreateConsultation))
 	mux.HandleFunc("POST /api/v1/repairs", create(s, (*starter.Service).CreateRepair))
+	mux.HandleFunc("POST /api/v1/collaborations", create(s, (*starter.Service).CreateCollaboration))
 	mux.HandleFunc("GET /api/v1/cases", s.listCases)
 	mux.HandleFunc("GET /api/v1/cases/{no}", s.getCase)
 	mux.HandleFunc("POST /api/v1/cases/{no}/actions/{action}", s.act)
@@ -103,7 +104,7 @@ func (s *Server) getCase(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) listCases(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
-	f := starter.Filter{Type: q.Get("type"), Status: q.Get("status"), Department: q.Get("department")}
+	f := starter.Filter{Type: q.Get("type"), Status: q.Get("status"), Department: q.Get("department"), Parent: q.Get("parent")}
 	var bad forms.Errors
 	if v := q.Get("overdue"); v != "" {
 		b, err := strconv.ParseBool(v)
@@ -220,6 +221,9 @@ func present(v workflows.CaseView, lang string) caseResponse {
 		}
 		text := d.Explanation.Text(lang)
 		zh := lang == "zh-CN"
+		if d.Agreed {
+			text = agreedText(d, local.Location(), zh)
+		}
 		if d.Promised {
 			when := local.Format("2006-01-02 15:04")
 			if zh {
@@ -244,7 +248,47 @@ func present(v workflows.CaseView, lang string) caseResponse {
 				text += fmt.Sprintf("; extended %d time(s), now due %s: %s", n, to, last.Reason)
 			}
 		}
+		for _, p := range d.Pauses {
+			text += pauseText(p, local.Location(), zh)
+		}
 		out.Deadlines[i] = deadlineResponse{Deadline: d, DueLocal: local.Format("2006-01-02 15:04 MST"), Text: text}
 	}
 	return out
+}
+
+// agreedText explains a due instant agreed in the request form: the
+// collaboration's time node, booked ahead (X1).
+func agreedText(d workflows.Deadline, loc *time.Location, zh bool) string {
+	due, booked := d.Due.In(loc).Format("2006-01-02 15:04"), d.Start.In(loc).Format("2006-01-02 15:04")
+	lead := d.Due.Sub(d.Start).Round(time.Minute)
+	if zh {
+		return fmt.Sprintf("协作申请约定的时间节点 %s（%s 预约，提前 %s）", due, booked, lead)
+	}
+	return fmt.Sprintf("time node %s agreed in the request (booked %s, %s ahead)", due, booked, lead)
+}
+
+// pauseText says how long a clock stood still for a cross-department
+// request and what it carried forward.
+func pauseText(p workflows.Pause, loc *time.Location, zh bool) string {
+	from, before := p.From.In(loc).Format("01-02 15:04"), p.DueBefore.In(loc).Format("01-02 15:04")
+	if p.To == nil {
+		if zh {
+			return fmt.Sprintf("；自 %s 起因协作申请 %s 暂停（原截止 %s），协作完成后剩余时间顺延", from, p.For, before)
+		}
+		return fmt.Sprintf("; paused since %s while %s is handled (was due %s); the time left carries forward when it is done", from, p.For, before)
+	}
+	to := p.To.In(loc).Format("01-02 15:04")
+	left := p.Remaining.String()
+	if zh {
+		unit := ""
+		if p.Business {
+			unit = "工作时间"
+		}
+		return fmt.Sprintf("；因协作申请 %s 于 %s–%s 暂停，原截止 %s，剩余%s %s 顺延", p.For, from, to, before, unit, left)
+	}
+	unit := ""
+	if p.Business {
+		unit = " of business time"
+	}
+	return fmt.Sprintf("; paused %s–%s while %s was handled (was due %s), %s%s left carried forward", from, to, p.For, before, left, unit)
 }

@@ -139,12 +139,12 @@ func TestOpenAPIListsEveryAction(t *testing.T) {
 	if err := json.Unmarshal(b, &doc); err != nil {
 		t.Fatalf("openapi.json: %v", err)
 	}
-	for _, p := range []string{"/api/v1/complaints", "/api/v1/media-inquiries", "/api/v1/consultations", "/api/v1/repairs", "/api/v1/cases", "/api/v1/cases/{no}", "/api/v1/cases/{no}/actions/{action}", "/healthz"} {
+	for _, p := range []string{"/api/v1/complaints", "/api/v1/media-inquiries", "/api/v1/consultations", "/api/v1/repairs", "/api/v1/collaborations", "/api/v1/cases", "/api/v1/cases/{no}", "/api/v1/cases/{no}/actions/{action}", "/healthz"} {
 		if _, ok := doc.Paths[p]; !ok {
 			t.Errorf("openapi.json lacks %s", p)
 		}
 	}
-	for _, a := range slices.Concat(workflows.ComplaintActions, workflows.RepairActions, workflows.MediaInquiryActions, workflows.ConsultationActions) {
+	for _, a := range slices.Concat(workflows.ComplaintActions, workflows.RepairActions, workflows.MediaInquiryActions, workflows.ConsultationActions, workflows.CollaborationActions) {
 		if !strings.Contains(string(doc.Paths["/api/v1/cases/{no}/actions/{action}"]), `"`+a+`"`) {
 			t.Errorf("openapi.json lacks action %s", a)
 		}
@@ -194,5 +194,74 @@ func TestConsultationCallbackLimit(t *testing.T) {
 	// Wed 09-30 + 2 working days skips the National Day holiday.
 	if msg := e.Error.Fields[0].Message; !strings.Contains(msg, "2026-10-09 18:00") {
 		t.Fatalf("message %q does not name the limit 2026-10-09 18:00", msg)
+	}
+}
+
+// Rule X1: a cross-department request booked less than 24 hours before its
+// time node is refused at intake with the reason; time_node_within is
+// resolved through the business calendar first, so "1 working day" from a
+// Wednesday before National Day is far enough ahead, and "2h" is not.
+func TestCollaborationBookingLead(t *testing.T) {
+	now := time.Date(2026, 9, 30, 10, 0, 0, 0, calendar.MustDefault().Location())
+	s := &Server{Cases: &starter.Service{Calendar: calendar.MustDefault(), SLA: sla.Defaults(), Location: calendar.MustDefault().Location(),
+		Now: func() time.Time { return now }}, Log: slog.New(slog.NewTextHandler(io.Discard, nil))}
+	srv := httptest.NewServer(s.Handler())
+	defer srv.Close()
+	form := func(extra string) string {
+		return `{"requesting_department":"customer_service","target_department":"engineering","requester":"agent01","need":"inspect the roof",` +
+			`"requester_responsibilities":"arrange access","target_responsibilities":"inspect and report"` + extra + `}`
+	}
+	for _, tc := range []struct {
+		name, extra, field, code, inMessage string
+	}{
+		{"absolute, 23h ahead", `,"time_node":"2026-10-01T09:00:00+08:00"`, "time_node", "too_soon", "2026-10-01 10:00 CST or later"},
+		{"relative, 2h ahead", `,"time_node_within":"2h"`, "time_node", "too_soon", "at least 24h0m0s"},
+		{"urgent without reason", `,"time_node_within":"2h","urgency":"urgent"`, "bypass_reason", "required", "reported to quality control"},
+		{"unknown span", `,"time_node_within":"soon"`, "time_node_within", "invalid", "invalid span"},
+		{"both given", `,"time_node_within":"3wd","time_node":"2026-10-20T09:00:00+08:00"`, "time_node_within", "invalid", "not both"},
+		{"system fields", `,"time_node_within":"3wd","parent_case":"TS-20260930-0001"`, "booked_at", "invalid", "request-collaboration"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			status, e := do(t, "POST", srv.URL+"/api/v1/collaborations", "application/json", form(tc.extra))
+			if status != 422 || len(e.Error.Fields) != 1 || e.Error.Fields[0].Field != tc.field || e.Error.Fields[0].Code != tc.code ||
+				!strings.Contains(e.Error.Fields[0].Message, tc.inMessage) {
+				t.Fatalf("got %d %+v, want 422 on %s (%s) mentioning %q", status, e.Error, tc.field, tc.code, tc.inMessage)
+			}
+		})
+	}
+}
+
+// A paused and resumed clock says so in its explanation, in both
+// languages; an agreed time node is explained as agreed.
+func TestPresentExplainsPausesAndTimeNodes(t *testing.T) {
+	loc := calendar.MustDefault().Location()
+	at := func(d, h int) time.Time { return time.Date(2026, 11, d, h, 0, 0, 0, loc) }
+	resumed := at(24, 15)
+	res, err := calendar.MustDefault().Due(at(23, 9), calendar.Span{N: 72, Unit: calendar.Hours})
+	if err != nil {
+		t.Fatal(err)
+	}
+	v := workflows.CaseView{Deadlines: []workflows.Deadline{
+		{Name: "resolution", Start: at(23, 9), Due: at(27, 13), Explanation: res.Explanation,
+			Pauses: []workflows.Pause{{From: at(23, 11), To: &resumed, For: "XZ-20261123-0001", DueBefore: at(26, 9), Remaining: 70 * time.Hour}}},
+		{Name: "time_node", Start: at(23, 10), Due: at(25, 10), Agreed: true, Explanation: calendar.Explanation{Location: "Asia/Shanghai"}},
+	}}
+	en, zh := present(v, "en").Deadlines, present(v, "zh-CN").Deadlines
+	for _, want := range []string{"paused 11-23 11:00–11-24 15:00 while XZ-20261123-0001 was handled", "was due 11-26 09:00", "70h0m0s left carried forward"} {
+		if !strings.Contains(en[0].Text, want) {
+			t.Errorf("pause explanation %q lacks %q", en[0].Text, want)
+		}
+	}
+	if !strings.Contains(zh[0].Text, "暂停") || !strings.Contains(zh[0].Text, "顺延") {
+		t.Errorf("Chinese pause explanation %q", zh[0].Text)
+	}
+	if en[0].DueLocal != "2026-11-27 13:00 CST" {
+		t.Errorf("due_local %q", en[0].DueLocal)
+	}
+	if !strings.Contains(en[1].Text, "time node 2026-11-25 10:00 agreed in the request (booked 2026-11-23 10:00, 48h0m0s ahead)") {
+		t.Errorf("time node explanation %q", en[1].Text)
+	}
+	if !strings.Contains(zh[1].Text, "约定的时间节点 2026-11-25 10:00") {
+		t.Errorf("Chinese time node explanation %q", zh[1].Text)
 	}
 }

@@ -68,7 +68,8 @@ func Run(ctx context.Context, cfg config.Config, log *slog.Logger, out io.Writer
 		return err
 	}
 
-	acts := &activities.Activities{Calendar: cal, Notifier: &activities.Outbox{Dir: cfg.OutboxDir()}}
+	cases := &starter.Service{Client: c, SLA: slaSettings, Calendar: cal, Location: cfg.TimeZone}
+	acts := &activities.Activities{Calendar: cal, Notifier: &activities.Outbox{Dir: cfg.OutboxDir()}, Numbers: cases}
 	w := worker.New(c, acts)
 	if err := w.Start(); err != nil {
 		return fmt.Errorf("start worker: %w", err)
@@ -77,7 +78,7 @@ func Run(ctx context.Context, cfg config.Config, log *slog.Logger, out io.Writer
 
 	var serving atomic.Bool
 	srv := &api.Server{
-		Cases: &starter.Service{Client: c, SLA: slaSettings, Calendar: cal, Location: cfg.TimeZone},
+		Cases: cases,
 		Log:   log,
 		Ready: func() error {
 			if !serving.Load() {

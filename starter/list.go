@@ -21,6 +21,7 @@ type Filter struct {
 	Status     string
 	Department string
 	Overdue    *bool
+	Parent     string // requests opened by this case
 	PageSize   int
 	PageToken  []byte
 }
@@ -32,6 +33,7 @@ type Summary struct {
 	Status          string     `json:"status"`
 	Department      string     `json:"department,omitempty"`
 	NextDeadline    *time.Time `json:"next_deadline,omitempty"`
+	Parent          string     `json:"parent,omitempty"`
 	EscalationLevel int64      `json:"escalation_level"`
 	Overdue         bool       `json:"overdue"`
 	StartedAt       time.Time  `json:"started_at"`
@@ -44,9 +46,10 @@ type Page struct {
 }
 
 var (
-	caseTypes = []string{workflows.TypeComplaint, workflows.TypeRepair, workflows.TypeConsultation, workflows.TypeMediaInquiry}
+	caseTypes = []string{workflows.TypeComplaint, workflows.TypeRepair, workflows.TypeConsultation, workflows.TypeMediaInquiry, workflows.TypeCollaboration}
 	statuses  = []string{workflows.StatusRegistered, workflows.StatusRouted, workflows.StatusInProgress,
-		workflows.StatusResolved, workflows.StatusRework, workflows.StatusSatisfied, workflows.StatusTransferred, workflows.StatusClosed}
+		workflows.StatusResolved, workflows.StatusRework, workflows.StatusSatisfied, workflows.StatusTransferred, workflows.StatusClosed,
+		workflows.StatusDeclined}
 )
 
 // Query builds the visibility query for f. Every value is checked against
@@ -76,6 +79,12 @@ func (f Filter) Query() (string, error) {
 	}
 	if f.Overdue != nil {
 		clauses = append(clauses, fmt.Sprintf("%s = %t", workflows.SAOverdue.GetName(), *f.Overdue))
+	}
+	if f.Parent != "" {
+		if !validNo(f.Parent) {
+			bad = append(bad, forms.FieldError{Field: "parent", Code: "invalid", Message: "parent must be a case number such as TS-20261123-0001"})
+		}
+		clauses = append(clauses, fmt.Sprintf("%s = '%s'", workflows.SAParentCase.GetName(), f.Parent))
 	}
 	if len(bad) > 0 {
 		return "", &Error{Status: http.StatusBadRequest, Code: "invalid_filter", Message: "the list filter has errors", Fields: bad}
@@ -113,6 +122,7 @@ func (s *Service) List(ctx context.Context, f Filter) (Page, error) {
 		decode(workflows.SADepartment.GetName(), &sum.Department)
 		decode(workflows.SAEscalationLevel.GetName(), &sum.EscalationLevel)
 		decode(workflows.SAOverdue.GetName(), &sum.Overdue)
+		decode(workflows.SAParentCase.GetName(), &sum.Parent)
 		var next time.Time
 		decode(workflows.SANextDeadline.GetName(), &next)
 		if !next.IsZero() {

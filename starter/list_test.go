@@ -15,9 +15,10 @@ func TestFilterQuery(t *testing.T) {
 		f    Filter
 		want string
 	}{
-		{Filter{}, "CaseType IN ('complaint', 'repair', 'consultation', 'media_inquiry')"},
+		{Filter{}, "CaseType IN ('complaint', 'repair', 'consultation', 'media_inquiry', 'collaboration')"},
 		{Filter{Type: "complaint", Status: "routed"}, "CaseType = 'complaint' AND CaseStatus = 'routed'"},
-		{Filter{Department: "property", Overdue: &yes}, "CaseType IN ('complaint', 'repair', 'consultation', 'media_inquiry') AND Department = 'property' AND Overdue = true"},
+		{Filter{Type: "collaboration", Parent: "TS-20261123-0001"}, "CaseType = 'collaboration' AND ParentCase = 'TS-20261123-0001'"},
+		{Filter{Department: "property", Overdue: &yes}, "CaseType IN ('complaint', 'repair', 'consultation', 'media_inquiry', 'collaboration') AND Department = 'property' AND Overdue = true"},
 	}
 	for _, tt := range tests {
 		got, err := tt.f.Query()
@@ -33,6 +34,7 @@ func TestFilterRejectsInjection(t *testing.T) {
 		{Department: "x' OR CaseType != '"},
 		{Status: "routed' OR '1'='1"},
 		{Type: "complaint' OR 'a'='a"},
+		{Parent: "TS-20261123-0001' OR 'a'='a"},
 	} {
 		_, err := f.Query()
 		var e *Error
@@ -56,10 +58,11 @@ func TestValidNo(t *testing.T) {
 // The starter accepts exactly the actions each workflow registers.
 func TestActionsMatchWorkflows(t *testing.T) {
 	for prefix, want := range map[string][]string{
-		workflows.PrefixComplaint:    workflows.ComplaintActions,
-		workflows.PrefixRepair:       workflows.RepairActions,
-		workflows.PrefixConsultation: workflows.ConsultationActions,
-		workflows.PrefixMediaInquiry: workflows.MediaInquiryActions,
+		workflows.PrefixComplaint:     workflows.ComplaintActions,
+		workflows.PrefixRepair:        workflows.RepairActions,
+		workflows.PrefixConsultation:  workflows.ConsultationActions,
+		workflows.PrefixMediaInquiry:  workflows.MediaInquiryActions,
+		workflows.PrefixCollaboration: workflows.CollaborationActions,
 	} {
 		got := slices.Sorted(maps.Keys(actionsByPrefix[prefix]))
 		if !slices.Equal(got, slices.Sorted(slices.Values(want))) {

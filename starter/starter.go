@@ -67,7 +67,7 @@ func (s *Service) CreateComplaint(ctx context.Context, f forms.Complaint) (workf
 		return workflows.CaseView{}, &Error{Status: http.StatusUnprocessableEntity, Code: "invalid_form",
 			Message: "the complaint form has errors", Fields: errs}
 	}
-	in := workflows.ComplaintInput{Form: f, Policy: s.SLA.Complaint, CreatedBy: f.Recorder}
+	in := workflows.ComplaintInput{Form: f, Policy: s.SLA.Complaint, CreatedBy: f.Recorder, CollaborationPolicy: &s.SLA.Collaboration}
 	return s.start(ctx, workflows.PrefixComplaint, workflows.TypeComplaint, workflows.ComplaintWorkflowName, f.Department, now,
 		func(no string) any { in.No = no; return in })
 }
@@ -101,7 +101,7 @@ func (s *Service) CreateRepair(ctx context.Context, f forms.Repair) (workflows.C
 		return workflows.CaseView{}, &Error{Status: http.StatusUnprocessableEntity, Code: "invalid_form",
 			Message: "the repair order has errors", Fields: errs}
 	}
-	in := workflows.RepairInput{Form: f, Policy: s.SLA.Repair, CreatedBy: f.Recorder}
+	in := workflows.RepairInput{Form: f, Policy: s.SLA.Repair, CreatedBy: f.Recorder, CollaborationPolicy: &s.SLA.Collaboration}
 	return s.start(ctx, workflows.PrefixRepair, workflows.TypeRepair, workflows.RepairWorkflowName, f.Department, now,
 		func(no string) any { in.No = no; return in })
 }
@@ -138,12 +138,57 @@ func (s *Service) CreateConsultation(ctx context.Context, f forms.Consultation) 
 		func(no string) any { in.No = no; return in })
 }
 
+// CreateCollaboration books a cross-department request (rules X1, X2). A
+// time node given as time_node_within ("3 working days") is resolved here
+// through the business calendar; one less than 24 hours ahead is refused
+// unless the request is urgent and says why.
+func (s *Service) CreateCollaboration(ctx context.Context, f forms.Collaboration) (workflows.CaseView, error) {
+	now := s.now()
+	invalid := func(errs forms.Errors) error {
+		return &Error{Status: http.StatusUnprocessableEntity, Code: "invalid_form", Message: "the collaboration request has errors", Fields: errs}
+	}
+	if !f.BookedAt.IsZero() || f.ParentCase != "" {
+		return workflows.CaseView{}, invalid(forms.Errors{{Field: "booked_at", Code: "invalid",
+			Message: "booked_at and parent_case are set by the system; a complaint or repair opens its own requests with request-collaboration"}})
+	}
+	f.Normalize(now)
+	if f.TimeNodeWithin != "" {
+		span, err := calendar.ParseSpan(f.TimeNodeWithin)
+		switch {
+		case err != nil:
+			return workflows.CaseView{}, invalid(forms.Errors{{Field: "time_node_within", Code: "invalid", Message: err.Error()}})
+		case !f.TimeNode.IsZero():
+			return workflows.CaseView{}, invalid(forms.Errors{{Field: "time_node_within", Code: "invalid", Message: "give time_node or time_node_within, not both"}})
+		case s.Calendar == nil:
+			return workflows.CaseView{}, fmt.Errorf("time_node_within needs the business calendar")
+		}
+		due, err := s.Calendar.Due(f.BookedAt, span)
+		if err != nil {
+			return workflows.CaseView{}, invalid(forms.Errors{{Field: "time_node_within", Code: "invalid", Message: err.Error()}})
+		}
+		f.TimeNode, f.TimeNodeWithin = due.At, ""
+	}
+	if errs := f.Validate(now.In(s.location()), s.SLA.Collaboration.MinBookingLead); len(errs) > 0 {
+		return workflows.CaseView{}, invalid(errs)
+	}
+	in := workflows.CollaborationInput{Form: f, Policy: s.SLA.Collaboration, CreatedBy: f.Requester}
+	return s.start(ctx, workflows.PrefixCollaboration, workflows.TypeCollaboration, workflows.CollaborationWorkflowName, f.TargetDepartment, now,
+		func(no string) any { in.No = no; return in })
+}
+
+func (s *Service) location() *time.Location {
+	if s.Location == nil {
+		return time.UTC
+	}
+	return s.Location
+}
+
 // start numbers a case and starts its workflow with the search attributes
 // lists need from the first moment; input builds the workflow input for
 // the number.
 func (s *Service) start(ctx context.Context, prefix, caseType, workflowName, department string, now time.Time,
 	input func(no string) any) (workflows.CaseView, error) {
-	no, err := s.nextNumber(ctx, prefix, now)
+	no, err := s.NextNumber(ctx, prefix, now)
 	if err != nil {
 		return workflows.CaseView{}, err
 	}
@@ -170,13 +215,10 @@ func (s *Service) start(ctx context.Context, prefix, caseType, workflowName, dep
 	return s.Case(ctx, no)
 }
 
-// nextNumber hands out the next case number for prefix and today, e.g.
-// TS-20261123-0001, from a sequence workflow per prefix and day.
-func (s *Service) nextNumber(ctx context.Context, prefix string, now time.Time) (string, error) {
-	loc := s.Location
-	if loc == nil {
-		loc = time.UTC
-	}
+// NextNumber hands out the next case number for prefix and the day of now,
+// e.g. TS-20261123-0001, from a sequence workflow per prefix and day.
+func (s *Service) NextNumber(ctx context.Context, prefix string, now time.Time) (string, error) {
+	loc := s.location()
 	local := now.In(loc)
 	key := prefix + "-" + local.Format("20060102")
 	endOfDay := time.Date(local.Year(), local.Month(), local.Day()+1, 0, 0, 0, 0, loc)
@@ -235,21 +277,29 @@ var (
 	// same action name may take a different input in another type.
 	actionsByPrefix = map[string]inputs{
 		workflows.PrefixComplaint: with(shared, inputs{
-			workflows.ActionRoute:             func() any { return &workflows.RouteInput{} },
-			workflows.ActionFirstFeedback:     func() any { return &workflows.FirstFeedbackInput{} },
-			workflows.ActionTemporarySolution: func() any { return &workflows.TemporarySolutionInput{} },
-			workflows.ActionReassign:          func() any { return &workflows.ReassignInput{} },
-			workflows.ActionResolve:           func() any { return &workflows.ResolveInput{} },
-			workflows.ActionReturnVisit:       func() any { return &workflows.ReturnVisitInput{} },
-			workflows.ActionDeliverResult:     func() any { return &workflows.DeliverResultInput{} },
-			workflows.ActionExtend:            func() any { return &workflows.ExtendInput{} },
+			workflows.ActionRoute:                func() any { return &workflows.RouteInput{} },
+			workflows.ActionFirstFeedback:        func() any { return &workflows.FirstFeedbackInput{} },
+			workflows.ActionTemporarySolution:    func() any { return &workflows.TemporarySolutionInput{} },
+			workflows.ActionReassign:             func() any { return &workflows.ReassignInput{} },
+			workflows.ActionResolve:              func() any { return &workflows.ResolveInput{} },
+			workflows.ActionReturnVisit:          func() any { return &workflows.ReturnVisitInput{} },
+			workflows.ActionDeliverResult:        func() any { return &workflows.DeliverResultInput{} },
+			workflows.ActionExtend:               func() any { return &workflows.ExtendInput{} },
+			workflows.ActionRequestCollaboration: func() any { return &workflows.RequestCollaborationInput{} },
 		}),
 		workflows.PrefixRepair: with(shared, inputs{
-			workflows.ActionSign:        func() any { return &workflows.SignInput{} },
-			workflows.ActionSchedule:    func() any { return &workflows.ScheduleInput{} },
-			workflows.ActionProgress:    func() any { return &workflows.ProgressInput{} },
-			workflows.ActionComplete:    func() any { return &workflows.CompleteInput{} },
-			workflows.ActionReturnVisit: func() any { return &workflows.RepairVisitInput{} },
+			workflows.ActionSign:                 func() any { return &workflows.SignInput{} },
+			workflows.ActionSchedule:             func() any { return &workflows.ScheduleInput{} },
+			workflows.ActionProgress:             func() any { return &workflows.ProgressInput{} },
+			workflows.ActionComplete:             func() any { return &workflows.CompleteInput{} },
+			workflows.ActionReturnVisit:          func() any { return &workflows.RepairVisitInput{} },
+			workflows.ActionRequestCollaboration: func() any { return &workflows.RequestCollaborationInput{} },
+		}),
+		workflows.PrefixCollaboration: with(shared, inputs{
+			workflows.ActionAccept:  func() any { return &workflows.AcceptInput{} },
+			workflows.ActionDecline: func() any { return &workflows.DeclineInput{} },
+			workflows.ActionDeliver: func() any { return &workflows.DeliverInput{} },
+			workflows.ActionRate:    func() any { return &workflows.RateInput{} },
 		}),
 		workflows.PrefixConsultation: with(shared, inputs{
 			workflows.ActionCallBack: func() any { return &workflows.CallBackInput{} },

@@ -402,6 +402,8 @@ func TestEndToEnd(t *testing.T) {
 	}
 	waitClosed(t, tc, zc.No)
 
+	xz, parent, child := driveCollaborations(t, s, tc, form)
+
 	// Rule E1: a case entered late with its original registration time runs
 	// its deadlines from then; first feedback and resolution are already
 	// past, so it is overdue and two rungs up the ladder at once.
@@ -436,8 +438,112 @@ func TestEndToEnd(t *testing.T) {
 		writeHistory(t, tc, mc.No, filepath.Join(dir, "media_inquiry_contacted.json"))
 		writeHistory(t, tc, zc.No, filepath.Join(dir, "consultation_transferred.json"))
 		writeHistory(t, tc, bx.No, filepath.Join(dir, "repair_reworked_once.json"))
+		writeHistory(t, tc, xz, filepath.Join(dir, "collaboration_rated.json"))
+		writeHistory(t, tc, parent, filepath.Join(dir, "complaint_paused_for_collaboration.json"))
+		writeHistory(t, tc, child, filepath.Join(dir, "collaboration_child_delivered.json"))
 		writeHistory(t, tc, "seq-"+c.No[:len("TS-20261123")], filepath.Join(dir, "sequence_running.json"))
 	}
+}
+
+// driveCollaborations takes a standalone cross-department request through
+// the API (X1–X4), then a complaint that opens one as a child and pauses
+// its resolution clock until the child is delivered. It returns the
+// standalone request, the complaint and its child.
+func driveCollaborations(t *testing.T, s *system, tc client.Client, complaint map[string]any) (string, string, string) {
+	t.Helper()
+	example, err := os.ReadFile("../forms/examples/collaboration.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var req map[string]any
+	if err := json.Unmarshal(example, &req); err != nil {
+		t.Fatal(err)
+	}
+	code, b := s.call(http.MethodPost, "/api/v1/collaborations", req)
+	var xz caseJSON
+	_ = json.Unmarshal(b, &xz)
+	if code != http.StatusCreated || !strings.HasPrefix(xz.No, "XZ-") {
+		t.Fatalf("POST collaboration: %d %s", code, b)
+	}
+	if due, st := xz.deadline("time_node"); st != workflows.DeadlinePending || time.Until(due) < 24*time.Hour {
+		t.Fatalf("time node %v %s, want pending at least 24h ahead", due, st)
+	}
+	// Rule X1: booked too late is refused with the reason.
+	req["time_node_within"] = "2h"
+	code, b = s.call(http.MethodPost, "/api/v1/collaborations", req)
+	if code != http.StatusUnprocessableEntity || !bytes.Contains(b, []byte("too_soon")) {
+		t.Fatalf("late booking: %d %s", code, b)
+	}
+	s.act(xz.No, "accept", map[string]any{"actor": "eng.head", "handler": "sun.eng", "sign_responsibilities": true}, http.StatusOK)
+	s.act(xz.No, "deliver", map[string]any{"actor": "sun.eng", "result": "membrane cracked; plan sent"}, http.StatusOK)
+	xz = s.act(xz.No, "rate", map[string]any{"actor": "agent01", "score": 5}, http.StatusOK)
+	if xz.Status != workflows.StatusClosed {
+		t.Fatalf("collaboration status %s after rating, want closed", xz.Status)
+	}
+	waitClosed(t, tc, xz.No)
+
+	// A complaint asks engineering for help: the request is its child and
+	// the resolution clock waits for it.
+	code, b = s.call(http.MethodPost, "/api/v1/complaints", complaint)
+	var ts caseJSON
+	_ = json.Unmarshal(b, &ts)
+	if code != http.StatusCreated {
+		t.Fatalf("POST complaint: %d %s", code, b)
+	}
+	s.act(ts.No, "first-feedback", map[string]any{"actor": "li.na", "message": "engineering will inspect the roof"}, http.StatusOK)
+	s.act(ts.No, "request-collaboration", map[string]any{"actor": "li.na", "target_department": "engineering", "need": "inspect the roof",
+		"time_node": time.Now().Add(2 * time.Hour).Format(time.RFC3339), "requester_responsibilities": "keep the customer informed",
+		"target_responsibilities": "inspect and report"}, http.StatusUnprocessableEntity)
+	code, b = s.call(http.MethodPost, "/api/v1/cases/"+ts.No+"/actions/request-collaboration", map[string]any{
+		"actor": "li.na", "target_department": "engineering", "need": "inspect the roof",
+		"time_node": time.Now().Add(48 * time.Hour).Format(time.RFC3339), "requester_responsibilities": "keep the customer informed",
+		"target_responsibilities": "inspect and report"})
+	var withChild struct {
+		caseJSON
+		Children []struct {
+			No, Status string
+			Holds      bool
+		} `json:"children"`
+	}
+	if err := json.Unmarshal(b, &withChild); err != nil || code != http.StatusOK || len(withChild.Children) != 1 || !withChild.Children[0].Holds {
+		t.Fatalf("request-collaboration: %d %s", code, b)
+	}
+	child := withChild.Children[0].No
+	if _, st := withChild.deadline("resolution"); st != workflows.DeadlinePaused {
+		t.Fatalf("resolution %s while the request is open, want paused", st)
+	}
+	// The request is listed as the complaint's child, by our search
+	// attribute and by the engine's own parent link.
+	waitListed(t, tc, fmt.Sprintf("ParentCase = '%s' AND CaseType = 'collaboration'", ts.No), child)
+	waitListed(t, tc, fmt.Sprintf("ParentWorkflowId = '%s'", ts.No), child)
+	checkTemporalCLI(t, s.tPort, fmt.Sprintf("ParentWorkflowId = '%s'", ts.No), child)
+	_, b = s.call(http.MethodGet, "/api/v1/cases?parent="+ts.No, nil)
+	if !bytes.Contains(b, []byte(child)) {
+		t.Fatalf("GET /api/v1/cases?parent=%s does not list %s: %s", ts.No, child, b)
+	}
+	s.act(child, "accept", map[string]any{"actor": "eng.head", "sign_responsibilities": true}, http.StatusOK)
+	s.act(child, "deliver", map[string]any{"actor": "eng.head", "result": "drain blocked; cleared"}, http.StatusOK)
+	var after caseJSON
+	for range 100 {
+		after = s.get(ts.No)
+		if _, st := after.deadline("resolution"); st == workflows.DeadlinePending {
+			break
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	for _, d := range after.Deadlines {
+		if d.Name == "resolution" && (d.State != workflows.DeadlinePending || !strings.Contains(d.Text, "left carried forward")) {
+			t.Fatalf("resolution after delivery: %s %q, want pending with the carried time explained", d.State, d.Text)
+		}
+	}
+	s.act(child, "rate", map[string]any{"actor": "li.na", "score": 4}, http.StatusOK)
+	waitClosed(t, tc, child)
+	// Close the complaint so its history is complete.
+	s.act(ts.No, "resolve", map[string]any{"actor": "wang.property", "result": "drain cleared"}, http.StatusOK)
+	s.act(ts.No, "return-visit", map[string]any{"actor": "agent01", "satisfied": true, "outcome": "dry now", "method": "phone"}, http.StatusOK)
+	s.act(ts.No, "deliver-result", map[string]any{"actor": "agent01"}, http.StatusOK)
+	waitClosed(t, tc, ts.No)
+	return xz.No, ts.No, child
 }
 
 // waitClosed waits for a case's workflow to finish.

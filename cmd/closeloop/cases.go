@@ -26,15 +26,15 @@ func newCaseCommand() *cobra.Command {
 	}
 
 	var file, kind string
-	endpoints := map[string]string{"complaint": "/api/v1/complaints", "media-inquiry": "/api/v1/media-inquiries", "consultation": "/api/v1/consultations", "repair": "/api/v1/repairs"}
+	endpoints := map[string]string{"complaint": "/api/v1/complaints", "media-inquiry": "/api/v1/media-inquiries", "consultation": "/api/v1/consultations", "repair": "/api/v1/repairs", "collaboration": "/api/v1/collaborations"}
 	create := &cobra.Command{
-		Use:   "create [--type complaint|repair|consultation|media-inquiry] -f form.json",
+		Use:   "create [--type complaint|repair|consultation|media-inquiry|collaboration] -f form.json",
 		Short: "Register a case from a JSON form (- for stdin)",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			path, ok := endpoints[kind]
 			if !ok {
-				return fmt.Errorf("--type %q: want complaint, repair, consultation or media-inquiry", kind)
+				return fmt.Errorf("--type %q: want complaint, repair, consultation, media-inquiry or collaboration", kind)
 			}
 			body, err := readInput(cmd, file)
 			if err != nil {
@@ -44,17 +44,17 @@ func newCaseCommand() *cobra.Command {
 		},
 	}
 	create.Flags().StringVarP(&file, "file", "f", "", "form file (required; - for stdin)")
-	create.Flags().StringVar(&kind, "type", "complaint", "case type: complaint, repair, consultation or media-inquiry")
+	create.Flags().StringVar(&kind, "type", "complaint", "case type: complaint, repair, consultation, media-inquiry or collaboration")
 	_ = create.MarkFlagRequired("file")
 
-	var typ, status, dept, overdue string
+	var typ, status, dept, overdue, parent string
 	list := &cobra.Command{
 		Use:   "list",
 		Short: "List cases",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			q := url.Values{}
-			for k, v := range map[string]string{"type": typ, "status": status, "department": dept, "overdue": overdue} {
+			for k, v := range map[string]string{"type": typ, "status": status, "department": dept, "overdue": overdue, "parent": parent} {
 				if v != "" {
 					q.Set(k, v)
 				}
@@ -86,6 +86,7 @@ func newCaseCommand() *cobra.Command {
 	list.Flags().StringVar(&status, "status", "", "status")
 	list.Flags().StringVar(&dept, "department", "", "department code")
 	list.Flags().StringVar(&overdue, "overdue", "", "true or false")
+	list.Flags().StringVar(&parent, "parent", "", "requests opened by this case number")
 
 	show := &cobra.Command{
 		Use:   "show NO",
