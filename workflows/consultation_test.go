@@ -146,3 +146,26 @@ func TestConsultation_InternalInformationOnlyForStaff(t *testing.T) {
 		}
 	})
 }
+
+// Rules Q2, Q4, E3: a specialist department that misses its own deadline
+// is escalated like any other clock; the call-back owed to the caller is
+// breached at the same instant and climbs a second rung.
+func TestConsultation_SpecialistDeadlineMissed(t *testing.T) {
+	reg := sh(2026, 11, 27, 16, 0) // Friday; both clocks due Tue 18:00
+	due := sh(2026, 12, 1, 18, 0)
+	h := newHarness(t, reg)
+	h.do(time.Hour, workflows.ActionTransfer, workflows.TransferInput{Actor: "agent01", Department: "legal", Reason: "contract clause question"})
+	cb := h.do(due.Sub(reg)+2*time.Hour, workflows.ActionCallBack, workflows.CallBackInput{Actor: "lawyer", Answer: "clause 7 applies"})
+	res := runConsultation(h, consultationInput(t, reg))
+	v := cb.ok(t)
+	requireDue(t, deadline(t, v, sla.SpecialistAnswer, 0), due, workflows.DeadlineMetLate)
+	requireDue(t, deadline(t, v, sla.Callback, 0), due, workflows.DeadlineMetLate)
+	if res.OnTime || len(v.Escalations) != 2 || !v.Escalations[0].At.Equal(due) || v.EscalationLevel != sla.LevelCSHead {
+		t.Fatalf("on time %t escalations %+v level %v", res.OnTime, v.Escalations, v.EscalationLevel)
+	}
+	for _, n := range h.notes.notices(workflows.NoticeEscalation) {
+		if n.To.Department != "legal" {
+			t.Errorf("escalation to %s/%s, want the specialist department legal", n.To.Role, n.To.Department)
+		}
+	}
+}

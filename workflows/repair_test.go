@@ -154,3 +154,42 @@ func TestRepair_FailedVisitsLoopUntilPassed(t *testing.T) {
 		t.Fatalf("final: %s rounds %d", v.Status, res.Rounds)
 	}
 }
+
+// Rules R2–R5, E3: the repair's own clocks climb the ladder when missed —
+// completion (3 working days) and the 24-hour return visit — and the
+// actions check their input and the order's state.
+func TestRepair_MissedClocksEscalateAndActionChecks(t *testing.T) {
+	reg := sh(2026, 11, 23, 10, 0) // Monday; completion due Thu 18:00
+	h := newHarness(t, reg)
+	unsignedVisit := h.do(5*time.Minute, workflows.ActionReturnVisit, passVisit("agent01"))
+	h.do(10*time.Minute, workflows.ActionSign, workflows.SignInput{Actor: "maint.head"})
+	again := h.do(15*time.Minute, workflows.ActionSign, workflows.SignInput{Actor: "maint.head"})
+	noTime := h.do(20*time.Minute, workflows.ActionSchedule, workflows.ScheduleInput{Actor: "liu.tech"})
+	past := h.do(25*time.Minute, workflows.ActionSchedule, workflows.ScheduleInput{Actor: "liu.tech", VisitAt: reg})
+	noNote := h.do(30*time.Minute, workflows.ActionProgress, workflows.ProgressInput{Actor: "liu.tech"})
+	noResult := h.do(35*time.Minute, workflows.ActionComplete, workflows.CompleteInput{Actor: "liu.tech"})
+	completedAt := sh(2026, 11, 27, 10, 0) // Friday, after the Thu 18:00 deadline
+	done := h.do(completedAt.Sub(reg), workflows.ActionComplete, workflows.CompleteInput{Actor: "liu.tech", Result: "joint replaced"})
+	visitedAt := completedAt.Add(30 * time.Hour) // the visit was due 24h after completion
+	visited := h.do(visitedAt.Sub(reg), workflows.ActionReturnVisit, passVisit("agent01"))
+	if _, err := runRepair(h, repairInput(t, reg)); err != nil {
+		t.Fatal(err)
+	}
+	unsignedVisit.rejected(t, workflows.ErrInvalidState)
+	again.rejected(t, workflows.ErrInvalidState)
+	requireFieldError(t, noTime, "visit_at")
+	requireFieldError(t, past, "visit_at")
+	requireFieldError(t, noNote, "note")
+	requireFieldError(t, noResult, "result")
+	requireDue(t, deadline(t, done.ok(t), sla.RepairCompletion, 0), sh(2026, 11, 26, 18, 0), workflows.DeadlineMetLate)
+	v := visited.ok(t)
+	requireDue(t, deadline(t, v, sla.ReturnVisit, 1), completedAt.Add(24*time.Hour), workflows.DeadlineMetLate)
+	if len(v.Escalations) != 2 ||
+		v.Escalations[0].To != sla.LevelDeptHead || !v.Escalations[0].At.Equal(sh(2026, 11, 26, 18, 0)) ||
+		v.Escalations[1].To != sla.LevelCSHead || !v.Escalations[1].At.Equal(completedAt.Add(24*time.Hour)) {
+		t.Fatalf("escalations %+v, want dept_head at Thu 18:00 and cs_head at Sat 10:00", v.Escalations)
+	}
+	if v.Escalations[0].Proposal == "" || v.Status != workflows.StatusClosed {
+		t.Errorf("escalation without a proposal (%+v) or order not closed (%s)", v.Escalations[0], v.Status)
+	}
+}
