@@ -1,9 +1,6 @@
 package forms
 
 import (
-	"bytes"
-	"encoding/json"
-	"os"
 	"strings"
 	"testing"
 	"time"
@@ -29,16 +26,8 @@ func fieldNamed(errs Errors, field string) (FieldError, bool) {
 // Rules X1, X2: the example is a valid 协作申请表 once its relative time
 // node is resolved (the intake does that).
 func TestCollaborationExampleIsValid(t *testing.T) {
-	b, err := os.ReadFile("examples/collaboration.json")
-	if err != nil {
-		t.Fatal(err)
-	}
 	var c Collaboration
-	dec := json.NewDecoder(bytes.NewReader(b))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&c); err != nil {
-		t.Fatal(err)
-	}
+	loadExample(t, "collaboration.json", &c)
 	if c.TimeNodeWithin == "" || !c.TimeNode.IsZero() {
 		t.Fatalf("the example should give its time node relative to now, so it stays valid: %+v", c)
 	}

@@ -1,24 +1,13 @@
 package forms
 
 import (
-	"bytes"
-	"encoding/json"
-	"os"
 	"testing"
 	"time"
 )
 
 func TestConsultationExampleIsValid(t *testing.T) {
-	b, err := os.ReadFile("examples/consultation.json")
-	if err != nil {
-		t.Fatal(err)
-	}
 	var c Consultation
-	dec := json.NewDecoder(bytes.NewReader(b))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&c); err != nil {
-		t.Fatal(err)
-	}
+	loadExample(t, "consultation.json", &c)
 	now := time.Date(2026, 11, 23, 10, 0, 0, 0, time.UTC)
 	c.Normalize(now)
 	if errs := c.Validate(now); len(errs) > 0 {

@@ -11,16 +11,8 @@ import (
 // The example posted by demos and docs must stay valid; it carries no times
 // so they default to whenever it is posted (Rule C1, Rule T3).
 func TestExampleComplaintIsValid(t *testing.T) {
-	data, err := os.ReadFile("examples/complaint.json")
-	if err != nil {
-		t.Fatal(err)
-	}
-	dec := json.NewDecoder(bytes.NewReader(data))
-	dec.DisallowUnknownFields() // a misspelled key would otherwise be silently dropped
 	var c Complaint
-	if err := dec.Decode(&c); err != nil {
-		t.Fatalf("decode example: %v", err)
-	}
+	loadExample(t, "complaint.json", &c)
 	if !c.IntakeAt.IsZero() || !c.RegisteredAt.IsZero() {
 		t.Error("example must not carry intake_at or registered_at")
 	}
@@ -35,5 +27,20 @@ func TestExampleComplaintIsValid(t *testing.T) {
 	}
 	if c.Channel != ChannelPhone || c.Language != LanguageZhCN || c.Region == "" {
 		t.Errorf("example channel/language/region = %q/%q/%q", c.Channel, c.Language, c.Region)
+	}
+}
+
+// loadExample decodes forms/examples/name strictly, as the API does, so a
+// misspelt field in an example fails its test.
+func loadExample(t *testing.T, name string, v any) {
+	t.Helper()
+	b, err := os.ReadFile("examples/" + name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		t.Fatalf("%s: %v", name, err)
 	}
 }

@@ -1,24 +1,13 @@
 package forms
 
 import (
-	"bytes"
-	"encoding/json"
-	"os"
 	"testing"
 	"time"
 )
 
 func TestMediaInquiryExampleIsValid(t *testing.T) {
-	b, err := os.ReadFile("examples/media-inquiry.json")
-	if err != nil {
-		t.Fatal(err)
-	}
 	var m MediaInquiry
-	dec := json.NewDecoder(bytes.NewReader(b))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&m); err != nil {
-		t.Fatal(err)
-	}
+	loadExample(t, "media-inquiry.json", &m)
 	now := time.Date(2026, 11, 23, 10, 0, 0, 0, time.UTC)
 	m.Normalize(now)
 	if errs := m.Validate(now); len(errs) > 0 {

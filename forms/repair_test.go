@@ -1,9 +1,6 @@
 package forms
 
 import (
-	"bytes"
-	"encoding/json"
-	"os"
 	"strings"
 	"testing"
 	"time"
@@ -11,16 +8,8 @@ import (
 
 // Rule R1: the repair order example is a valid 报修单.
 func TestRepairExampleIsValid(t *testing.T) {
-	b, err := os.ReadFile("examples/repair.json")
-	if err != nil {
-		t.Fatal(err)
-	}
 	var r Repair
-	dec := json.NewDecoder(bytes.NewReader(b))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&r); err != nil {
-		t.Fatal(err)
-	}
+	loadExample(t, "repair.json", &r)
 	now := time.Date(2026, 11, 23, 10, 0, 0, 0, time.UTC)
 	r.Normalize(now)
 	if errs := r.Validate(now); len(errs) > 0 {

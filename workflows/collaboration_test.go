@@ -432,4 +432,3 @@ func TestComplaint_CollaborationRequestChecked(t *testing.T) {
 		t.Errorf("resolution %s, want pending", d.State)
 	}
 }
-
