@@ -35,17 +35,7 @@ func collabInput(t *testing.T, booked time.Time, lead time.Duration, mods ...fun
 }
 
 func runCollab(h *harness, in workflows.CollaborationInput) (workflows.CollaborationResult, error) {
-	h.t.Helper()
-	h.env.ExecuteWorkflow(workflows.CollaborationWorkflowName, in)
-	if !h.env.IsWorkflowCompleted() {
-		h.t.Fatal("workflow did not complete")
-	}
-	var res workflows.CollaborationResult
-	err := h.env.GetWorkflowError()
-	if err == nil {
-		err = h.env.GetWorkflowResult(&res)
-	}
-	return res, err
+	return runCase[workflows.CollaborationResult](h, workflows.CollaborationWorkflowName, in.No, in)
 }
 
 func accept() workflows.AcceptInput {

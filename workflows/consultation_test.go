@@ -27,15 +27,7 @@ func consultationInput(t *testing.T, registered time.Time, mods ...func(*forms.C
 
 func runConsultation(h *harness, in workflows.ConsultationInput) workflows.ConsultationResult {
 	h.t.Helper()
-	h.env.ExecuteWorkflow(workflows.ConsultationWorkflowName, in)
-	if !h.env.IsWorkflowCompleted() {
-		h.t.Fatal("workflow did not complete")
-	}
-	var res workflows.ConsultationResult
-	err := h.env.GetWorkflowError()
-	if err == nil {
-		err = h.env.GetWorkflowResult(&res)
-	}
+	res, err := runCase[workflows.ConsultationResult](h, workflows.ConsultationWorkflowName, in.No, in)
 	if err != nil {
 		h.t.Fatalf("consultation failed: %v", err)
 	}

@@ -359,20 +359,28 @@ func (h *harness) cancelAt(after time.Duration) {
 // run executes the complaint workflow to its end.
 func (h *harness) run(in workflows.ComplaintInput) (workflows.ComplaintResult, error) {
 	h.t.Helper()
-	h.env.SetStartWorkflowOptions(client.StartWorkflowOptions{ID: workflows.CaseWorkflowID(in.No)})
-	h.env.ExecuteWorkflow(workflows.ComplaintWorkflowName, in)
-	if !h.env.IsWorkflowCompleted() {
-		h.t.Fatal("workflow did not complete")
-	}
-	var res workflows.ComplaintResult
-	err := h.env.GetWorkflowError()
-	if err == nil {
-		err = h.env.GetWorkflowResult(&res)
-	}
+	res, err := runCase[workflows.ComplaintResult](h, workflows.ComplaintWorkflowName, in.No, in)
 	for _, p := range h.logs.lines() {
 		if strings.Contains(p, "upsert search attributes") {
 			h.t.Errorf("search attributes: %s", p)
 		}
+	}
+	return res, err
+}
+
+// runCase executes a case workflow, under its case number as the
+// workflow ID, to its end.
+func runCase[R any](h *harness, workflowName, no string, in any) (R, error) {
+	h.t.Helper()
+	h.env.SetStartWorkflowOptions(client.StartWorkflowOptions{ID: workflows.CaseWorkflowID(no)})
+	h.env.ExecuteWorkflow(workflowName, in)
+	if !h.env.IsWorkflowCompleted() {
+		h.t.Fatal("workflow did not complete")
+	}
+	var res R
+	err := h.env.GetWorkflowError()
+	if err == nil {
+		err = h.env.GetWorkflowResult(&res)
 	}
 	return res, err
 }

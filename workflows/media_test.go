@@ -21,16 +21,7 @@ func mediaInput(received time.Time) workflows.MediaInquiryInput {
 }
 
 func runMedia(h *harness, in workflows.MediaInquiryInput) (workflows.MediaInquiryResult, error) {
-	h.env.ExecuteWorkflow(workflows.MediaInquiryWorkflowName, in)
-	if !h.env.IsWorkflowCompleted() {
-		h.t.Fatal("workflow did not complete")
-	}
-	var res workflows.MediaInquiryResult
-	err := h.env.GetWorkflowError()
-	if err == nil {
-		err = h.env.GetWorkflowResult(&res)
-	}
-	return res, err
+	return runCase[workflows.MediaInquiryResult](h, workflows.MediaInquiryWorkflowName, in.No, in)
 }
 
 // Rule E2: the holding reply is recorded, the named person is told at once,

@@ -4,8 +4,6 @@ import (
 	"testing"
 	"time"
 
-	"go.temporal.io/sdk/client"
-
 	"github.com/closeloop/closeloop/forms"
 	"github.com/closeloop/closeloop/workflows"
 	"github.com/closeloop/closeloop/workflows/sla"
@@ -23,17 +21,7 @@ func repairInput(t *testing.T, registered time.Time) workflows.RepairInput {
 }
 
 func runRepair(h *harness, in workflows.RepairInput) (workflows.RepairResult, error) {
-	h.env.SetStartWorkflowOptions(client.StartWorkflowOptions{ID: workflows.CaseWorkflowID(in.No)})
-	h.env.ExecuteWorkflow(workflows.RepairWorkflowName, in)
-	if !h.env.IsWorkflowCompleted() {
-		h.t.Fatal("workflow did not complete")
-	}
-	var res workflows.RepairResult
-	err := h.env.GetWorkflowError()
-	if err == nil {
-		err = h.env.GetWorkflowResult(&res)
-	}
-	return res, err
+	return runCase[workflows.RepairResult](h, workflows.RepairWorkflowName, in.No, in)
 }
 
 func passVisit(actor string) workflows.RepairVisitInput {
