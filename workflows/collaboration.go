@@ -23,6 +23,10 @@ func CollaborationWorkflow(ctx workflow.Context, in CollaborationInput) (Collabo
 		w.parent = p.ID
 	}
 	w.onBreach = w.breach
+	w.reminderTo = func(clock string) (Recipient, bool) {
+		// The requester owes the rating; the target department the rest.
+		return w.requester(), clock == sla.Rating
+	}
 	if err := w.setup(ctx); err != nil {
 		return CollaborationResult{}, err
 	}

@@ -249,6 +249,16 @@ func TestCollaboration_PoorRatingAndUnrated(t *testing.T) {
 		if res.Outcome != workflows.OutcomeUnrated || !res.ClosedAt.Equal(sh(2026, 11, 25, 18, 0)) || res.Status != workflows.StatusClosed {
 			t.Fatalf("result %+v, want closed unrated at Wed 18:00", res)
 		}
+		// Reminded once, half-way, to rate.
+		var rating []workflows.Notice
+		for _, n := range h.notes.notices(workflows.NoticeReminder) {
+			if n.Deadline == sla.Rating {
+				rating = append(rating, n)
+			}
+		}
+		if len(rating) != 1 || rating[0].To.Role != "requester" || !rating[0].CreatedAt.Equal(sh(2026, 11, 24, 15, 0)) {
+			t.Fatalf("rating reminders %+v, want one to the requester at Tue 15:00", rating)
+		}
 		if n := h.notes.notices(workflows.NoticeQCReport, workflows.NoticeEscalation); len(n) != 0 {
 			t.Fatalf("an unrated request is not a breach: %+v", n)
 		}

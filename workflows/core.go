@@ -30,6 +30,9 @@ type core struct {
 	// onBreach, when set, handles a breached clock the case type treats
 	// its own way and reports true; otherwise the breach climbs the ladder.
 	onBreach func(ctx workflow.Context, d Deadline) bool
+	// reminderTo, when set, names who is reminded of a clock; otherwise the
+	// case's handler and department are.
+	reminderTo func(clock string) (Recipient, bool)
 	// customer is who customer notices go to; nil for cases without one.
 	customer func() Recipient
 	// childPolicy is the policy of the cross-department requests the case
@@ -298,11 +301,20 @@ func (c *core) fireAlarms(ctx workflow.Context) {
 			d.Reminded = append(d.Reminded, p)
 			due := d.Due
 			c.notify(ctx, Notice{Kind: NoticeReminder, Deadline: d.Name, Due: &due,
-				To:     Recipient{Role: "handler", Department: c.view.Department, Name: c.view.Handler},
+				To:     c.remindWho(d.Name),
 				Fields: kv("point", fmt.Sprint(p), "round", fmt.Sprint(d.Round), "extensions", fmt.Sprint(len(d.Extensions)))})
 			c.event(now, "system", "reminder", fmt.Sprintf("%s reminder at %d%%", d.Name, p), kv("deadline", d.Name))
 		}
 	}
+}
+
+func (c *core) remindWho(clock string) Recipient {
+	if c.reminderTo != nil {
+		if r, ok := c.reminderTo(clock); ok {
+			return r
+		}
+	}
+	return Recipient{Role: "handler", Department: c.view.Department, Name: c.view.Handler}
 }
 
 // escalate climbs to level and tells that level why (rules C5, C9, E3).
