@@ -13,6 +13,7 @@ require (
 	go.temporal.io/sdk v1.40.0
 	go.temporal.io/sdk/contrib/envconfig v1.0.0
 	go.temporal.io/server v1.30.8
+	golang.org/x/crypto v0.55.0
 	golang.org/x/sync v0.24.0
 	google.golang.org/protobuf v1.36.11
 	gopkg.in/yaml.v3 v3.0.1
@@ -147,7 +148,6 @@ require (
 	go.uber.org/mock v0.6.0 // indirect
 	go.uber.org/multierr v1.11.0 // indirect
 	go.uber.org/zap v1.27.0 // indirect
-	golang.org/x/crypto v0.55.0 // indirect
 	golang.org/x/exp v0.0.0-20250620022241-b7579e27df2b // indirect
 	golang.org/x/net v0.58.0 // indirect
 	golang.org/x/oauth2 v0.36.0 // indirect

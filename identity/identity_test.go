@@ -1,0 +1,143 @@
+package identity
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+// The demo directory has one user per role, the department roles in two
+// departments, random passwords and tokens written once to a 0600 file, and
+// only hashes in the directory itself.
+func TestDemoDirectory(t *testing.T) {
+	dir := t.TempDir()
+	d, credPath, err := Demo(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	info, err := os.Stat(credPath)
+	if err != nil || info.Mode().Perm() != 0o600 {
+		t.Fatalf("credentials file %s: %v mode %v, want 0600", credPath, err, info.Mode())
+	}
+	creds, err := ReadDemoCredentials(credPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	roles := map[Role][]string{}
+	for _, c := range creds.Users {
+		roles[c.Role] = append(roles[c.Role], c.Department)
+		if _, err := d.Authenticate(c.Username, c.Password); err != nil {
+			t.Errorf("%s cannot sign in with its password: %v", c.Username, err)
+		}
+		if u, ok := d.ByToken(c.Token); !ok || u.Username != c.Username {
+			t.Errorf("%s's token finds %v %t", c.Username, u.Username, ok)
+		}
+		if len(c.Password) < 12 || strings.Contains(c.Password, c.Username) {
+			t.Errorf("%s has a weak password", c.Username)
+		}
+	}
+	for _, r := range Roles() {
+		if len(roles[r]) == 0 {
+			t.Errorf("no demo user with role %s", r)
+		}
+	}
+	if len(roles[RoleDeptStaff]) != 2 || roles[RoleDeptStaff][0] == roles[RoleDeptStaff][1] {
+		t.Errorf("department staff in %v, want two departments", roles[RoleDeptStaff])
+	}
+	raw, _ := os.ReadFile(filepath.Join(dir, DemoDirectoryFile))
+	for _, c := range creds.Users {
+		if strings.Contains(string(raw), c.Password) || strings.Contains(string(raw), c.Token) {
+			t.Fatalf("directory file holds %s's plain password or token", c.Username)
+		}
+	}
+	// A restart keeps the same directory and does not rewrite credentials.
+	again, _, err := Demo(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := again.Authenticate(creds.Users[0].Username, creds.Users[0].Password); err != nil {
+		t.Fatalf("after restart: %v", err)
+	}
+}
+
+func TestAuthenticateRejects(t *testing.T) {
+	hash, err := HashPassword("correct horse battery")
+	if err != nil {
+		t.Fatal(err)
+	}
+	d, err := New(File{Departments: []Department{{Code: "property"}}, Users: []User{{Username: "li.na", Role: RoleDeptStaff, Department: "property",
+		PasswordHash: hash, TokenHashes: []string{HashToken("clt_secret")}}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct{ user, pass string }{{"li.na", "wrong"}, {"nobody", "correct horse battery"}, {"li.na", ""}} {
+		if _, err := d.Authenticate(tc.user, tc.pass); err != ErrBadCredentials {
+			t.Errorf("%s/%s: %v", tc.user, tc.pass, err)
+		}
+	}
+	if _, ok := d.ByToken("clt_secreT"); ok {
+		t.Error("a wrong token was accepted")
+	}
+	if _, ok := d.ByToken(""); ok {
+		t.Error("an empty token was accepted")
+	}
+	if _, err := HashPassword("short"); err == nil {
+		t.Error("a short password was hashed")
+	}
+}
+
+// A broken directory file names the user at fault.
+func TestLoadErrors(t *testing.T) {
+	hash, _ := HashPassword("correct horse battery")
+	for _, tc := range []struct{ doc, want string }{
+		{`{"departments":[{"code":"p"}],"users":[{"username":"a.b","role":"boss","department":"p","password_hash":"` + hash + `"}]}`, `user "a.b": role "boss"`},
+		{`{"departments":[{"code":"p"}],"users":[{"username":"a.b","role":"qc","department":"x","password_hash":"` + hash + `"}]}`, `user "a.b": department "x"`},
+		{`{"departments":[{"code":"p"}],"users":[{"username":"a.b","role":"qc","department":"p","password_hash":"secret"}]}`, `user "a.b": password_hash must be a bcrypt hash`},
+		{`{"departments":[{"code":"p"}],"users":[{"username":"a.b","role":"qc","department":"p","password_hash":"` + hash + `","token_hashes":["abc"]}]}`, `user "a.b": token hash`},
+		{`{"departments":[],"users":[],"extra":1}`, `unknown field "extra"`},
+	} {
+		path := filepath.Join(t.TempDir(), "directory.json")
+		if err := os.WriteFile(path, []byte(tc.doc), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := Load(path); err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("error %v, want one containing %q", err, tc.want)
+		}
+	}
+}
+
+// Rule P1: sessions end after an idle time and after their lifetime, and
+// on sign-out; an unknown (tampered) ID finds nothing.
+func TestSessionsExpire(t *testing.T) {
+	now := time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC)
+	s := NewSessions(30*time.Minute, 8*time.Hour)
+	s.Now = func() time.Time { return now }
+	a := s.Create("li.na")
+	if _, ok := s.Get(a.ID + "x"); ok {
+		t.Fatal("a tampered ID found a session")
+	}
+	for range 20 { // busy for 8h20m in steps of 25 minutes
+		now = now.Add(25 * time.Minute)
+		if _, ok := s.Get(a.ID); !ok && now.Sub(a.Created) <= 8*time.Hour {
+			t.Fatalf("session ended at %s while in use", now)
+		}
+	}
+	if _, ok := s.Get(a.ID); ok {
+		t.Fatal("session outlived its 8h lifetime")
+	}
+	b := s.Create("li.na")
+	now = now.Add(31 * time.Minute)
+	if _, ok := s.Get(b.ID); ok {
+		t.Fatal("session outlived its 30m idle time")
+	}
+	c := s.Create("li.na")
+	s.Delete(c.ID)
+	if _, ok := s.Get(c.ID); ok {
+		t.Fatal("session survived sign-out")
+	}
+	if c.CSRF == "" || c.CSRF == c.ID {
+		t.Error("session has no separate CSRF token")
+	}
+}
