@@ -18,6 +18,8 @@ import (
 	"time"
 
 	"github.com/closeloop/closeloop/forms"
+	"github.com/closeloop/closeloop/identity"
+	"github.com/closeloop/closeloop/policies"
 	"github.com/closeloop/closeloop/starter"
 	"github.com/closeloop/closeloop/workflows"
 )
@@ -35,6 +37,12 @@ type Server struct {
 	// Ready reports whether the engine and worker are up; /healthz answers
 	// 200 only when it returns nil.
 	Ready func() error
+	// Who may sign in, their web sessions, and what they may do.
+	Directory *identity.Directory
+	Sessions  *identity.Sessions
+	Authz     *policies.Authorizer
+	// SecureCookies marks the session cookie Secure (behind TLS).
+	SecureCookies bool
 }
 
 // Handler routes the API.
@@ -45,18 +53,31 @@ func (s *Server) Handler() http.Handler {
 		w.Header().Set("Content-Type", "application/json")
 		_, _ = w.Write(openapi)
 	})
-	mux.HandleFunc("POST /api/v1/complaints", create(s, (*starter.Service).CreateComplaint))
-	mux.HandleFunc("POST /api/v1/media-inquiries", create(s, (*starter.Service).CreateMediaInquiry))
-	mux.HandleFunc("POST /api/v1/consultations", create(s, (*starter.Service).CreateConsultation))
-	mux.HandleFunc("POST /api/v1/repairs", create(s, (*starter.Service).CreateRepair))
-	mux.HandleFunc("POST /api/v1/collaborations", create(s, (*starter.Service).CreateCollaboration))
-	mux.HandleFunc("GET /api/v1/cases", s.listCases)
-	mux.HandleFunc("GET /api/v1/cases/{no}", s.getCase)
-	mux.HandleFunc("POST /api/v1/cases/{no}/actions/{action}", s.act)
+	mux.HandleFunc("POST /api/v1/login", s.login)
+	mux.HandleFunc("POST /api/v1/logout", s.authed(s.logout))
+	mux.HandleFunc("GET /api/v1/me", s.authed(s.whoami))
+	mux.HandleFunc("POST /api/v1/complaints", s.authed(create(s, workflows.TypeComplaint,
+		func(f *forms.Complaint, c caller) { f.Recorder = c.Username }, (*starter.Service).CreateComplaint)))
+	mux.HandleFunc("POST /api/v1/media-inquiries", s.authed(create(s, workflows.TypeMediaInquiry,
+		func(f *forms.MediaInquiry, c caller) { f.Recorder = c.Username }, (*starter.Service).CreateMediaInquiry)))
+	mux.HandleFunc("POST /api/v1/consultations", s.authed(create(s, workflows.TypeConsultation,
+		func(f *forms.Consultation, c caller) { f.Recorder = c.Username }, (*starter.Service).CreateConsultation)))
+	mux.HandleFunc("POST /api/v1/repairs", s.authed(create(s, workflows.TypeRepair,
+		func(f *forms.Repair, c caller) { f.Recorder = c.Username }, (*starter.Service).CreateRepair)))
+	// A request is made by the caller's own department (X1).
+	mux.HandleFunc("POST /api/v1/collaborations", s.authed(create(s, workflows.TypeCollaboration,
+		func(f *forms.Collaboration, c caller) { f.Requester, f.RequestingDepartment = c.Username, c.Department },
+		(*starter.Service).CreateCollaboration)))
+	mux.HandleFunc("GET /api/v1/cases", s.authed(s.listCases))
+	mux.HandleFunc("GET /api/v1/cases/{no}", s.authed(s.getCase))
+	mux.HandleFunc("POST /api/v1/cases/{no}/actions/{action}", s.authed(s.act))
+	mux.HandleFunc("POST /api/v1/cases/{no}/reveal", s.authed(s.reveal))
 	mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, &starter.Error{Status: http.StatusNotFound, Code: "not_found", Message: "no such endpoint: " + r.Method + " " + r.URL.Path})
 	})
-	return mux
+	// Browsers' cross-site writes are refused outright (Sec-Fetch-Site,
+	// Origin); the CSRF token in authed is the second lock.
+	return http.NewCrossOriginProtection().Handler(mux)
 }
 
 func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {
@@ -69,10 +90,17 @@ func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
 }
 
-// create registers a case from its form: F is the form type, start the
-// starter method for it.
-func create[F any](s *Server, start func(*starter.Service, context.Context, F) (workflows.CaseView, error)) http.HandlerFunc {
+// create registers a case from its form: F is the form type, stamp
+// records the signed-in user as who registered it, start is the starter
+// method for it.
+func create[F any](s *Server, caseType string, stamp func(*F, caller),
+	start func(*starter.Service, context.Context, F) (workflows.CaseView, error)) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
+		c := callerOf(r.Context())
+		if s.Authz.Allowed(r.Context(), c.subject(), policies.ActionCreate, policies.Case{Type: caseType}) != nil {
+			s.fail(w, r, errForbidden("registering a "+caseType))
+			return
+		}
 		body, err := readBody(w, r)
 		if err != nil {
 			s.fail(w, r, err)
@@ -83,23 +111,24 @@ func create[F any](s *Server, start func(*starter.Service, context.Context, F) (
 			s.fail(w, r, err)
 			return
 		}
+		stamp(&f, c)
 		view, err := start(s.Cases, r.Context(), f)
 		if err != nil {
 			s.fail(w, r, err)
 			return
 		}
 		w.Header().Set("Location", "/api/v1/cases/"+view.No)
-		writeJSON(w, http.StatusCreated, present(view, lang(r)))
+		writeJSON(w, http.StatusCreated, present(mask(view), lang(r)))
 	}
 }
 
 func (s *Server) getCase(w http.ResponseWriter, r *http.Request) {
-	view, err := s.Cases.Case(r.Context(), r.PathValue("no"))
+	view, err := s.visible(r.Context(), r.PathValue("no"))
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, present(view, lang(r)))
+	writeJSON(w, http.StatusOK, present(mask(view), lang(r)))
 }
 
 func (s *Server) listCases(w http.ResponseWriter, r *http.Request) {
@@ -127,12 +156,22 @@ func (s *Server) listCases(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, &starter.Error{Status: http.StatusBadRequest, Code: "invalid_filter", Message: "the list filter has errors", Fields: bad})
 		return
 	}
+	c := callerOf(r.Context())
+	f.Scope = scopeFor(c)
 	page, err := s.Cases.List(r.Context(), f)
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, listResponse{Cases: page.Cases, NextPageToken: string(page.NextPageToken)})
+	// The query already holds only what the role may see; each line is
+	// checked against the policies as well.
+	cases := make([]starter.Summary, 0, len(page.Cases))
+	for _, sum := range page.Cases {
+		if s.Authz.Allowed(r.Context(), c.subject(), policies.ActionRead, summaryCase(sum)) == nil {
+			cases = append(cases, sum)
+		}
+	}
+	writeJSON(w, http.StatusOK, listResponse{Cases: cases, NextPageToken: string(page.NextPageToken)})
 }
 
 type listResponse struct {
@@ -140,18 +179,84 @@ type listResponse struct {
 	NextPageToken string            `json:"next_page_token,omitempty"`
 }
 
+// act performs a staff action as the signed-in user: a case they may not
+// see is not found, one they may see but not change answers 403, and a
+// closed case answers 409.
 func (s *Server) act(w http.ResponseWriter, r *http.Request) {
 	body, err := readBody(w, r)
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
-	view, err := s.Cases.Act(r.Context(), r.PathValue("no"), r.PathValue("action"), body)
+	no, action := r.PathValue("no"), r.PathValue("action")
+	in, err := starter.ParseAction(no, action, body)
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, present(view, lang(r)))
+	view, err := s.visible(r.Context(), no)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	if view.Status == workflows.StatusClosed || view.Status == workflows.StatusDeclined {
+		s.fail(w, r, &starter.Error{Status: http.StatusConflict, Code: "invalid_state", Message: fmt.Sprintf("%s is not possible: case %s is %s", action, no, view.Status)})
+		return
+	}
+	c := callerOf(r.Context())
+	target := caseOf(view)
+	target.TargetDepartment = starter.TargetDepartment(in)
+	if s.Authz.Allowed(r.Context(), c.subject(), policies.ActAction(action), target) != nil {
+		s.fail(w, r, errForbidden(action+" on "+no))
+		return
+	}
+	starter.SetActor(in, c.Username)
+	view, err = s.Cases.ActWith(r.Context(), no, action, in)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, present(mask(view), lang(r)))
+}
+
+type revealRequest struct {
+	Reason string `json:"reason,omitempty"`
+}
+
+type revealResponse struct {
+	No       string   `json:"no"`
+	Customer customer `json:"customer"`
+}
+
+// reveal shows the customer's name and contact details to a user with the
+// view-pii right, and records that on the case's timeline (P1).
+func (s *Server) reveal(w http.ResponseWriter, r *http.Request) {
+	body, err := readBody(w, r)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	var in revealRequest
+	if err := starter.DecodeStrict(body, &in); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	no := r.PathValue("no")
+	view, err := s.visible(r.Context(), no)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	c := callerOf(r.Context())
+	if s.Authz.Allowed(r.Context(), c.subject(), policies.ActionRevealPII, caseOf(view)) != nil {
+		s.fail(w, r, errForbidden("revealing customer data"))
+		return
+	}
+	if view, err = s.Cases.Reveal(r.Context(), no, c.Username, in.Reason); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, revealResponse{No: no, Customer: customerOf(view)})
 }
 
 func readBody(w http.ResponseWriter, r *http.Request) ([]byte, error) {

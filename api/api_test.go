@@ -9,10 +9,13 @@ import (
 	"net/http/httptest"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/closeloop/closeloop/calendar"
+	"github.com/closeloop/closeloop/identity"
+	"github.com/closeloop/closeloop/policies"
 	"github.com/closeloop/closeloop/starter"
 	"github.com/closeloop/closeloop/workflows"
 	"github.com/closeloop/closeloop/workflows/sla"
@@ -21,8 +24,40 @@ import (
 // These requests are all refused before the engine is asked, so the
 // service runs without a Temporal client.
 func newTestServer(ready func() error) *httptest.Server {
-	s := &Server{Cases: &starter.Service{}, Log: slog.New(slog.NewTextHandler(io.Discard, nil)), Ready: ready}
+	s := testServer(&starter.Service{})
+	s.Ready = ready
 	return httptest.NewServer(s.Handler())
+}
+
+// agentToken signs the test requests in as an agent, who may register
+// every kind of case.
+const agentToken = "clt_test_agent"
+
+var testDirectory = sync.OnceValue(func() *identity.Directory {
+	hash, err := identity.HashPassword("correct horse battery")
+	if err != nil {
+		panic(err)
+	}
+	d, err := identity.New(identity.File{
+		Departments: []identity.Department{{Code: "customer_service"}, {Code: "property"}},
+		Users: []identity.User{
+			{Username: "agent01", Role: identity.RoleAgent, Department: "customer_service", PasswordHash: hash, TokenHashes: []string{identity.HashToken(agentToken)}},
+			{Username: "qc01", Role: identity.RoleQC, Department: "property", PasswordHash: hash, TokenHashes: []string{identity.HashToken("clt_test_qc")}},
+		}})
+	if err != nil {
+		panic(err)
+	}
+	return d
+})
+
+func testServer(cases *starter.Service) *Server {
+	idx, err := policies.Load(policies.Builtin)
+	if err != nil {
+		panic(err)
+	}
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	return &Server{Cases: cases, Log: log, Directory: testDirectory(), Sessions: identity.NewSessions(30*time.Minute, 8*time.Hour),
+		Authz: policies.NewAuthorizer(idx, log)}
 }
 
 type apiError struct {
@@ -46,6 +81,7 @@ func do(t *testing.T, method, url, contentType, body string) (int, apiError) {
 	if contentType != "" {
 		req.Header.Set("Content-Type", contentType)
 	}
+	req.Header.Set("Authorization", "Bearer "+agentToken)
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatal(err)
@@ -182,8 +218,7 @@ func TestPresentShowsLocalTimeAndAlternatives(t *testing.T) {
 // intake, with the limit in the message.
 func TestConsultationCallbackLimit(t *testing.T) {
 	now := time.Date(2026, 9, 30, 10, 0, 0, 0, calendar.MustDefault().Location())
-	s := &Server{Cases: &starter.Service{Calendar: calendar.MustDefault(), SLA: sla.Defaults(), Now: func() time.Time { return now }},
-		Log: slog.New(slog.NewTextHandler(io.Discard, nil))}
+	s := testServer(&starter.Service{Calendar: calendar.MustDefault(), SLA: sla.Defaults(), Now: func() time.Time { return now }})
 	srv := httptest.NewServer(s.Handler())
 	defer srv.Close()
 	body := `{"caller_name":"Zhao","phone":"13700001111","affiliation":"customer","question":"q","channel":"phone","region":"sh","recorder":"agent01","callback_at":"2026-10-10T09:00:00+08:00"}`
@@ -203,8 +238,8 @@ func TestConsultationCallbackLimit(t *testing.T) {
 // Wednesday before National Day is far enough ahead, and "2h" is not.
 func TestCollaborationBookingLead(t *testing.T) {
 	now := time.Date(2026, 9, 30, 10, 0, 0, 0, calendar.MustDefault().Location())
-	s := &Server{Cases: &starter.Service{Calendar: calendar.MustDefault(), SLA: sla.Defaults(), Location: calendar.MustDefault().Location(),
-		Now: func() time.Time { return now }}, Log: slog.New(slog.NewTextHandler(io.Discard, nil))}
+	s := testServer(&starter.Service{Calendar: calendar.MustDefault(), SLA: sla.Defaults(), Location: calendar.MustDefault().Location(),
+		Now: func() time.Time { return now }})
 	srv := httptest.NewServer(s.Handler())
 	defer srv.Close()
 	form := func(extra string) string {

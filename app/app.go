@@ -24,6 +24,8 @@ import (
 	"github.com/closeloop/closeloop/calendar"
 	"github.com/closeloop/closeloop/config"
 	"github.com/closeloop/closeloop/engine"
+	"github.com/closeloop/closeloop/identity"
+	"github.com/closeloop/closeloop/policies"
 	"github.com/closeloop/closeloop/starter"
 	"github.com/closeloop/closeloop/worker"
 	"github.com/closeloop/closeloop/workflows"
@@ -34,6 +36,10 @@ import (
 // open are printed to out once everything is ready.
 func Run(ctx context.Context, cfg config.Config, log *slog.Logger, out io.Writer) error {
 	cal, slaSettings, err := loadRules(cfg)
+	if err != nil {
+		return err
+	}
+	dir, authz, err := loadAccess(cfg, log, out)
 	if err != nil {
 		return err
 	}
@@ -78,8 +84,12 @@ func Run(ctx context.Context, cfg config.Config, log *slog.Logger, out io.Writer
 
 	var serving atomic.Bool
 	srv := &api.Server{
-		Cases: cases,
-		Log:   log,
+		Cases:         cases,
+		Log:           log,
+		Directory:     dir,
+		Sessions:      identity.NewSessions(cfg.SessionIdle, cfg.SessionLifetime),
+		Authz:         authz,
+		SecureCookies: cfg.SecureCookies,
 		Ready: func() error {
 			if !serving.Load() {
 				return errors.New("starting")
@@ -127,6 +137,35 @@ func Run(ctx context.Context, cfg config.Config, log *slog.Logger, out io.Writer
 	err = g.Wait()
 	log.Info("closeloop stopping")
 	return err
+}
+
+// loadAccess reads the directory — the configured file, or the demo
+// directory generated in the data directory — and the access policies.
+func loadAccess(cfg config.Config, log *slog.Logger, out io.Writer) (*identity.Directory, *policies.Authorizer, error) {
+	var dir *identity.Directory
+	var err error
+	if cfg.DirectoryFile != "" {
+		dir, err = identity.Load(cfg.DirectoryFile)
+	} else {
+		var creds string
+		dir, creds, err = identity.Demo(cfg.DataDir)
+		if err == nil {
+			fmt.Fprintf(out, "Sign-in:          demo users and tokens in %s (set CLOSELOOP_DIRECTORY for real users)\n", creds)
+		}
+	}
+	if err != nil {
+		return nil, nil, err
+	}
+	var idx *policies.Index
+	if cfg.PolicyDir != "" {
+		idx, err = policies.LoadDir(cfg.PolicyDir)
+	} else {
+		idx, err = policies.Load(policies.Builtin)
+	}
+	if err != nil {
+		return nil, nil, err
+	}
+	return dir, policies.NewAuthorizer(idx, log.With("component", "access")), nil
 }
 
 // loadRules reads the business calendar and the SLA settings.

@@ -5,6 +5,7 @@ package config
 import (
 	"errors"
 	"fmt"
+	"net"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -26,6 +27,15 @@ type Config struct {
 	BusinessClose   string         // CLOSELOOP_BUSINESS_CLOSE
 	CalendarFile    string         // CLOSELOOP_CALENDAR_FILE
 	SLAFile         string         // CLOSELOOP_SLA_FILE
+	// DirectoryFile is the users and departments file; empty means the
+	// demo directory generated in the data directory.
+	DirectoryFile   string        // CLOSELOOP_DIRECTORY
+	PolicyDir       string        // CLOSELOOP_POLICY_DIR, empty = the built-in policies
+	SessionIdle     time.Duration // CLOSELOOP_SESSION_IDLE
+	SessionLifetime time.Duration // CLOSELOOP_SESSION_LIFETIME
+	// SecureCookies marks the session cookie Secure; on by default unless
+	// the API listens on loopback only (CLOSELOOP_SECURE_COOKIES).
+	SecureCookies bool
 }
 
 // Embedded reports whether the embedded engine runs.
@@ -69,7 +79,34 @@ func load(getenv func(string) string) (Config, error) {
 		BusinessClose:   str("CLOSELOOP_BUSINESS_CLOSE", "18:00"),
 		CalendarFile:    getenv("CLOSELOOP_CALENDAR_FILE"),
 		SLAFile:         getenv("CLOSELOOP_SLA_FILE"),
+		DirectoryFile:   getenv("CLOSELOOP_DIRECTORY"),
+		PolicyDir:       getenv("CLOSELOOP_POLICY_DIR"),
 	}
+	dur := func(key string, def time.Duration) time.Duration {
+		v := getenv(key)
+		if v == "" {
+			return def
+		}
+		d, err := time.ParseDuration(v)
+		if err != nil || d <= 0 {
+			errs = append(errs, fmt.Errorf("%s=%q: want a duration such as 30m or 8h", key, v))
+		}
+		return d
+	}
+	c.SessionIdle = dur("CLOSELOOP_SESSION_IDLE", 30*time.Minute)
+	c.SessionLifetime = dur("CLOSELOOP_SESSION_LIFETIME", 8*time.Hour)
+	switch v := getenv("CLOSELOOP_SECURE_COOKIES"); v {
+	case "":
+		host, _, _ := net.SplitHostPort(c.HTTPAddr)
+		c.SecureCookies = !(host == "127.0.0.1" || host == "localhost" || host == "::1")
+	default:
+		b, err := strconv.ParseBool(v)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("CLOSELOOP_SECURE_COOKIES=%q: want true or false", v))
+		}
+		c.SecureCookies = b
+	}
+
 	if c.TemporalPort == 0 && c.Embedded() {
 		errs = append(errs, errors.New("CLOSELOOP_TEMPORAL_PORT must not be 0 for the embedded engine"))
 	}

@@ -3,6 +3,7 @@ package config
 import (
 	"strings"
 	"testing"
+	"time"
 )
 
 func env(m map[string]string) func(string) string { return func(k string) string { return m[k] } }
@@ -13,7 +14,8 @@ func TestDefaults(t *testing.T) {
 		t.Fatal(err)
 	}
 	if c.HTTPAddr != "127.0.0.1:8080" || c.DataDir != "data" || c.TemporalPort != 7233 || c.UIPort != 8233 ||
-		!c.Embedded() || c.Namespace != "default" || c.TimeZone.String() != "Asia/Shanghai" {
+		!c.Embedded() || c.Namespace != "default" || c.TimeZone.String() != "Asia/Shanghai" ||
+		c.SessionIdle != 30*time.Minute || c.SessionLifetime != 8*time.Hour || c.SecureCookies || c.DirectoryFile != "" {
 		t.Fatalf("defaults: %+v", c)
 	}
 }
@@ -23,7 +25,7 @@ func TestExternalTemporal(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if c.Embedded() || c.UIPort != 0 {
+	if c.Embedded() || c.UIPort != 0 || c.SecureCookies {
 		t.Fatalf("external: %+v", c)
 	}
 }
@@ -37,5 +39,18 @@ func TestBadValuesAllReported(t *testing.T) {
 		if !strings.Contains(err.Error(), want) {
 			t.Errorf("error %q does not name %s", err, want)
 		}
+	}
+}
+
+// Rule P1: the session cookie is Secure unless the API listens on loopback
+// only; session timeouts are read as durations.
+func TestSessionSettings(t *testing.T) {
+	c, err := load(env(map[string]string{"CLOSELOOP_HTTP_ADDR": "0.0.0.0:8080", "CLOSELOOP_SESSION_IDLE": "15m"}))
+	if err != nil || !c.SecureCookies || c.SessionIdle != 15*time.Minute {
+		t.Fatalf("%+v %v", c, err)
+	}
+	_, err = load(env(map[string]string{"CLOSELOOP_SESSION_LIFETIME": "forever", "CLOSELOOP_SECURE_COOKIES": "maybe"}))
+	if err == nil || !strings.Contains(err.Error(), "CLOSELOOP_SESSION_LIFETIME") || !strings.Contains(err.Error(), "CLOSELOOP_SECURE_COOKIES") {
+		t.Fatalf("error %v", err)
 	}
 }

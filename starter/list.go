@@ -22,21 +22,58 @@ type Filter struct {
 	Department string
 	Overdue    *bool
 	Parent     string // requests opened by this case
-	PageSize   int
-	PageToken  []byte
+	// Scope limits the list to what the caller may see (P3); it is set by
+	// the server from the signed-in user, never from the query string.
+	Scope     Scope
+	PageSize  int
+	PageToken []byte
+}
+
+// Scope is the part of all cases one user may see.
+type Scope struct {
+	All bool
+	// Departments: cases routed to these departments or requests they
+	// made; MinEscalation: cases escalated at least this far (0 = none).
+	Departments   []string
+	MinEscalation int
+}
+
+// clause is the scope as a visibility condition, "" for everything. An
+// empty scope matches nothing: deny by default.
+func (s Scope) clause() (string, error) {
+	if s.All {
+		return "", nil
+	}
+	var or []string
+	for _, d := range s.Departments {
+		if !forms.ValidDepartment(d) {
+			return "", fmt.Errorf("scope department %q is not a department code", d)
+		}
+		or = append(or, fmt.Sprintf("%s = '%s'", workflows.SADepartment.GetName(), d),
+			fmt.Sprintf("%s = '%s'", workflows.SARequestingDepartment.GetName(), d))
+	}
+	if s.MinEscalation > 0 {
+		or = append(or, fmt.Sprintf("%s >= %d", workflows.SAEscalationLevel.GetName(), s.MinEscalation))
+	}
+	if len(or) == 0 {
+		return fmt.Sprintf("%s = 'nobody'", workflows.SACaseType.GetName()), nil
+	}
+	return "(" + strings.Join(or, " OR ") + ")", nil
 }
 
 // Summary is one line of a case list, read from search attributes.
 type Summary struct {
-	No              string     `json:"no"`
-	Type            string     `json:"type"`
-	Status          string     `json:"status"`
-	Department      string     `json:"department,omitempty"`
-	NextDeadline    *time.Time `json:"next_deadline,omitempty"`
-	Parent          string     `json:"parent,omitempty"`
-	EscalationLevel int64      `json:"escalation_level"`
-	Overdue         bool       `json:"overdue"`
-	StartedAt       time.Time  `json:"started_at"`
+	No           string     `json:"no"`
+	Type         string     `json:"type"`
+	Status       string     `json:"status"`
+	Department   string     `json:"department,omitempty"`
+	NextDeadline *time.Time `json:"next_deadline,omitempty"`
+	Parent       string     `json:"parent,omitempty"`
+	// RequestingDepartment made the request (collaborations only).
+	RequestingDepartment string    `json:"requesting_department,omitempty"`
+	EscalationLevel      int64     `json:"escalation_level"`
+	Overdue              bool      `json:"overdue"`
+	StartedAt            time.Time `json:"started_at"`
 }
 
 // Page is a page of cases.
@@ -89,6 +126,13 @@ func (f Filter) Query() (string, error) {
 	if len(bad) > 0 {
 		return "", &Error{Status: http.StatusBadRequest, Code: "invalid_filter", Message: "the list filter has errors", Fields: bad}
 	}
+	scope, err := f.Scope.clause()
+	if err != nil {
+		return "", err
+	}
+	if scope != "" {
+		clauses = append(clauses, scope)
+	}
 	return strings.Join(clauses, " AND "), nil
 }
 
@@ -123,6 +167,7 @@ func (s *Service) List(ctx context.Context, f Filter) (Page, error) {
 		decode(workflows.SAEscalationLevel.GetName(), &sum.EscalationLevel)
 		decode(workflows.SAOverdue.GetName(), &sum.Overdue)
 		decode(workflows.SAParentCase.GetName(), &sum.Parent)
+		decode(workflows.SARequestingDepartment.GetName(), &sum.RequestingDepartment)
 		var next time.Time
 		decode(workflows.SANextDeadline.GetName(), &next)
 		if !next.IsZero() {

@@ -15,10 +15,16 @@ func TestFilterQuery(t *testing.T) {
 		f    Filter
 		want string
 	}{
+		{Filter{Scope: Scope{Departments: []string{"property"}, MinEscalation: 1}, Type: "repair"},
+			"CaseType = 'repair' AND (Department = 'property' OR RequestingDepartment = 'property' OR EscalationLevel >= 1)"},
+		{Filter{Scope: Scope{}}, "CaseType IN ('complaint', 'repair', 'consultation', 'media_inquiry', 'collaboration') AND CaseType = 'nobody'"},
 		{Filter{}, "CaseType IN ('complaint', 'repair', 'consultation', 'media_inquiry', 'collaboration')"},
 		{Filter{Type: "complaint", Status: "routed"}, "CaseType = 'complaint' AND CaseStatus = 'routed'"},
 		{Filter{Type: "collaboration", Parent: "TS-20261123-0001"}, "CaseType = 'collaboration' AND ParentCase = 'TS-20261123-0001'"},
 		{Filter{Department: "property", Overdue: &yes}, "CaseType IN ('complaint', 'repair', 'consultation', 'media_inquiry', 'collaboration') AND Department = 'property' AND Overdue = true"},
+	}
+	for i := range tests[2:] {
+		tests[i+2].f.Scope.All = true
 	}
 	for _, tt := range tests {
 		got, err := tt.f.Query()
@@ -30,6 +36,9 @@ func TestFilterQuery(t *testing.T) {
 
 // User text never reaches the visibility query unchecked.
 func TestFilterRejectsInjection(t *testing.T) {
+	if _, err := (Filter{Scope: Scope{Departments: []string{"x' OR 'a'='a"}}}).Query(); err == nil {
+		t.Error("a malformed scope department reached the query")
+	}
 	for _, f := range []Filter{
 		{Department: "x' OR CaseType != '"},
 		{Status: "routed' OR '1'='1"},

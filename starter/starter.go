@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"maps"
 	"net/http"
+	"reflect"
 	"slices"
 	"strings"
 	"time"
@@ -173,7 +174,7 @@ func (s *Service) CreateCollaboration(ctx context.Context, f forms.Collaboration
 	}
 	in := workflows.CollaborationInput{Form: f, Policy: s.SLA.Collaboration, CreatedBy: f.Requester}
 	return s.start(ctx, workflows.PrefixCollaboration, workflows.TypeCollaboration, workflows.CollaborationWorkflowName, f.TargetDepartment, now,
-		func(no string) any { in.No = no; return in })
+		func(no string) any { in.No = no; return in }, workflows.SARequestingDepartment.ValueSet(f.RequestingDepartment))
 }
 
 func (s *Service) location() *time.Location {
@@ -187,7 +188,7 @@ func (s *Service) location() *time.Location {
 // lists need from the first moment; input builds the workflow input for
 // the number.
 func (s *Service) start(ctx context.Context, prefix, caseType, workflowName, department string, now time.Time,
-	input func(no string) any) (workflows.CaseView, error) {
+	input func(no string) any, extra ...temporal.SearchAttributeUpdate) (workflows.CaseView, error) {
 	no, err := s.NextNumber(ctx, prefix, now)
 	if err != nil {
 		return workflows.CaseView{}, err
@@ -201,6 +202,7 @@ func (s *Service) start(ctx context.Context, prefix, caseType, workflowName, dep
 	if department != "" {
 		sa = append(sa, workflows.SADepartment.ValueSet(department))
 	}
+	sa = append(sa, extra...)
 	_, err = s.Client.ExecuteWorkflow(ctx, client.StartWorkflowOptions{
 		ID:                       workflows.CaseWorkflowID(no),
 		TaskQueue:                workflows.TaskQueue,
@@ -317,23 +319,58 @@ func with(a, b inputs) inputs {
 	return m
 }
 
-// Act performs a staff action on a case; body is the action's JSON input.
-// The case as it stands after the action is returned, or the workflow's
-// reason for refusing it.
-func (s *Service) Act(ctx context.Context, no, action string, body []byte) (workflows.CaseView, error) {
+// ParseAction checks that the case number and action exist and decodes
+// the action's JSON input; nothing is asked of the engine.
+func ParseAction(no, action string, body []byte) (any, error) {
 	if !validNo(no) {
-		return workflows.CaseView{}, notFound(no)
+		return nil, notFound(no)
 	}
 	actions := actionsByPrefix[no[:2]]
 	mk, ok := actions[action]
 	if !ok {
-		return workflows.CaseView{}, &Error{Status: http.StatusNotFound, Code: "unknown_action",
+		return nil, &Error{Status: http.StatusNotFound, Code: "unknown_action",
 			Message: fmt.Sprintf("unknown action %q for case %s; its actions are %s", action, no, strings.Join(slices.Sorted(maps.Keys(actions)), ", "))}
 	}
 	in := mk()
 	if err := DecodeStrict(body, in); err != nil {
+		return nil, err
+	}
+	return in, nil
+}
+
+// SetActor makes the signed-in user the actor of an action input: who
+// acted is the server's to say, whatever the body claimed.
+func SetActor(in any, actor string) {
+	if f := reflect.ValueOf(in).Elem().FieldByName("Actor"); f.IsValid() && f.Kind() == reflect.String {
+		f.SetString(actor)
+	}
+}
+
+// TargetDepartment is where an action input would move the case (route,
+// reassign), or "".
+func TargetDepartment(in any) string {
+	switch in := in.(type) {
+	case *workflows.RouteInput:
+		return in.Department
+	case *workflows.ReassignInput:
+		return in.Department
+	}
+	return ""
+}
+
+// Act performs a staff action on a case; body is the action's JSON input.
+// The case as it stands after the action is returned, or the workflow's
+// reason for refusing it.
+func (s *Service) Act(ctx context.Context, no, action string, body []byte) (workflows.CaseView, error) {
+	in, err := ParseAction(no, action, body)
+	if err != nil {
 		return workflows.CaseView{}, err
 	}
+	return s.ActWith(ctx, no, action, in)
+}
+
+// ActWith performs a parsed action (see ParseAction).
+func (s *Service) ActWith(ctx context.Context, no, action string, in any) (workflows.CaseView, error) {
 	h, err := s.Client.UpdateWorkflow(ctx, client.UpdateWorkflowOptions{
 		WorkflowID:   workflows.CaseWorkflowID(no),
 		UpdateName:   action,
@@ -355,6 +392,29 @@ func (s *Service) Act(ctx context.Context, no, action string, body []byte) (work
 			return workflows.CaseView{}, &Error{Status: http.StatusConflict, Code: "invalid_state",
 				Message: fmt.Sprintf("%s is not possible: case %s is closed", action, no)}
 		}
+	}
+	return workflows.CaseView{}, translate(no, err)
+}
+
+// Reveal records on the case's timeline that actor was shown the
+// customer's data (P1) and returns the case.
+func (s *Service) Reveal(ctx context.Context, no, actor, reason string) (workflows.CaseView, error) {
+	h, err := s.Client.UpdateWorkflow(ctx, client.UpdateWorkflowOptions{
+		WorkflowID:   workflows.CaseWorkflowID(no),
+		UpdateName:   workflows.ActionRevealPII,
+		Args:         []any{workflows.RevealInput{Actor: actor, Reason: reason}},
+		WaitForStage: client.WorkflowUpdateStageCompleted,
+	})
+	if err == nil {
+		var view workflows.CaseView
+		if err = h.Get(ctx, &view); err == nil {
+			return view, nil
+		}
+	}
+	var nf *serviceerror.NotFound
+	if errors.As(err, &nf) {
+		return workflows.CaseView{}, &Error{Status: http.StatusConflict, Code: "invalid_state",
+			Message: fmt.Sprintf("case %s is closed: its record can no longer take a reveal", no)}
 	}
 	return workflows.CaseView{}, translate(no, err)
 }

@@ -27,6 +27,7 @@ import (
 	"go.temporal.io/sdk/temporal"
 
 	"github.com/closeloop/closeloop/forms"
+	"github.com/closeloop/closeloop/identity"
 	"github.com/closeloop/closeloop/workflows"
 	"github.com/closeloop/closeloop/workflows/sla"
 )
@@ -42,6 +43,7 @@ type system struct {
 	cmd      *exec.Cmd
 	out      *bytes.Buffer
 	exited   chan error
+	tokens   map[string]string // demo username → API token
 }
 
 func (s *system) base() string { return "http://127.0.0.1:" + strconv.Itoa(s.httpPort) }
@@ -73,6 +75,7 @@ func (s *system) start() {
 		if resp, err := http.Get(s.base() + "/healthz"); err == nil {
 			_ = resp.Body.Close()
 			if resp.StatusCode == http.StatusOK {
+				s.loadTokens()
 				return
 			}
 		}
@@ -98,7 +101,35 @@ func (s *system) stop() {
 	}
 }
 
+// loadTokens reads the demo directory's tokens, which the first start
+// wrote to the data directory.
+func (s *system) loadTokens() {
+	s.t.Helper()
+	creds, err := identity.ReadDemoCredentials(filepath.Join(s.dataDir, identity.DemoCredentialsFile))
+	if err != nil {
+		s.t.Fatalf("demo credentials: %v", err)
+	}
+	s.tokens = map[string]string{}
+	for _, u := range creds.Users {
+		s.tokens[u.Username] = u.Token
+	}
+}
+
+// call sends a request as the demo user the body names as its actor, or
+// as the agent.
 func (s *system) call(method, path string, body any) (int, []byte) {
+	s.t.Helper()
+	user := "agent01"
+	if m, ok := body.(map[string]any); ok {
+		if a, ok := m["actor"].(string); ok && s.tokens[a] != "" {
+			user = a
+		}
+	}
+	return s.callAs(user, method, path, body)
+}
+
+// callAs sends a request with user's token.
+func (s *system) callAs(user, method, path string, body any) (int, []byte) {
 	s.t.Helper()
 	var r io.Reader
 	if body != nil {
@@ -113,6 +144,9 @@ func (s *system) call(method, path string, body any) (int, []byte) {
 		s.t.Fatal(err)
 	}
 	req.Header.Set("Content-Type", "application/json")
+	if tok := s.tokens[user]; tok != "" {
+		req.Header.Set("Authorization", "Bearer "+tok)
+	}
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		s.t.Fatalf("%s %s: %v", method, path, err)
@@ -254,8 +288,11 @@ func TestEndToEnd(t *testing.T) {
 		{http.MethodPost, "/api/v1/complaints", map[string]any{"channel": "fax"}, http.StatusUnprocessableEntity, "invalid_form"},
 		{http.MethodPost, "/api/v1/complaints", map[string]any{"bogus": 1}, http.StatusBadRequest, "bad_json"},
 		{http.MethodGet, "/api/v1/cases/TS-20200101-9999", nil, http.StatusNotFound, "not_found"},
-		{http.MethodPost, "/api/v1/cases/" + c.No + "/actions/resolve", map[string]any{"actor": "li", "result": "x"}, http.StatusConflict, "invalid_state"},
-		{http.MethodPost, "/api/v1/cases/" + c.No + "/actions/first-feedback", map[string]any{"actor": "li"}, http.StatusUnprocessableEntity, "invalid_input"},
+		// Customer service may not resolve (P3); the department may, once it
+		// has given first feedback.
+		{http.MethodPost, "/api/v1/cases/" + c.No + "/actions/resolve", map[string]any{"result": "x"}, http.StatusForbidden, "forbidden"},
+		{http.MethodPost, "/api/v1/cases/" + c.No + "/actions/resolve", map[string]any{"actor": "staff.property", "result": "x"}, http.StatusConflict, "invalid_state"},
+		{http.MethodPost, "/api/v1/cases/" + c.No + "/actions/first-feedback", map[string]any{}, http.StatusUnprocessableEntity, "invalid_input"},
 		{http.MethodPost, "/api/v1/cases/" + c.No + "/actions/dance", map[string]any{}, http.StatusNotFound, "unknown_action"},
 		{http.MethodGet, "/api/v1/cases?status=nope", nil, http.StatusBadRequest, "invalid_filter"},
 	} {
@@ -269,7 +306,7 @@ func TestEndToEnd(t *testing.T) {
 		}
 	}
 
-	c = s.act(c.No, "first-feedback", map[string]any{"actor": "li.na", "message": "called the customer, plumber booked"}, http.StatusOK)
+	c = s.act(c.No, "first-feedback", map[string]any{"actor": "agent01", "message": "called the customer, plumber booked"}, http.StatusOK)
 	if c.Status != workflows.StatusInProgress {
 		t.Fatalf("after first feedback: status %s", c.Status)
 	}
@@ -301,9 +338,9 @@ func TestEndToEnd(t *testing.T) {
 	checkPendingTimers(t, tc, c.No)
 
 	// The case still works: drive it to closed through an unsatisfied visit.
-	s.act(c.No, "resolve", map[string]any{"actor": "wang.property", "result": "pipe replaced"}, http.StatusOK)
+	s.act(c.No, "resolve", map[string]any{"actor": "staff.property", "result": "pipe replaced"}, http.StatusOK)
 	s.act(c.No, "return-visit", map[string]any{"actor": "agent01", "satisfied": false, "outcome": "still dripping", "method": "phone"}, http.StatusOK)
-	s.act(c.No, "resolve", map[string]any{"actor": "wang.property", "result": "ceiling resealed"}, http.StatusOK)
+	s.act(c.No, "resolve", map[string]any{"actor": "staff.property", "result": "ceiling resealed"}, http.StatusOK)
 	s.act(c.No, "return-visit", map[string]any{"actor": "agent01", "satisfied": true, "outcome": "dry now", "method": "onsite"}, http.StatusOK)
 	final := s.act(c.No, "deliver-result", map[string]any{"actor": "agent01"}, http.StatusOK)
 	if final.Status != workflows.StatusClosed {
@@ -334,7 +371,7 @@ func TestEndToEnd(t *testing.T) {
 	if due, st := mc.deadline("media_contact"); st != workflows.DeadlinePending || due.Sub(created) > 2*time.Hour+time.Minute {
 		t.Fatalf("media_contact %v %s, want pending within 2h", due, st)
 	}
-	mc = s.act(mc.No, "contact-outlet", map[string]any{"actor": "wang.lei", "outcome": "statement given"}, http.StatusOK)
+	mc = s.act(mc.No, "contact-outlet", map[string]any{"actor": "agent01", "outcome": "statement given"}, http.StatusOK)
 	if mc.Status != workflows.StatusClosed {
 		t.Fatalf("media inquiry status %s after contact, want closed", mc.Status)
 	}
@@ -362,10 +399,10 @@ func TestEndToEnd(t *testing.T) {
 	if _, st := bx.deadline("sign_for"); st != workflows.DeadlinePending {
 		t.Fatalf("sign_for %s, want pending", st)
 	}
-	s.act(bx.No, "sign", map[string]any{"actor": "maint.head", "technician": "liu.tech"}, http.StatusOK)
-	s.act(bx.No, "complete", map[string]any{"actor": "liu.tech", "result": "joint replaced"}, http.StatusOK)
+	s.act(bx.No, "sign", map[string]any{"actor": "maint01", "technician": "liu.tech"}, http.StatusOK)
+	s.act(bx.No, "complete", map[string]any{"actor": "maint01", "result": "joint replaced"}, http.StatusOK)
 	s.act(bx.No, "return-visit", map[string]any{"actor": "agent01", "attitude_ok": true, "work_ok": true, "result_ok": false, "satisfaction": 2}, http.StatusOK)
-	s.act(bx.No, "complete", map[string]any{"actor": "liu.tech", "result": "ceiling resealed"}, http.StatusOK)
+	s.act(bx.No, "complete", map[string]any{"actor": "maint01", "result": "ceiling resealed"}, http.StatusOK)
 	bx = s.act(bx.No, "return-visit", map[string]any{"actor": "agent01", "attitude_ok": true, "work_ok": true, "result_ok": true, "satisfaction": 5}, http.StatusOK)
 	if bx.Status != workflows.StatusClosed {
 		t.Fatalf("repair status %s, want closed", bx.Status)
@@ -396,7 +433,7 @@ func TestEndToEnd(t *testing.T) {
 		t.Fatalf("after transfer: %s, specialist %s", zc.Status, st)
 	}
 	s.act(zc.No, "call-back", map[string]any{"actor": "agent01", "answer": "cost price 80", "internal_info": true}, http.StatusUnprocessableEntity)
-	zc = s.act(zc.No, "call-back", map[string]any{"actor": "fin.wu", "answer": "quarterly payment is possible"}, http.StatusOK)
+	zc = s.act(zc.No, "call-back", map[string]any{"actor": "agent01", "answer": "quarterly payment is possible"}, http.StatusOK)
 	if zc.Status != workflows.StatusClosed {
 		t.Fatalf("consultation status %s after call-back, want closed", zc.Status)
 	}
@@ -474,8 +511,8 @@ func driveCollaborations(t *testing.T, s *system, tc client.Client, complaint ma
 	if code != http.StatusUnprocessableEntity || !bytes.Contains(b, []byte("too_soon")) {
 		t.Fatalf("late booking: %d %s", code, b)
 	}
-	s.act(xz.No, "accept", map[string]any{"actor": "eng.head", "handler": "sun.eng", "sign_responsibilities": true}, http.StatusOK)
-	s.act(xz.No, "deliver", map[string]any{"actor": "sun.eng", "result": "membrane cracked; plan sent"}, http.StatusOK)
+	s.act(xz.No, "accept", map[string]any{"actor": "head.engineering", "handler": "sun.eng", "sign_responsibilities": true}, http.StatusOK)
+	s.act(xz.No, "deliver", map[string]any{"actor": "head.engineering", "result": "membrane cracked; plan sent"}, http.StatusOK)
 	xz = s.act(xz.No, "rate", map[string]any{"actor": "agent01", "score": 5}, http.StatusOK)
 	if xz.Status != workflows.StatusClosed {
 		t.Fatalf("collaboration status %s after rating, want closed", xz.Status)
@@ -490,12 +527,12 @@ func driveCollaborations(t *testing.T, s *system, tc client.Client, complaint ma
 	if code != http.StatusCreated {
 		t.Fatalf("POST complaint: %d %s", code, b)
 	}
-	s.act(ts.No, "first-feedback", map[string]any{"actor": "li.na", "message": "engineering will inspect the roof"}, http.StatusOK)
-	s.act(ts.No, "request-collaboration", map[string]any{"actor": "li.na", "target_department": "engineering", "need": "inspect the roof",
+	s.act(ts.No, "first-feedback", map[string]any{"actor": "agent01", "message": "engineering will inspect the roof"}, http.StatusOK)
+	s.act(ts.No, "request-collaboration", map[string]any{"actor": "staff.property", "target_department": "engineering", "need": "inspect the roof",
 		"time_node": time.Now().Add(2 * time.Hour).Format(time.RFC3339), "requester_responsibilities": "keep the customer informed",
 		"target_responsibilities": "inspect and report"}, http.StatusUnprocessableEntity)
 	code, b = s.call(http.MethodPost, "/api/v1/cases/"+ts.No+"/actions/request-collaboration", map[string]any{
-		"actor": "li.na", "target_department": "engineering", "need": "inspect the roof",
+		"actor": "staff.property", "target_department": "engineering", "need": "inspect the roof",
 		"time_node": time.Now().Add(48 * time.Hour).Format(time.RFC3339), "requester_responsibilities": "keep the customer informed",
 		"target_responsibilities": "inspect and report"})
 	var withChild struct {
@@ -521,8 +558,8 @@ func driveCollaborations(t *testing.T, s *system, tc client.Client, complaint ma
 	if !bytes.Contains(b, []byte(child)) {
 		t.Fatalf("GET /api/v1/cases?parent=%s does not list %s: %s", ts.No, child, b)
 	}
-	s.act(child, "accept", map[string]any{"actor": "eng.head", "sign_responsibilities": true}, http.StatusOK)
-	s.act(child, "deliver", map[string]any{"actor": "eng.head", "result": "drain blocked; cleared"}, http.StatusOK)
+	s.act(child, "accept", map[string]any{"actor": "head.engineering", "sign_responsibilities": true}, http.StatusOK)
+	s.act(child, "deliver", map[string]any{"actor": "head.engineering", "result": "drain blocked; cleared"}, http.StatusOK)
 	var after caseJSON
 	for range 100 {
 		after = s.get(ts.No)
@@ -536,10 +573,10 @@ func driveCollaborations(t *testing.T, s *system, tc client.Client, complaint ma
 			t.Fatalf("resolution after delivery: %s %q, want pending with the carried time explained", d.State, d.Text)
 		}
 	}
-	s.act(child, "rate", map[string]any{"actor": "li.na", "score": 4}, http.StatusOK)
+	s.act(child, "rate", map[string]any{"actor": "staff.property", "score": 4}, http.StatusOK)
 	waitClosed(t, tc, child)
 	// Close the complaint so its history is complete.
-	s.act(ts.No, "resolve", map[string]any{"actor": "wang.property", "result": "drain cleared"}, http.StatusOK)
+	s.act(ts.No, "resolve", map[string]any{"actor": "staff.property", "result": "drain cleared"}, http.StatusOK)
 	s.act(ts.No, "return-visit", map[string]any{"actor": "agent01", "satisfied": true, "outcome": "dry now", "method": "phone"}, http.StatusOK)
 	s.act(ts.No, "deliver-result", map[string]any{"actor": "agent01"}, http.StatusOK)
 	waitClosed(t, tc, ts.No)

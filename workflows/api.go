@@ -52,6 +52,9 @@ const (
 	ActionDecline              = "decline"
 	ActionDeliver              = "deliver"
 	ActionRate                 = "rate"
+	// ActionRevealPII records that a user was shown the customer's name and
+	// contact details (P1); the API's reveal endpoint sends it.
+	ActionRevealPII = "reveal-pii"
 )
 
 // SignalCollaborationStatus carries a CollaborationStatus from a child
@@ -605,6 +608,12 @@ type RateInput struct {
 	Actor   string `json:"actor"`
 	Score   int    `json:"score"` // 1–5
 	Comment string `json:"comment,omitempty"`
+}
+
+// RevealInput records who was shown the customer's data, and why.
+type RevealInput struct {
+	Actor  string `json:"actor"`
+	Reason string `json:"reason,omitempty"`
 }
 
 // CommentInput adds a note to the timeline.

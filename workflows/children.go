@@ -93,6 +93,7 @@ func (c *core) requestCollaboration(ctx workflow.Context, in RequestCollaboratio
 			SAEscalationLevel.ValueSet(0),
 			SAOverdue.ValueSet(false),
 			SAParentCase.ValueSet(c.view.No),
+			SARequestingDepartment.ValueSet(form.RequestingDepartment),
 		),
 		StaticSummary: fmt.Sprintf("%s %s for %s", TypeCollaboration, num.No, c.view.No),
 	})

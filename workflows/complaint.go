@@ -67,6 +67,7 @@ func (w *complaint) setup(ctx workflow.Context) error {
 		onUpdate(ctx, &w.core, ActionRequestCollaboration, w.checkCollaboration, w.requestCollaboration),
 		onUpdate(ctx, &w.core, ActionEscalate, w.checkEscalate, w.escalateByHand),
 		onUpdate(ctx, &w.core, ActionComment, w.checkComment, w.comment),
+		onUpdate(ctx, &w.core, ActionRevealPII, w.checkReveal, w.reveal),
 	}
 	for _, err := range handlers {
 		if err != nil {

@@ -347,6 +347,19 @@ func (c *core) checkComment(_ workflow.Context, in CommentInput) error {
 	return fieldErrors(actorError(in.Actor), required("text", in.Text))
 }
 
+// checkReveal: a reveal is recorded on the open case's timeline.
+func (c *core) checkReveal(_ workflow.Context, in RevealInput) error {
+	if err := c.open(ActionRevealPII); err != nil {
+		return err
+	}
+	return fieldErrors(actorError(in.Actor))
+}
+
+func (c *core) reveal(ctx workflow.Context, in RevealInput) error {
+	c.event(workflow.Now(ctx), in.Actor, "pii_revealed", "customer name and contact details shown", kv("reason", in.Reason))
+	return nil
+}
+
 func (c *core) comment(ctx workflow.Context, in CommentInput) error {
 	c.event(workflow.Now(ctx), in.Actor, "comment", in.Text, nil)
 	return nil

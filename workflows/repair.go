@@ -63,6 +63,7 @@ func (w *repair) setup(ctx workflow.Context) error {
 		onUpdate(ctx, &w.core, ActionRequestCollaboration, w.checkCollaboration, w.requestCollaboration),
 		onUpdate(ctx, &w.core, ActionEscalate, w.checkEscalate, w.escalateByHand),
 		onUpdate(ctx, &w.core, ActionComment, w.checkComment, w.comment),
+		onUpdate(ctx, &w.core, ActionRevealPII, w.checkReveal, w.reveal),
 	} {
 		if err != nil {
 			return err

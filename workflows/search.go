@@ -16,15 +16,19 @@ var (
 	SAOverdue         = temporal.NewSearchAttributeKeyBool("Overdue")
 	// SAParentCase is the case that opened a cross-department request.
 	SAParentCase = temporal.NewSearchAttributeKeyKeyword("ParentCase")
+	// SARequestingDepartment is the department that made a cross-department
+	// request; it may follow and rate it (X4, P3).
+	SARequestingDepartment = temporal.NewSearchAttributeKeyKeyword("RequestingDepartment")
 )
 
 // SearchAttributes are the custom attributes the namespace must have.
 var SearchAttributes = map[string]enumspb.IndexedValueType{
-	SACaseType.GetName():        enumspb.INDEXED_VALUE_TYPE_KEYWORD,
-	SACaseStatus.GetName():      enumspb.INDEXED_VALUE_TYPE_KEYWORD,
-	SADepartment.GetName():      enumspb.INDEXED_VALUE_TYPE_KEYWORD,
-	SANextDeadline.GetName():    enumspb.INDEXED_VALUE_TYPE_DATETIME,
-	SAEscalationLevel.GetName(): enumspb.INDEXED_VALUE_TYPE_INT,
-	SAOverdue.GetName():         enumspb.INDEXED_VALUE_TYPE_BOOL,
-	SAParentCase.GetName():      enumspb.INDEXED_VALUE_TYPE_KEYWORD,
+	SACaseType.GetName():             enumspb.INDEXED_VALUE_TYPE_KEYWORD,
+	SACaseStatus.GetName():           enumspb.INDEXED_VALUE_TYPE_KEYWORD,
+	SADepartment.GetName():           enumspb.INDEXED_VALUE_TYPE_KEYWORD,
+	SANextDeadline.GetName():         enumspb.INDEXED_VALUE_TYPE_DATETIME,
+	SAEscalationLevel.GetName():      enumspb.INDEXED_VALUE_TYPE_INT,
+	SAOverdue.GetName():              enumspb.INDEXED_VALUE_TYPE_BOOL,
+	SAParentCase.GetName():           enumspb.INDEXED_VALUE_TYPE_KEYWORD,
+	SARequestingDepartment.GetName(): enumspb.INDEXED_VALUE_TYPE_KEYWORD,
 }

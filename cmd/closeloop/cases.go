@@ -8,21 +8,43 @@ import (
 	"net/http"
 	"net/url"
 	"os"
+	"path/filepath"
 	"strings"
 	"text/tabwriter"
 	"time"
 
 	"github.com/spf13/cobra"
+
+	"github.com/closeloop/closeloop/identity"
 )
 
 // The case commands talk to a running Closeloop over its HTTP API, so the
 // CLI sees exactly what the API allows.
 func newCaseCommand() *cobra.Command {
-	var server string
+	var server, token, as string
 	cases := &cobra.Command{Use: "case", Short: "Create, list, show and act on cases"}
 	cases.PersistentFlags().StringVar(&server, "server", envOr("CLOSELOOP_URL", "http://127.0.0.1:8080"), "Closeloop API base URL (CLOSELOOP_URL)")
+	cases.PersistentFlags().StringVar(&token, "token", os.Getenv("CLOSELOOP_TOKEN"), "API token (CLOSELOOP_TOKEN)")
+	cases.PersistentFlags().StringVar(&as, "as", "", "act as the demo user with this username or role, from <data dir>/demo-credentials.json")
 	api := func() *apiClient {
-		return &apiClient{base: strings.TrimRight(server, "/"), http: &http.Client{Timeout: 60 * time.Second}}
+		return &apiClient{base: strings.TrimRight(server, "/"), token: token, http: &http.Client{Timeout: 60 * time.Second}}
+	}
+	cases.PersistentPreRunE = func(*cobra.Command, []string) error {
+		if as == "" {
+			return nil
+		}
+		path := filepath.Join(envOr("CLOSELOOP_DATA_DIR", "data"), identity.DemoCredentialsFile)
+		creds, err := identity.ReadDemoCredentials(path)
+		if err != nil {
+			return fmt.Errorf("--as %s: %w", as, err)
+		}
+		for _, u := range creds.Users {
+			if u.Username == as || string(u.Role) == as {
+				token = u.Token
+				return nil
+			}
+		}
+		return fmt.Errorf("--as %s: no such demo user or role in %s", as, path)
 	}
 
 	var file, kind string
@@ -156,8 +178,9 @@ func actionBody(cmd *cobra.Command, file string, sets []string) ([]byte, error) 
 }
 
 type apiClient struct {
-	base string
-	http *http.Client
+	base  string
+	token string
+	http  *http.Client
 }
 
 // do sends a request and prints the JSON answer; an API error becomes the
@@ -190,6 +213,9 @@ func (a *apiClient) send(method, path string, body []byte) ([]byte, error) {
 	}
 	if body != nil {
 		req.Header.Set("Content-Type", "application/json")
+	}
+	if a.token != "" {
+		req.Header.Set("Authorization", "Bearer "+a.token)
 	}
 	resp, err := a.http.Do(req)
 	if err != nil {

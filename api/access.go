@@ -1,0 +1,186 @@
+package api
+
+import (
+	"context"
+	"net/http"
+	"strings"
+	"unicode"
+
+	"github.com/closeloop/closeloop/identity"
+	"github.com/closeloop/closeloop/policies"
+	"github.com/closeloop/closeloop/starter"
+	"github.com/closeloop/closeloop/workflows"
+)
+
+func errForbidden(what string) error {
+	return &starter.Error{Status: http.StatusForbidden, Code: "forbidden", Message: what + " is not allowed for your role"}
+}
+
+// caseOf is what the policies see of a stored case.
+func caseOf(v workflows.CaseView) policies.Case {
+	c := policies.Case{Type: v.Type, No: v.No, Department: v.Department, Status: v.Status, EscalationLevel: int(v.EscalationLevel)}
+	if v.Collaboration != nil {
+		c.RequestingDepartment = v.Collaboration.Form.RequestingDepartment
+	}
+	return c
+}
+
+func summaryCase(sum starter.Summary) policies.Case {
+	return policies.Case{Type: sum.Type, No: sum.No, Department: sum.Department, RequestingDepartment: sum.RequestingDepartment,
+		Status: sum.Status, EscalationLevel: int(sum.EscalationLevel)}
+}
+
+// visible reads a case the caller may see; any other case is "not found",
+// so nobody learns that a case they may not see exists (P3).
+func (s *Server) visible(ctx context.Context, no string) (workflows.CaseView, error) {
+	v, err := s.Cases.Case(ctx, no)
+	if err != nil {
+		return workflows.CaseView{}, err
+	}
+	if s.Authz.Allowed(ctx, callerOf(ctx).subject(), policies.ActionRead, caseOf(v)) != nil {
+		return workflows.CaseView{}, &starter.Error{Status: http.StatusNotFound, Code: "not_found", Message: "case " + no + " not found"}
+	}
+	return v, nil
+}
+
+// scopeFor narrows a case list in the visibility query itself, so pages
+// hold only what the role may read; it mirrors the read policies, and each
+// listed case is checked against them too.
+func scopeFor(c caller) starter.Scope {
+	switch c.Role {
+	case identity.RoleAgent, identity.RoleCSHead, identity.RoleQC, identity.RoleAdmin:
+		return starter.Scope{All: true}
+	case identity.RoleDeptStaff, identity.RoleDeptHead, identity.RoleMaintenance:
+		return starter.Scope{Departments: []string{c.Department}}
+	case identity.RoleManager:
+		return starter.Scope{MinEscalation: 1}
+	}
+	return starter.Scope{}
+}
+
+// --- Customer data (rule P1).
+
+// customerOf is the customer's identifying data on a case: who it is and
+// how to reach them.
+type customer struct {
+	Name  string `json:"name,omitempty"`
+	Phone string `json:"phone,omitempty"`
+	Email string `json:"email,omitempty"`
+}
+
+func customerOf(v workflows.CaseView) customer {
+	switch {
+	case v.Form != nil:
+		return customer{v.Form.ComplainantName, v.Form.Phone, v.Form.Email}
+	case v.Repair != nil:
+		return customer{v.Repair.Form.ReporterName, v.Repair.Form.Phone, v.Repair.Form.Email}
+	case v.Consultation != nil:
+		return customer{v.Consultation.Form.CallerName, v.Consultation.Form.Phone, v.Consultation.Form.Email}
+	case v.Media != nil:
+		return customer{v.Media.Form.ReporterName, v.Media.Form.ReporterPhone, v.Media.Form.ReporterEmail}
+	}
+	return customer{}
+}
+
+// mask hides the customer's name, phone and e-mail everywhere in the case,
+// the timeline included; only the reveal action shows them (P1).
+func mask(v workflows.CaseView) workflows.CaseView {
+	c := customerOf(v)
+	m := customer{Name: maskName(c.Name), Phone: maskPhone(c.Phone), Email: maskEmail(c.Email)}
+	switch {
+	case v.Form != nil:
+		f := *v.Form
+		f.ComplainantName, f.Phone, f.Email = m.Name, m.Phone, m.Email
+		v.Form = &f
+	case v.Repair != nil:
+		r := *v.Repair
+		r.Form.ReporterName, r.Form.Phone, r.Form.Email = m.Name, m.Phone, m.Email
+		v.Repair = &r
+	case v.Consultation != nil:
+		r := *v.Consultation
+		r.Form.CallerName, r.Form.Phone, r.Form.Email = m.Name, m.Phone, m.Email
+		v.Consultation = &r
+	case v.Media != nil:
+		r := *v.Media
+		r.Form.ReporterName, r.Form.ReporterPhone, r.Form.ReporterEmail = m.Name, m.Phone, m.Email
+		v.Media = &r
+	}
+	var pairs []string
+	for _, p := range [][2]string{{c.Name, m.Name}, {c.Phone, m.Phone}, {c.Email, m.Email}} {
+		if p[0] != "" {
+			pairs = append(pairs, p[0], p[1])
+		}
+	}
+	if len(pairs) == 0 {
+		return v
+	}
+	r := strings.NewReplacer(pairs...)
+	timeline := make([]workflows.Event, len(v.Timeline))
+	for i, e := range v.Timeline {
+		e.Message = r.Replace(e.Message)
+		if len(e.Fields) > 0 {
+			fields := make(map[string]string, len(e.Fields))
+			for k, val := range e.Fields {
+				fields[k] = r.Replace(val)
+			}
+			e.Fields = fields
+		}
+		timeline[i] = e
+	}
+	v.Timeline = timeline
+	esc := make([]workflows.Escalation, len(v.Escalations))
+	for i, e := range v.Escalations {
+		e.Reason, e.Proposal = r.Replace(e.Reason), r.Replace(e.Proposal)
+		esc[i] = e
+	}
+	v.Escalations = esc
+	return v
+}
+
+// maskName keeps the first character: 张伟 → 张*, Zhang Wei → Z********.
+func maskName(s string) string {
+	r := []rune(s)
+	if len(r) == 0 {
+		return s
+	}
+	return string(r[0]) + strings.Repeat("*", max(len(r)-1, 1))
+}
+
+// maskPhone keeps the first three and last four digits of a long number
+// (13812345678 → 138****5678) and the last two of a short one.
+func maskPhone(s string) string {
+	digits := 0
+	for _, r := range s {
+		if unicode.IsDigit(r) {
+			digits++
+		}
+	}
+	if digits == 0 {
+		return s
+	}
+	head, tail := 3, 4
+	if digits < 10 {
+		head, tail = 0, 2
+	}
+	var b strings.Builder
+	i := 0
+	for _, r := range s {
+		if unicode.IsDigit(r) {
+			if i >= head && i < digits-tail {
+				r = '*'
+			}
+			i++
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
+}
+
+// maskEmail keeps the first character and the domain: z***@example.com.
+func maskEmail(s string) string {
+	local, domain, ok := strings.Cut(s, "@")
+	if !ok || local == "" {
+		return maskName(s)
+	}
+	return string([]rune(local)[0]) + "***@" + domain
+}

@@ -1,0 +1,152 @@
+package api
+
+import (
+	"context"
+	"net/http"
+	"strings"
+
+	"github.com/closeloop/closeloop/identity"
+	"github.com/closeloop/closeloop/policies"
+	"github.com/closeloop/closeloop/starter"
+)
+
+// SessionCookie holds a web session's ID.
+const SessionCookie = "closeloop_session"
+
+// CSRFHeader carries the session's CSRF token on every cookie-authenticated
+// write; a page from another site can send the cookie but cannot read the
+// token.
+const CSRFHeader = "X-CSRF-Token"
+
+type userKey struct{}
+
+// caller is the signed-in user of a request.
+type caller struct {
+	identity.User
+	session *identity.Session // nil for bearer tokens
+}
+
+func (c caller) subject() policies.Subject {
+	return policies.Subject{Username: c.Username, Role: string(c.Role), Department: c.Department}
+}
+
+func callerOf(ctx context.Context) caller { return ctx.Value(userKey{}).(caller) }
+
+var (
+	errUnauthenticated = &starter.Error{Status: http.StatusUnauthorized, Code: "unauthenticated",
+		Message: "sign in (POST /api/v1/login) or send Authorization: Bearer <token>"}
+	errCSRF = &starter.Error{Status: http.StatusForbidden, Code: "csrf",
+		Message: "missing or wrong " + CSRFHeader + " header: a cookie-authenticated write must carry the session's CSRF token"}
+)
+
+// authed admits requests with a valid bearer token or session cookie; a
+// cookie-authenticated write must also carry the session's CSRF token.
+func (s *Server) authed(h http.HandlerFunc) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		c, err := s.authenticate(r)
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		if c.session != nil && !safeMethod(r.Method) && !identity.Equal(r.Header.Get(CSRFHeader), c.session.CSRF) {
+			s.Log.Warn("csrf check failed", "subject", c.Username, "method", r.Method, "path", r.URL.Path)
+			s.fail(w, r, errCSRF)
+			return
+		}
+		h(w, r.WithContext(context.WithValue(r.Context(), userKey{}, c)))
+	}
+}
+
+func (s *Server) authenticate(r *http.Request) (caller, error) {
+	if auth := r.Header.Get("Authorization"); auth != "" {
+		token, ok := strings.CutPrefix(auth, "Bearer ")
+		if !ok {
+			return caller{}, errUnauthenticated
+		}
+		u, ok := s.Directory.ByToken(strings.TrimSpace(token))
+		if !ok {
+			s.Log.Warn("unknown API token", "path", r.URL.Path)
+			return caller{}, errUnauthenticated
+		}
+		return caller{User: u}, nil
+	}
+	ck, err := r.Cookie(SessionCookie)
+	if err != nil {
+		return caller{}, errUnauthenticated
+	}
+	ss, ok := s.Sessions.Get(ck.Value)
+	if !ok {
+		return caller{}, errUnauthenticated
+	}
+	u, ok := s.Directory.User(ss.Username)
+	if !ok {
+		s.Sessions.Delete(ss.ID)
+		return caller{}, errUnauthenticated
+	}
+	return caller{User: u, session: &ss}, nil
+}
+
+func safeMethod(m string) bool {
+	return m == http.MethodGet || m == http.MethodHead || m == http.MethodOptions
+}
+
+type loginRequest struct {
+	Username string `json:"username"`
+	Password string `json:"password"`
+}
+
+// me is the signed-in user as the API shows them.
+type me struct {
+	Username   string `json:"username"`
+	Name       string `json:"name,omitempty"`
+	Role       string `json:"role"`
+	Department string `json:"department"`
+	CSRFToken  string `json:"csrf_token,omitempty"`
+}
+
+func meOf(c caller) me {
+	m := me{Username: c.Username, Name: c.Name, Role: string(c.Role), Department: c.Department}
+	if c.session != nil {
+		m.CSRFToken = c.session.CSRF
+	}
+	return m
+}
+
+// login opens a web session: an HttpOnly, SameSite=Lax cookie (Secure
+// behind TLS) and the CSRF token to send with writes.
+func (s *Server) login(w http.ResponseWriter, r *http.Request) {
+	body, err := readBody(w, r)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	var in loginRequest
+	if err := starter.DecodeStrict(body, &in); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	u, err := s.Directory.Authenticate(in.Username, in.Password)
+	if err != nil {
+		s.Log.Warn("sign-in failed", "username", in.Username, "remote", r.RemoteAddr)
+		s.fail(w, r, &starter.Error{Status: http.StatusUnauthorized, Code: "bad_credentials", Message: err.Error()})
+		return
+	}
+	ss := s.Sessions.Create(u.Username)
+	http.SetCookie(w, &http.Cookie{Name: SessionCookie, Value: ss.ID, Path: "/", HttpOnly: true, SameSite: http.SameSiteLaxMode,
+		Secure: s.SecureCookies || r.TLS != nil, MaxAge: int(s.Sessions.Lifetime.Seconds())})
+	writeJSON(w, http.StatusOK, meOf(caller{User: u, session: &ss}))
+}
+
+// logout ends the session and clears the cookie (P1).
+func (s *Server) logout(w http.ResponseWriter, r *http.Request) {
+	if c := callerOf(r.Context()); c.session != nil {
+		s.Sessions.Delete(c.session.ID)
+	}
+	http.SetCookie(w, &http.Cookie{Name: SessionCookie, Value: "", Path: "/", HttpOnly: true, SameSite: http.SameSiteLaxMode,
+		Secure: s.SecureCookies || r.TLS != nil, MaxAge: -1})
+	w.WriteHeader(http.StatusNoContent)
+}
+
+func (s *Server) whoami(w http.ResponseWriter, r *http.Request) {
+	writeJSON(w, http.StatusOK, meOf(callerOf(r.Context())))
+}

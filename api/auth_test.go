@@ -1,0 +1,172 @@
+package api
+
+import (
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/cookiejar"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/closeloop/closeloop/starter"
+)
+
+// browser is a cookie-keeping client against a test server.
+type browser struct {
+	t    *testing.T
+	srv  *httptest.Server
+	c    *http.Client
+	csrf string
+}
+
+func newBrowser(t *testing.T, srv *httptest.Server) *browser {
+	jar, _ := cookiejar.New(nil)
+	return &browser{t: t, srv: srv, c: &http.Client{Jar: jar}}
+}
+
+func (b *browser) send(method, path, body string, header map[string]string) (int, apiError, *http.Response) {
+	b.t.Helper()
+	req, err := http.NewRequest(method, b.srv.URL+path, strings.NewReader(body))
+	if err != nil {
+		b.t.Fatal(err)
+	}
+	req.Header.Set("Content-Type", "application/json")
+	for k, v := range header {
+		req.Header.Set(k, v)
+	}
+	resp, err := b.c.Do(req)
+	if err != nil {
+		b.t.Fatal(err)
+	}
+	defer func() { _ = resp.Body.Close() }()
+	var e apiError
+	var me struct {
+		CSRF string `json:"csrf_token"`
+	}
+	_ = jsonDecoder(resp)(&e, &me)
+	if me.CSRF != "" {
+		b.csrf = me.CSRF
+	}
+	return resp.StatusCode, e, resp
+}
+
+// An invalid complaint: a request that gets past authentication is
+// answered 422 by validation, before any engine is needed.
+const badComplaint = `{"complainant_name":"张伟"}`
+
+// Rule P1 and CSRF: a web session is an HttpOnly, SameSite=Lax cookie; a
+// cookie-authenticated write needs the session's CSRF token and is refused
+// cross-site; sign-out, expiry, a tampered cookie and a wrong token all
+// end in 401.
+func TestSessionsCSRFAndTokens(t *testing.T) {
+	now := time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC)
+	s := testServer(&starter.Service{})
+	s.Sessions.Now = func() time.Time { return now }
+	srv := httptest.NewServer(s.Handler())
+	defer srv.Close()
+	b := newBrowser(t, srv)
+
+	if code, e, _ := b.send("GET", "/api/v1/me", "", nil); code != 401 || e.Error.Code != "unauthenticated" {
+		t.Fatalf("anonymous: %d %s", code, e.Error.Code)
+	}
+	if code, e, _ := b.send("POST", "/api/v1/login", `{"username":"agent01","password":"wrong password!"}`, nil); code != 401 || e.Error.Code != "bad_credentials" {
+		t.Fatalf("wrong password: %d %s", code, e.Error.Code)
+	}
+	code, _, resp := b.send("POST", "/api/v1/login", `{"username":"agent01","password":"correct horse battery"}`, nil)
+	if code != 200 || b.csrf == "" {
+		t.Fatalf("login: %d csrf %q", code, b.csrf)
+	}
+	ck := resp.Cookies()[0]
+	if ck.Name != SessionCookie || !ck.HttpOnly || ck.SameSite != http.SameSiteLaxMode {
+		t.Fatalf("session cookie %+v", ck)
+	}
+	if code, _, _ := b.send("GET", "/api/v1/me", "", nil); code != 200 {
+		t.Fatalf("me with the cookie: %d", code)
+	}
+	if code, e, _ := b.send("POST", "/api/v1/complaints", badComplaint, nil); code != 403 || e.Error.Code != "csrf" {
+		t.Fatalf("write without the CSRF token: %d %s", code, e.Error.Code)
+	}
+	if code, e, _ := b.send("POST", "/api/v1/complaints", badComplaint, map[string]string{CSRFHeader: b.csrf + "x"}); code != 403 || e.Error.Code != "csrf" {
+		t.Fatalf("write with a wrong CSRF token: %d %s", code, e.Error.Code)
+	}
+	if code, _, _ := b.send("POST", "/api/v1/complaints", badComplaint, map[string]string{CSRFHeader: b.csrf, "Sec-Fetch-Site": "cross-site"}); code != 403 {
+		t.Fatalf("cross-site write with the token: %d, want 403", code)
+	}
+	if code, e, _ := b.send("POST", "/api/v1/complaints", badComplaint, map[string]string{CSRFHeader: b.csrf}); code != 422 || e.Error.Code != "invalid_form" {
+		t.Fatalf("write with the CSRF token: %d %s", code, e.Error.Code)
+	}
+
+	// A tampered cookie names no session.
+	tampered := newBrowser(t, srv)
+	if code, _, _ := tampered.send("GET", "/api/v1/me", "", map[string]string{"Cookie": SessionCookie + "=" + ck.Value + "A"}); code != 401 {
+		t.Fatalf("tampered cookie: %d", code)
+	}
+	// Idle too long: signed out.
+	now = now.Add(31 * time.Minute)
+	if code, _, _ := b.send("GET", "/api/v1/me", "", nil); code != 401 {
+		t.Fatalf("expired session: %d", code)
+	}
+	// Sign in again and sign out: the cookie is dead.
+	b.send("POST", "/api/v1/login", `{"username":"agent01","password":"correct horse battery"}`, nil)
+	if code, _, _ := b.send("POST", "/api/v1/logout", "", map[string]string{CSRFHeader: b.csrf}); code != 204 {
+		t.Fatalf("logout: %d", code)
+	}
+	if code, _, _ := b.send("GET", "/api/v1/me", "", map[string]string{"Cookie": SessionCookie + "=" + ck.Value}); code != 401 {
+		t.Fatalf("after logout: %d", code)
+	}
+
+	// Tokens: a wrong one is refused; a right one needs no CSRF token.
+	api := newBrowser(t, srv)
+	for _, h := range []string{"Bearer clt_nope", "Basic YWdlbnQwMTp4", "Bearer "} {
+		if code, _, _ := api.send("GET", "/api/v1/me", "", map[string]string{"Authorization": h}); code != 401 {
+			t.Errorf("Authorization %q: %d, want 401", h, code)
+		}
+	}
+	if code, _, _ := api.send("POST", "/api/v1/complaints", badComplaint, map[string]string{"Authorization": "Bearer " + agentToken}); code != 422 {
+		t.Fatalf("token write: %d", code)
+	}
+}
+
+// Rule P3: quality control reads and registers nothing new; a refusal is a
+// 403 with a plain message.
+func TestCreateNeedsPolicy(t *testing.T) {
+	srv := httptest.NewServer(testServer(&starter.Service{}).Handler())
+	defer srv.Close()
+	b := newBrowser(t, srv)
+	code, e, _ := b.send("POST", "/api/v1/complaints", badComplaint, map[string]string{"Authorization": "Bearer clt_test_qc"})
+	if code != 403 || e.Error.Code != "forbidden" {
+		t.Fatalf("qc registering a complaint: %d %s", code, e.Error.Code)
+	}
+}
+
+// Rule P1: names, phones and e-mails are masked.
+func TestMasking(t *testing.T) {
+	for in, want := range map[string]string{"张伟": "张*", "13812345678": "138****5678", "+86 138-1234-5678": "+86 1**-****-5678",
+		"021-5888": "***-**88", "zhang.wei@example.com": "z***@example.com", "A": "A*", "": ""} {
+		var got string
+		switch {
+		case strings.Contains(in, "@"):
+			got = maskEmail(in)
+		case strings.ContainsAny(in, "0123456789"):
+			got = maskPhone(in)
+		default:
+			got = maskName(in)
+		}
+		if got != want {
+			t.Errorf("mask(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+// jsonDecoder decodes a response body into each target in turn.
+func jsonDecoder(resp *http.Response) func(targets ...any) error {
+	b, _ := io.ReadAll(resp.Body)
+	return func(targets ...any) error {
+		for _, t := range targets {
+			_ = json.Unmarshal(b, t)
+		}
+		return nil
+	}
+}
