@@ -41,6 +41,7 @@ func newRoot() *cobra.Command {
 		RunE:  serve,
 	})
 	root.AddCommand(newCaseCommand())
+	root.AddCommand(newDirectoryCommands()...)
 	return root
 }
 
