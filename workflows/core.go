@@ -49,6 +49,9 @@ type core struct {
 	// such as a resolved case whose return-visit clock is still being
 	// computed by the local activity.
 	busy bool
+	// registered is set once the registration is done; an action that
+	// arrives with the start waits for it.
+	registered bool
 }
 
 // searchState is what was last written to the search attributes.
@@ -62,11 +65,13 @@ type searchState struct {
 // onUpdate registers a staff action. The check runs as the validator (so a
 // rejected action leaves no trace in history) and again when the handler
 // starts, because another action may have changed the case in between.
+// While the case is busy the validator lets the action through: its view
+// of the case would be half-done, and the handler checks after waiting.
 func onUpdate[T any](ctx workflow.Context, c *core, name string,
 	check func(workflow.Context, T) error, apply func(workflow.Context, T) error) error {
 	return workflow.SetUpdateHandlerWithOptions(ctx, name,
 		func(ctx workflow.Context, in T) (CaseView, error) {
-			if err := workflow.Await(ctx, func() bool { return !c.busy }); err != nil {
+			if err := workflow.Await(ctx, func() bool { return c.registered && !c.busy }); err != nil {
 				return CaseView{}, err
 			}
 			c.busy = true
@@ -80,7 +85,14 @@ func onUpdate[T any](ctx workflow.Context, c *core, name string,
 			c.dirty = true
 			return c.view, nil
 		},
-		workflow.UpdateHandlerOptions{Validator: check})
+		workflow.UpdateHandlerOptions{Validator: func(ctx workflow.Context, in T) error {
+			// Mid-registration or mid-action the state is half-changed:
+			// accept, and let the handler check once it has the case.
+			if !c.registered || c.busy {
+				return nil
+			}
+			return check(ctx, in)
+		}})
 }
 
 // loop registers the case, then keeps the next alarm armed until closed
@@ -92,6 +104,7 @@ func (c *core) loop(ctx workflow.Context, register func(workflow.Context) error,
 	if err != nil {
 		return err
 	}
+	c.registered = true
 	for !closed() {
 		c.upsertSearch(ctx)
 		c.dirty = false
