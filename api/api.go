@@ -72,6 +72,7 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("GET /api/v1/cases/{no}", s.authed(s.getCase))
 	mux.HandleFunc("POST /api/v1/cases/{no}/actions/{action}", s.authed(s.act))
 	mux.HandleFunc("POST /api/v1/cases/{no}/reveal", s.authed(s.reveal))
+	mux.HandleFunc("POST /api/v1/cases/{no}/reopen", s.authed(s.reopen))
 	mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, &starter.Error{Status: http.StatusNotFound, Code: "not_found", Message: "no such endpoint: " + r.Method + " " + r.URL.Path})
 	})
@@ -213,6 +214,45 @@ func (s *Server) act(w http.ResponseWriter, r *http.Request) {
 	starter.SetActor(in, c.Username)
 	view, err = s.Cases.ActWith(r.Context(), no, action, in)
 	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, present(mask(view), lang(r)))
+}
+
+type reopenRequest struct {
+	Reason string `json:"reason"`
+}
+
+// reopen sends a closed complaint or repair back to rework: the only change
+// a closed case takes, and only by the customer-service head (P3).
+func (s *Server) reopen(w http.ResponseWriter, r *http.Request) {
+	body, err := readBody(w, r)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	var in reopenRequest
+	if err := starter.DecodeStrict(body, &in); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	no := r.PathValue("no")
+	view, err := s.visible(r.Context(), no)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	if view.Status != workflows.StatusClosed {
+		s.fail(w, r, &starter.Error{Status: http.StatusConflict, Code: "invalid_state", Message: fmt.Sprintf("case %s is %s: only a closed case is reopened", no, view.Status)})
+		return
+	}
+	c := callerOf(r.Context())
+	if s.Authz.Allowed(r.Context(), c.subject(), policies.ActionReopen, caseOf(view)) != nil {
+		s.fail(w, r, errForbidden("reopening "+no))
+		return
+	}
+	if view, err = s.Cases.Reopen(r.Context(), no, c.Username, in.Reason); err != nil {
 		s.fail(w, r, err)
 		return
 	}

@@ -18,6 +18,7 @@ import (
 	enumspb "go.temporal.io/api/enums/v1"
 	"go.temporal.io/api/serviceerror"
 	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/converter"
 	"go.temporal.io/sdk/temporal"
 
 	"github.com/closeloop/closeloop/calendar"
@@ -417,6 +418,84 @@ func (s *Service) Reveal(ctx context.Context, no, actor, reason string) (workflo
 			Message: fmt.Sprintf("case %s is closed: its record can no longer take a reveal", no)}
 	}
 	return workflows.CaseView{}, translate(no, err)
+}
+
+// Reopen starts a closed complaint or repair order again, in a new run of
+// its workflow that carries the case as it was and sends it back to rework
+// (P3: only the customer-service head may, which the API checks). The new
+// run keeps the SLA settings the case started with.
+func (s *Service) Reopen(ctx context.Context, no, by, reason string) (workflows.CaseView, error) {
+	if strings.TrimSpace(reason) == "" {
+		return workflows.CaseView{}, &Error{Status: http.StatusUnprocessableEntity, Code: "invalid_input", Message: "reason is required",
+			Fields: forms.Errors{{Field: "reason", Code: forms.CodeRequired, Message: "say why the case is reopened"}}}
+	}
+	view, err := s.Case(ctx, no)
+	if err != nil {
+		return workflows.CaseView{}, err
+	}
+	if view.Status != workflows.StatusClosed {
+		return workflows.CaseView{}, &Error{Status: http.StatusConflict, Code: "invalid_state", Message: fmt.Sprintf("case %s is %s: only a closed case is reopened", no, view.Status)}
+	}
+	reopen := &workflows.Reopen{View: view, By: by, Reason: reason, At: s.now()}
+	var name string
+	var input any
+	switch view.Type {
+	case workflows.TypeComplaint:
+		var in workflows.ComplaintInput
+		if err := s.startInput(ctx, no, &in); err != nil {
+			return workflows.CaseView{}, err
+		}
+		in.Reopen = reopen
+		name, input = workflows.ComplaintWorkflowName, in
+	case workflows.TypeRepair:
+		var in workflows.RepairInput
+		if err := s.startInput(ctx, no, &in); err != nil {
+			return workflows.CaseView{}, err
+		}
+		in.Reopen = reopen
+		name, input = workflows.RepairWorkflowName, in
+	default:
+		return workflows.CaseView{}, &Error{Status: http.StatusConflict, Code: "invalid_state",
+			Message: fmt.Sprintf("a closed %s is not reopened; register a new case", view.Type)}
+	}
+	sa := []temporal.SearchAttributeUpdate{
+		workflows.SACaseType.ValueSet(view.Type),
+		workflows.SACaseStatus.ValueSet(workflows.StatusRework),
+		workflows.SAEscalationLevel.ValueSet(int64(view.EscalationLevel)),
+		workflows.SAOverdue.ValueSet(false),
+	}
+	if view.Department != "" {
+		sa = append(sa, workflows.SADepartment.ValueSet(view.Department))
+	}
+	_, err = s.Client.ExecuteWorkflow(ctx, client.StartWorkflowOptions{
+		ID:                       workflows.CaseWorkflowID(no),
+		TaskQueue:                workflows.TaskQueue,
+		WorkflowIDReusePolicy:    enumspb.WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE,
+		WorkflowIDConflictPolicy: enumspb.WORKFLOW_ID_CONFLICT_POLICY_FAIL,
+		TypedSearchAttributes:    temporal.NewSearchAttributes(sa...),
+		StaticSummary:            view.Type + " " + no + " (reopened)",
+	}, name, input)
+	if err != nil {
+		return workflows.CaseView{}, fmt.Errorf("reopen %s: %w", no, err)
+	}
+	return s.Case(ctx, no)
+}
+
+// startInput decodes the input the case's latest run started with.
+func (s *Service) startInput(ctx context.Context, no string, v any) error {
+	it := s.Client.GetWorkflowHistory(ctx, workflows.CaseWorkflowID(no), "", false, enumspb.HISTORY_EVENT_FILTER_TYPE_ALL_EVENT)
+	if !it.HasNext() {
+		return fmt.Errorf("case %s has no history", no)
+	}
+	e, err := it.Next()
+	if err != nil {
+		return fmt.Errorf("history of %s: %w", no, err)
+	}
+	attrs := e.GetWorkflowExecutionStartedEventAttributes()
+	if attrs == nil {
+		return fmt.Errorf("history of %s does not start with the case's input", no)
+	}
+	return converter.GetDefaultDataConverter().FromPayloads(attrs.GetInput(), v)
 }
 
 // DecodeStrict decodes JSON, rejecting unknown fields and trailing data, so

@@ -115,6 +115,28 @@ func TestAccessOverTheAPI(t *testing.T) {
 		}
 	}
 
+	// P3: a closed case changes only by a reopen, by the customer-service
+	// head; an open one is not reopened.
+	for role := range m.Allow {
+		user, dept := userOf[role], m.Departments[role]
+		delete(f.cases, "closed/"+dept) // a fresh closed case for each try
+		no, _ := f.caseFor("closed", dept)
+		canRead := slices.Contains(m.Allow[role]["closed"], "read")
+		code, body := s.callAs(user, http.MethodPost, "/api/v1/cases/"+no+"/reopen", map[string]any{"reason": "the leak is back"})
+		want := revealExpect(canRead, slices.Contains(m.Allow[role]["closed"], "reopen"), false)
+		if code != want {
+			t.Errorf("%s reopen: %d, want %d (%s)", role, code, want, body)
+		}
+		if code == http.StatusOK && !bytes.Contains(body, []byte(`"status": "rework"`)) {
+			t.Errorf("%s reopened %s but it is not in rework: %s", role, no, body)
+		}
+	}
+	if no, _ := f.caseFor("other", ""); true {
+		if code, _ := s.callAs("cshead01", http.MethodPost, "/api/v1/cases/"+no+"/reopen", map[string]any{"reason": "x"}); code != http.StatusConflict {
+			t.Errorf("reopening an open case: %d, want 409", code)
+		}
+	}
+
 	// P1: nobody's lists or case pages show the customer unmasked; the
 	// reveal shows it to customer service and is on the timeline.
 	for _, u := range creds.Users {

@@ -125,6 +125,17 @@ type ComplaintInput struct {
 	// CollaborationPolicy is the policy of the cross-department requests
 	// the case opens; cases started before it existed use the default.
 	CollaborationPolicy *sla.Policy `json:"collaboration_policy,omitempty"`
+	// Reopen continues a closed case in a new run (P3: cs_head only).
+	Reopen *Reopen `json:"reopen,omitempty"`
+}
+
+// Reopen carries a closed case into its new run: the case as it was, and
+// who reopened it and why.
+type Reopen struct {
+	View   CaseView  `json:"view"`
+	By     string    `json:"by"`
+	Reason string    `json:"reason"`
+	At     time.Time `json:"at"`
 }
 
 // ComplaintResult is what a finished complaint returns.
@@ -330,6 +341,7 @@ type RepairInput struct {
 	Policy              sla.Policy   `json:"policy"`
 	CreatedBy           string       `json:"created_by"`
 	CollaborationPolicy *sla.Policy  `json:"collaboration_policy,omitempty"` // as for ComplaintInput
+	Reopen              *Reopen      `json:"reopen,omitempty"`
 }
 
 // RepairResult is what a finished repair order returns.

@@ -52,6 +52,11 @@ func (w *complaint) setup(ctx workflow.Context) error {
 		Deadlines:  []Deadline{},
 	}
 	w.lastSA = searchState{status: StatusRegistered, department: w.in.Form.Department}
+	if r := w.in.Reopen; r != nil {
+		w.takeOver(*r)
+		w.view.Record.Satisfied = false
+		w.view.Record.ResultDeliveredAt = nil
+	}
 	if err := workflow.SetQueryHandler(ctx, QueryState, func() (CaseView, error) { return w.view, nil }); err != nil {
 		return err
 	}
@@ -85,8 +90,16 @@ func (w *complaint) run(ctx workflow.Context) (ComplaintResult, error) {
 	return ComplaintResult{No: w.view.No, Status: w.view.Status, ClosedAt: *w.view.ClosedAt, Rounds: w.view.Rounds}, nil
 }
 
-// register records the intake and arms the clocks that run from it.
+// register records the intake and arms the clocks that run from it; a
+// reopened complaint goes back to rework and owes the customer the result
+// in person again.
 func (w *complaint) register(ctx workflow.Context) error {
+	if r := w.in.Reopen; r != nil {
+		if err := w.reopened(ctx, *r); err != nil {
+			return err
+		}
+		return w.arm(ctx, sla.ResultDelivery, workflow.Now(ctx), w.view.Rounds)
+	}
 	f := w.in.Form
 	regAt := f.RegisteredAt
 	w.event(regAt, w.in.CreatedBy, "registered", "complaint registered", kv("intake_at", f.IntakeAt.Format(time.RFC3339), "channel", string(f.Channel), "region", f.Region))

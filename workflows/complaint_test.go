@@ -781,3 +781,45 @@ func TestComplaint_SearchAttributesUpserted(t *testing.T) {
 		t.Errorf("last upsert %v, want property, not overdue, level 0, no next deadline", last)
 	}
 }
+
+// Rules P3, C8: a closed complaint reopened by the customer-service head
+// continues in a new run from its record: back to rework with a fresh 72h
+// clock and a new in-person delivery due, the heads told, and closed again
+// only when the customer is satisfied and has the result.
+func TestComplaint_ReopenedAfterClose(t *testing.T) {
+	reg := sh(2026, 11, 23, 9, 0)
+	first := newHarness(t, reg)
+	first.do(time.Hour, workflows.ActionFirstFeedback, firstFeedback())
+	first.do(2*time.Hour, workflows.ActionResolve, resolveWith("pipe replaced"))
+	first.do(3*time.Hour, workflows.ActionReturnVisit, visit(true, "fine"))
+	first.do(4*time.Hour, workflows.ActionDeliverResult, deliver())
+	first.runToClose(input(form(t, reg, online)))
+	closed := first.query()
+
+	reopenAt := sh(2026, 11, 30, 10, 0) // a week later the leak is back
+	h := newHarness(t, reopenAt)
+	in := input(form(t, reg, online))
+	in.Reopen = &workflows.Reopen{View: closed, By: "cshead01", Reason: "leak is back", At: reopenAt}
+	state := h.stateAt(time.Minute)
+	h.do(time.Hour, workflows.ActionResolve, resolveWith("roof drain cleared"))
+	h.do(2*time.Hour, workflows.ActionReturnVisit, visit(true, "dry for good"))
+	early := h.do(2*time.Hour+time.Minute, workflows.ActionFirstFeedback, firstFeedback())
+	done := h.do(3*time.Hour, workflows.ActionDeliverResult, deliver())
+	res := h.runToClose(in)
+
+	if state.Status != workflows.StatusRework || state.ClosedAt != nil || len(events(*state, "reopened")) != 1 ||
+		len(state.Timeline) <= len(closed.Timeline) {
+		t.Fatalf("reopened: status %s closed %v, timeline kept %d of %d", state.Status, state.ClosedAt, len(state.Timeline), len(closed.Timeline))
+	}
+	requireDue(t, deadline(t, *state, sla.Rework, 1), reopenAt.Add(72*time.Hour), workflows.DeadlinePending)
+	requireDue(t, deadline(t, *state, sla.ResultDelivery, 1), sh(2026, 12, 7, 18, 0), workflows.DeadlinePending) // 5 working days
+	early.rejected(t, workflows.ErrInvalidState)
+	v := done.ok(t)
+	if v.Status != workflows.StatusClosed || res.Rounds != 2 {
+		t.Fatalf("after the second round: %s, %d rounds", v.Status, res.Rounds)
+	}
+	rework := h.notes.notices(workflows.NoticeRework)
+	if len(rework) != 2 || rework[0].To.Role != "cs_head" || rework[1].To.Role != "dept_head" || !rework[0].CreatedAt.Equal(reopenAt) {
+		t.Fatalf("rework notices %+v, want cs_head and dept_head at the reopening", rework)
+	}
+}

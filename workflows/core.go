@@ -351,6 +351,26 @@ func (c *core) escalateTo(ctx workflow.Context, actor string, to sla.Level, reas
 		Fields: kv("proposal", proposal, "recording_ref", e.RecordingRef, "level", to.String(), "from", from.String())})
 }
 
+// takeOver starts a reopened case's new run from its record, back in
+// rework: the customer came back unsatisfied (C8).
+func (c *core) takeOver(r Reopen) {
+	c.view = r.View
+	c.view.Status = StatusRework
+	c.view.ClosedAt = nil
+	c.lastSA = searchState{status: StatusRework, department: r.View.Department, level: r.View.EscalationLevel}
+}
+
+// reopened records the reopening, tells the heads, and runs the rework
+// clock from now.
+func (c *core) reopened(ctx workflow.Context, r Reopen) error {
+	now := workflow.Now(ctx)
+	c.event(now, r.By, "reopened", "case reopened: "+r.Reason, kv("reason", r.Reason))
+	for _, role := range []string{"cs_head", "dept_head"} {
+		c.notify(ctx, Notice{Kind: NoticeRework, Reason: "case reopened: " + r.Reason, To: Recipient{Role: role, Department: c.view.Department}})
+	}
+	return c.arm(ctx, sla.Rework, now, c.view.Rounds)
+}
+
 // --- Actions every case type has.
 
 func (c *core) checkComment(_ workflow.Context, in CommentInput) error {

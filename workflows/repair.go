@@ -51,6 +51,9 @@ func (w *repair) setup(ctx workflow.Context) error {
 		Deadlines:  []Deadline{},
 	}
 	w.lastSA = searchState{status: StatusRegistered, department: w.in.Form.Department}
+	if r := w.in.Reopen; r != nil {
+		w.takeOver(*r)
+	}
 	if err := workflow.SetQueryHandler(ctx, QueryState, func() (CaseView, error) { return w.view, nil }); err != nil {
 		return err
 	}
@@ -73,8 +76,12 @@ func (w *repair) setup(ctx workflow.Context) error {
 	return nil
 }
 
-// register records the order and dispatches it (R1, R2).
+// register records the order and dispatches it (R1, R2); a reopened
+// order goes back to rework.
 func (w *repair) register(ctx workflow.Context) error {
+	if r := w.in.Reopen; r != nil {
+		return w.reopened(ctx, *r)
+	}
 	f := w.in.Form
 	reg := f.RegisteredAt
 	w.event(reg, w.in.CreatedBy, "registered", "repair order recorded: "+f.Location,

@@ -181,3 +181,35 @@ func TestRepair_MissedClocksEscalateAndActionChecks(t *testing.T) {
 		t.Errorf("escalation without a proposal (%+v) or order not closed (%s)", v.Escalations[0], v.Status)
 	}
 }
+
+// Rules P3, R5: a closed repair order reopened goes back to rework and is
+// visited back again until every item passes.
+func TestRepair_ReopenedAfterClose(t *testing.T) {
+	reg := sh(2026, 11, 23, 10, 0)
+	first := newHarness(t, reg)
+	first.do(10*time.Minute, workflows.ActionSign, workflows.SignInput{Actor: "maint.head"})
+	first.do(time.Hour, workflows.ActionComplete, workflows.CompleteInput{Actor: "liu.tech", Result: "joint replaced"})
+	first.do(2*time.Hour, workflows.ActionReturnVisit, passVisit("agent01"))
+	if _, err := runRepair(first, repairInput(t, reg)); err != nil {
+		t.Fatal(err)
+	}
+	closed := first.query()
+	reopenAt := sh(2026, 11, 25, 9, 0)
+	h := newHarness(t, reopenAt)
+	in := repairInput(t, reg)
+	in.Reopen = &workflows.Reopen{View: closed, By: "cshead01", Reason: "dripping again", At: reopenAt}
+	state := h.stateAt(time.Minute)
+	h.do(time.Hour, workflows.ActionComplete, workflows.CompleteInput{Actor: "liu.tech", Result: "whole pipe replaced"})
+	h.do(2*time.Hour, workflows.ActionReturnVisit, passVisit("agent01"))
+	res, err := runRepair(h, in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if state.Status != workflows.StatusRework || len(events(*state, "reopened")) != 1 {
+		t.Fatalf("reopened: %s", state.Status)
+	}
+	requireDue(t, deadline(t, *state, sla.Rework, 1), reopenAt.Add(72*time.Hour), workflows.DeadlinePending)
+	if res.Rounds != 2 || len(h.query().Repair.Visits) != 2 {
+		t.Fatalf("rounds %d", res.Rounds)
+	}
+}
