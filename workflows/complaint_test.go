@@ -7,6 +7,7 @@ package workflows_test
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -821,5 +822,41 @@ func TestComplaint_ReopenedAfterClose(t *testing.T) {
 	rework := h.notes.notices(workflows.NoticeRework)
 	if len(rework) != 2 || rework[0].To.Role != "cs_head" || rework[1].To.Role != "dept_head" || !rework[0].CreatedAt.Equal(reopenAt) {
 		t.Fatalf("rework notices %+v, want cs_head and dept_head at the reopening", rework)
+	}
+}
+
+// Rule P2: what goes to the customer carries no internal information — no
+// escalation proposal, ladder level or recording reference, whatever
+// happened inside the case.
+func TestComplaint_CustomerNoticesCarryNothingInternal(t *testing.T) {
+	reg := sh(2026, 11, 23, 9, 0)
+	h := newHarness(t, reg)
+	proposal := "internal: offer at most 200 yuan goodwill credit"
+	h.do(time.Hour, workflows.ActionFirstFeedback, firstFeedback())
+	h.do(2*time.Hour, workflows.ActionEscalate, workflows.EscalateInput{Actor: "cs.head", Reason: "second leak", Proposal: proposal, RecordingRef: "rec-secret-42"})
+	h.do(3*time.Hour, workflows.ActionExtend, workflows.ExtendInput{Actor: "cs.head", Deadline: sla.Resolution, NewDue: sh(2026, 11, 27, 9, 0), Reason: "roof contractor booked for Thursday"})
+	h.do(4*time.Hour, workflows.ActionResolve, resolveWith("membrane patched"))
+	h.do(5*time.Hour, workflows.ActionReturnVisit, visit(true, "dry"))
+	h.do(6*time.Hour, workflows.ActionDeliverResult, deliver())
+	h.runToClose(input(form(t, reg)))
+	customer := 0
+	for _, n := range h.notes.notices() {
+		if n.To.Role != "customer" {
+			continue
+		}
+		customer++
+		for k, v := range n.Fields {
+			if !slices.Contains([]string{"result", "extension", "visit_at", "note"}, k) {
+				t.Errorf("%s to the customer carries internal field %s=%q", n.Kind, k, v)
+			}
+		}
+		for _, secret := range []string{proposal, "rec-secret-42", "management", "dept_head"} {
+			if strings.Contains(n.Reason, secret) || strings.Contains(fmt.Sprint(n.Fields), secret) {
+				t.Errorf("%s to the customer mentions %q", n.Kind, secret)
+			}
+		}
+	}
+	if customer < 3 {
+		t.Fatalf("%d customer notices, want the acknowledgement, the delay and the result", customer)
 	}
 }
