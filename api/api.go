@@ -220,6 +220,26 @@ func (s *Server) act(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, present(mask(view), lang(r)))
 }
 
+// caseRequest decodes the body of a request about case {no} into in and
+// reads the case, if the caller may see it; otherwise it answers and
+// reports false.
+func (s *Server) caseRequest(w http.ResponseWriter, r *http.Request, in any) (string, workflows.CaseView, bool) {
+	body, err := readBody(w, r)
+	if err == nil {
+		err = starter.DecodeStrict(body, in)
+	}
+	no := r.PathValue("no")
+	var view workflows.CaseView
+	if err == nil {
+		view, err = s.visible(r.Context(), no)
+	}
+	if err != nil {
+		s.fail(w, r, err)
+		return no, view, false
+	}
+	return no, view, true
+}
+
 type reopenRequest struct {
 	Reason string `json:"reason"`
 }
@@ -227,22 +247,12 @@ type reopenRequest struct {
 // reopen sends a closed complaint or repair back to rework: the only change
 // a closed case takes, and only by the customer-service head (P3).
 func (s *Server) reopen(w http.ResponseWriter, r *http.Request) {
-	body, err := readBody(w, r)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
 	var in reopenRequest
-	if err := starter.DecodeStrict(body, &in); err != nil {
-		s.fail(w, r, err)
+	no, view, ok := s.caseRequest(w, r, &in)
+	if !ok {
 		return
 	}
-	no := r.PathValue("no")
-	view, err := s.visible(r.Context(), no)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
+	var err error
 	if view.Status != workflows.StatusClosed {
 		s.fail(w, r, &starter.Error{Status: http.StatusConflict, Code: "invalid_state", Message: fmt.Sprintf("case %s is %s: only a closed case is reopened", no, view.Status)})
 		return
@@ -271,22 +281,12 @@ type revealResponse struct {
 // reveal shows the customer's name and contact details to a user with the
 // view-pii right, and records that on the case's timeline (P1).
 func (s *Server) reveal(w http.ResponseWriter, r *http.Request) {
-	body, err := readBody(w, r)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
 	var in revealRequest
-	if err := starter.DecodeStrict(body, &in); err != nil {
-		s.fail(w, r, err)
+	no, view, ok := s.caseRequest(w, r, &in)
+	if !ok {
 		return
 	}
-	no := r.PathValue("no")
-	view, err := s.visible(r.Context(), no)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
+	var err error
 	c := callerOf(r.Context())
 	if s.Authz.Allowed(r.Context(), c.subject(), policies.ActionRevealPII, caseOf(view)) != nil {
 		s.fail(w, r, errForbidden("revealing customer data"))

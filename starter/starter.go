@@ -399,25 +399,9 @@ func (s *Service) ActWith(ctx context.Context, no, action string, in any) (workf
 
 // Reveal records on the case's timeline that actor was shown the
 // customer's data (P1) and returns the case.
+// A closed case's record takes no more entries, so it is not revealed.
 func (s *Service) Reveal(ctx context.Context, no, actor, reason string) (workflows.CaseView, error) {
-	h, err := s.Client.UpdateWorkflow(ctx, client.UpdateWorkflowOptions{
-		WorkflowID:   workflows.CaseWorkflowID(no),
-		UpdateName:   workflows.ActionRevealPII,
-		Args:         []any{workflows.RevealInput{Actor: actor, Reason: reason}},
-		WaitForStage: client.WorkflowUpdateStageCompleted,
-	})
-	if err == nil {
-		var view workflows.CaseView
-		if err = h.Get(ctx, &view); err == nil {
-			return view, nil
-		}
-	}
-	var nf *serviceerror.NotFound
-	if errors.As(err, &nf) {
-		return workflows.CaseView{}, &Error{Status: http.StatusConflict, Code: "invalid_state",
-			Message: fmt.Sprintf("case %s is closed: its record can no longer take a reveal", no)}
-	}
-	return workflows.CaseView{}, translate(no, err)
+	return s.ActWith(ctx, no, workflows.ActionRevealPII, &workflows.RevealInput{Actor: actor, Reason: reason})
 }
 
 // Reopen starts a closed complaint or repair order again, in a new run of
