@@ -4,8 +4,8 @@ import (
 	"context"
 	"net/http"
 	"strings"
-	"unicode"
 
+	"github.com/closeloop/closeloop/forms"
 	"github.com/closeloop/closeloop/identity"
 	"github.com/closeloop/closeloop/policies"
 	"github.com/closeloop/closeloop/starter"
@@ -86,7 +86,7 @@ func customerOf(v workflows.CaseView) customer {
 // the timeline included; only the reveal action shows them (P1).
 func mask(v workflows.CaseView) workflows.CaseView {
 	c := customerOf(v)
-	m := customer{Name: maskName(c.Name), Phone: maskPhone(c.Phone), Email: maskEmail(c.Email)}
+	m := customer{Name: forms.MaskName(c.Name), Phone: forms.MaskPhone(c.Phone), Email: forms.MaskEmail(c.Email)}
 	switch {
 	case v.Form != nil:
 		f := *v.Form
@@ -135,52 +135,4 @@ func mask(v workflows.CaseView) workflows.CaseView {
 	}
 	v.Escalations = esc
 	return v
-}
-
-// maskName keeps the first character: 张伟 → 张*, Zhang Wei → Z********.
-func maskName(s string) string {
-	r := []rune(s)
-	if len(r) == 0 {
-		return s
-	}
-	return string(r[0]) + strings.Repeat("*", max(len(r)-1, 1))
-}
-
-// maskPhone keeps the first three and last four digits of a long number
-// (13812345678 → 138****5678) and the last two of a short one.
-func maskPhone(s string) string {
-	digits := 0
-	for _, r := range s {
-		if unicode.IsDigit(r) {
-			digits++
-		}
-	}
-	if digits == 0 {
-		return s
-	}
-	head, tail := 3, 4
-	if digits < 10 {
-		head, tail = 0, 2
-	}
-	var b strings.Builder
-	i := 0
-	for _, r := range s {
-		if unicode.IsDigit(r) {
-			if i >= head && i < digits-tail {
-				r = '*'
-			}
-			i++
-		}
-		b.WriteRune(r)
-	}
-	return b.String()
-}
-
-// maskEmail keeps the first character and the domain: z***@example.com.
-func maskEmail(s string) string {
-	local, domain, ok := strings.Cut(s, "@")
-	if !ok || local == "" {
-		return maskName(s)
-	}
-	return string([]rune(local)[0]) + "***@" + domain
 }

@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/closeloop/closeloop/forms"
 	"github.com/closeloop/closeloop/starter"
 )
 
@@ -148,11 +149,11 @@ func TestMasking(t *testing.T) {
 		var got string
 		switch {
 		case strings.Contains(in, "@"):
-			got = maskEmail(in)
+			got = forms.MaskEmail(in)
 		case strings.ContainsAny(in, "0123456789"):
-			got = maskPhone(in)
+			got = forms.MaskPhone(in)
 		default:
-			got = maskName(in)
+			got = forms.MaskName(in)
 		}
 		if got != want {
 			t.Errorf("mask(%q) = %q, want %q", in, got, want)
