@@ -708,6 +708,8 @@ type Notice struct {
 	Urgent    bool              `json:"urgent,omitempty"`
 	Fields    map[string]string `json:"fields,omitempty"`
 	CreatedAt time.Time         `json:"created_at"`
+	// Customer names the case's customer; staff mail shows it masked (P1).
+	Customer string `json:"customer,omitempty"`
 }
 
 // Recipient is a role in a department, or the customer.

@@ -426,6 +426,9 @@ func (c *core) notify(ctx workflow.Context, n Notice) {
 	now := workflow.Now(ctx)
 	n.CaseNo, n.CaseType, n.CreatedAt = c.view.No, c.view.Type, now
 	n.Language = c.lang
+	if c.customer != nil && n.Customer == "" {
+		n.Customer = c.customer().Name
+	}
 	n.ID = noticeID(n, c.view.Rounds, len(c.view.Timeline))
 	c.sending++
 	workflow.Go(ctx, func(ctx workflow.Context) {

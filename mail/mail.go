@@ -1,0 +1,226 @@
+// Package mail turns notices into e-mail messages: a subject, a plain text
+// part and an HTML part, in the recipient's language (rule U1). Customer
+// messages are short and set in large type (U2); staff messages show the
+// customer masked (P1) and link to the case.
+package mail
+
+import (
+	"bytes"
+	"embed"
+	"fmt"
+	htmltemplate "html/template"
+	"maps"
+	"slices"
+	"strings"
+	"text/template"
+	"time"
+
+	"github.com/closeloop/closeloop/forms"
+	"github.com/closeloop/closeloop/workflows"
+)
+
+//go:embed templates/*.tmpl
+var files embed.FS
+
+// Address is one person a message goes to.
+type Address struct {
+	Name     string `json:"name,omitempty"`
+	Email    string `json:"email,omitempty"`
+	Language string `json:"language"`
+	// Staff recipients see the customer masked and a link to the case.
+	Staff bool `json:"staff"`
+}
+
+// Message is one rendered e-mail.
+type Message struct {
+	To      Address `json:"to"`
+	Subject string  `json:"subject"`
+	Text    string  `json:"text"`
+	HTML    string  `json:"html"`
+}
+
+// Renderer renders notices; it is safe for concurrent use.
+type Renderer struct {
+	// BaseURL is where staff open a case (CLOSELOOP_PUBLIC_URL).
+	BaseURL  string
+	Location *time.Location
+	texts    map[string]*template.Template
+	page     *htmltemplate.Template
+}
+
+// Languages with templates; any other falls back to Chinese, the default.
+var languages = []string{"zh-CN", "en"}
+
+// NewRenderer parses the templates.
+func NewRenderer(baseURL string, loc *time.Location) (*Renderer, error) {
+	r := &Renderer{BaseURL: strings.TrimRight(baseURL, "/"), Location: loc, texts: map[string]*template.Template{}}
+	if r.Location == nil {
+		r.Location = time.UTC
+	}
+	for _, lang := range languages {
+		t, err := template.New(lang).Option("missingkey=error").ParseFS(files, "templates/"+lang+".tmpl")
+		if err != nil {
+			return nil, fmt.Errorf("mail templates %s: %w", lang, err)
+		}
+		r.texts[lang] = t
+	}
+	page, err := htmltemplate.New("page").Parse(pageHTML)
+	if err != nil {
+		return nil, err
+	}
+	r.page = page
+	return r, nil
+}
+
+const pageHTML = `<!doctype html>
+<html lang="{{.Lang}}"><head><meta charset="utf-8"><title>{{.Subject}}</title></head>
+<body style="margin:0;padding:16px;font-family:sans-serif;font-size:{{if .Large}}20px{{else}}15px{{end}};line-height:1.6;color:#111;background:#fff">
+<div style="max-width:640px">
+{{range .Paragraphs}}<p>{{range $i, $line := .}}{{if $i}}<br>{{end}}{{$line}}{{end}}</p>
+{{end}}</div>
+</body></html>
+`
+
+// Render makes the message for one recipient of a notice.
+func (r *Renderer) Render(n workflows.Notice, to Address) (Message, error) {
+	lang := to.Language
+	if !slices.Contains(languages, lang) {
+		lang = languages[0]
+	}
+	t := r.texts[lang]
+	d := r.data(n, to, lang)
+	subject, err := execute(t, "subject:"+n.Kind, d)
+	if err != nil {
+		return Message{}, err
+	}
+	body, err := execute(t, "body:"+n.Kind, d)
+	if err != nil {
+		return Message{}, err
+	}
+	text := tidy(body)
+	var paragraphs [][]string
+	for _, p := range strings.Split(text, "\n\n") {
+		paragraphs = append(paragraphs, strings.Split(p, "\n"))
+	}
+	var html bytes.Buffer
+	err = r.page.Execute(&html, struct {
+		Lang, Subject string
+		Large         bool
+		Paragraphs    [][]string
+	}{lang, strings.TrimSpace(subject), !to.Staff, paragraphs})
+	if err != nil {
+		return Message{}, err
+	}
+	return Message{To: to, Subject: strings.TrimSpace(subject), Text: text, HTML: html.String()}, nil
+}
+
+func execute(t *template.Template, name string, d data) (string, error) {
+	if t.Lookup(name) == nil {
+		return "", fmt.Errorf("mail: no template %q in %s", name, t.Name())
+	}
+	var b bytes.Buffer
+	if err := t.ExecuteTemplate(&b, name, d); err != nil {
+		return "", fmt.Errorf("mail: %s: %w", name, err)
+	}
+	return b.String(), nil
+}
+
+// tidy trims lines and collapses runs of blank lines to one.
+func tidy(s string) string {
+	var out []string
+	blank := true
+	for _, line := range strings.Split(s, "\n") {
+		line = strings.TrimSpace(line)
+		if line == "" {
+			if !blank {
+				out = append(out, "")
+			}
+			blank = true
+			continue
+		}
+		out = append(out, line)
+		blank = false
+	}
+	return strings.TrimSpace(strings.Join(out, "\n"))
+}
+
+// data is what the templates see.
+type data struct {
+	CaseNo, CaseType, Reason, Deadline, Due, Customer, Link string
+	Urgent                                                  bool
+	fields                                                  map[string]string
+	lang                                                    string
+	loc                                                     *time.Location
+}
+
+func (r *Renderer) data(n workflows.Notice, to Address, lang string) data {
+	d := data{CaseNo: n.CaseNo, CaseType: label(lang, n.CaseType), Reason: n.Reason, Deadline: label(lang, n.Deadline),
+		Urgent: n.Urgent, fields: n.Fields, lang: lang, loc: r.Location}
+	if n.Due != nil {
+		d.Due = n.Due.In(r.Location).Format("2006-01-02 15:04")
+	}
+	if to.Staff {
+		d.Customer = forms.MaskName(n.Customer)
+		if r.BaseURL != "" {
+			d.Link = r.BaseURL + "/api/v1/cases/" + n.CaseNo
+		}
+	} else {
+		d.Customer = to.Name
+		if d.Customer == "" {
+			d.Customer = map[string]string{"en": "customer", "zh-CN": "客户"}[lang]
+		}
+	}
+	return d
+}
+
+// Field is a notice field, with ladder levels and statuses in words.
+func (d data) Field(key string) string { return label(d.lang, d.fields[key]) }
+
+// Time shows an RFC 3339 instant in the case's time zone.
+func (d data) Time(s string) string {
+	t, err := time.Parse(time.RFC3339, s)
+	if err != nil {
+		return s
+	}
+	return t.In(d.loc).Format("2006-01-02 15:04")
+}
+
+type pair struct{ Key, Value string }
+
+// FieldList is the notice's descriptive fields, for assignments.
+func (d data) FieldList() []pair {
+	var out []pair
+	for _, k := range slices.Sorted(maps.Keys(d.fields)) {
+		out = append(out, pair{label(d.lang, k), d.fields[k]})
+	}
+	return out
+}
+
+// labels translate the codes notices carry.
+var labels = map[string][2]string{ // code → {en, zh-CN}
+	"handler": {"the handler", "经办人"}, "dept_head": {"the department head", "部门负责人"},
+	"cs_head": {"the customer-service head", "客服主管"}, "management": {"management", "管理层"},
+	"first_feedback": {"first feedback", "首次反馈"}, "resolution": {"resolution", "处理完成"},
+	"return_visit": {"return visit", "回访"}, "result_delivery": {"result delivery", "结果当面反馈"},
+	"rework": {"rework", "返工"}, "media_contact": {"media call-back", "媒体回电"}, "callback": {"call-back", "回电"},
+	"specialist_answer": {"specialist answer", "专业部门答复"}, "sign_for": {"sign-for", "签收"},
+	"repair_completion": {"repair", "维修完成"}, "acceptance": {"acceptance", "受理"}, "time_node": {"time node", "时间节点"},
+	"serious_breach": {"serious breach", "严重超时"}, "rating": {"rating", "评价"},
+	"complaint": {"complaint", "投诉"}, "repair": {"repair order", "报修"}, "consultation": {"consultation", "咨询"},
+	"media_inquiry": {"media inquiry", "媒体问询"}, "collaboration": {"cross-department request", "跨部门协作"},
+	"in_progress": {"accepted", "已受理"}, "declined": {"declined", "已拒绝"}, "resolved": {"delivered", "已完成"},
+	"location": {"location", "地点"}, "fault": {"fault", "故障"}, "need": {"need", "需求"}, "outlet": {"outlet", "媒体"},
+	"reporter": {"reporter", "记者"}, "topic": {"topic", "话题"}, "requesting_department": {"requesting department", "申请部门"},
+	"time_node_at": {"time node", "时间节点"},
+}
+
+func label(lang, code string) string {
+	l, ok := labels[code]
+	if !ok {
+		return code
+	}
+	if lang == "en" {
+		return l[0]
+	}
+	return l[1]
+}
