@@ -13,6 +13,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/closeloop/closeloop/mail"
 	"github.com/closeloop/closeloop/workflows"
 )
 
@@ -21,12 +22,18 @@ import (
 type Outbox struct {
 	Dir string
 	Now func() time.Time
+	// Render, when set, stores each notice with the e-mail it would be.
+	Render func(workflows.Notice) []mail.Message
 }
 
-// OutboxEntry is a notice as stored.
+// OutboxEntry is a notice as stored: sent to the outbox, or refused by the
+// mail service (Status "failed", with its message).
 type OutboxEntry struct {
 	Notice   workflows.Notice `json:"notice"`
 	StoredAt time.Time        `json:"stored_at"`
+	Messages []mail.Message   `json:"messages,omitempty"`
+	Status   string           `json:"status,omitempty"`
+	Error    string           `json:"error,omitempty"`
 }
 
 var unsafeName = regexp.MustCompile(`[^A-Za-z0-9._-]+`)
@@ -43,34 +50,56 @@ func (o *Outbox) Send(_ context.Context, n workflows.Notice) (workflows.NoticeRe
 	if err := os.MkdirAll(o.Dir, 0o750); err != nil {
 		return workflows.NoticeResult{}, fmt.Errorf("outbox: %w", err)
 	}
-	now := time.Now
-	if o.Now != nil {
-		now = o.Now
-	}
-	b, err := json.MarshalIndent(OutboxEntry{Notice: n, StoredAt: now().UTC()}, "", "  ")
-	if err != nil {
-		return workflows.NoticeResult{}, fmt.Errorf("outbox: %w", err)
+	e := OutboxEntry{Notice: n, StoredAt: o.now()}
+	if o.Render != nil {
+		e.Messages = o.Render(n)
 	}
 	final := o.path(n.ID)
-	res := workflows.NoticeResult{ID: n.ID, Channel: "outbox", Ref: filepath.Base(final)}
+	if err := o.store(final, e); err != nil {
+		return workflows.NoticeResult{}, err
+	}
+	return workflows.NoticeResult{ID: n.ID, Channel: "outbox", Ref: filepath.Base(final)}, nil
+}
+
+// Fail records a notice the mail service refused, with its reason.
+func (o *Outbox) Fail(n workflows.Notice, why string) error {
+	if err := os.MkdirAll(o.Dir, 0o750); err != nil {
+		return fmt.Errorf("outbox: %w", err)
+	}
+	return o.store(o.path(n.ID+".failed"), OutboxEntry{Notice: n, StoredAt: o.now(), Status: "failed", Error: why})
+}
+
+func (o *Outbox) now() time.Time {
+	if o.Now != nil {
+		return o.Now().UTC()
+	}
+	return time.Now().UTC()
+}
+
+// store writes e to final once.
+func (o *Outbox) store(final string, e OutboxEntry) error {
+	b, err := json.MarshalIndent(e, "", "  ")
+	if err != nil {
+		return fmt.Errorf("outbox: %w", err)
+	}
 	// Write aside, then link into place: the file appears whole or not at
 	// all, and an existing one (an earlier attempt) is left untouched.
 	tmp, err := os.CreateTemp(o.Dir, ".notice-*")
 	if err != nil {
-		return workflows.NoticeResult{}, fmt.Errorf("outbox: %w", err)
+		return fmt.Errorf("outbox: %w", err)
 	}
 	defer func() { _ = os.Remove(tmp.Name()) }()
 	if _, err := tmp.Write(b); err != nil {
 		_ = tmp.Close()
-		return workflows.NoticeResult{}, fmt.Errorf("outbox: %w", err)
+		return fmt.Errorf("outbox: %w", err)
 	}
 	if err := tmp.Close(); err != nil {
-		return workflows.NoticeResult{}, fmt.Errorf("outbox: %w", err)
+		return fmt.Errorf("outbox: %w", err)
 	}
 	if err := os.Link(tmp.Name(), final); err != nil && !errors.Is(err, fs.ErrExist) {
-		return workflows.NoticeResult{}, fmt.Errorf("outbox: %w", err)
+		return fmt.Errorf("outbox: %w", err)
 	}
-	return res, nil
+	return nil
 }
 
 // List returns the stored notices, newest first, optionally for one case.

@@ -25,6 +25,7 @@ import (
 	"github.com/closeloop/closeloop/config"
 	"github.com/closeloop/closeloop/engine"
 	"github.com/closeloop/closeloop/identity"
+	"github.com/closeloop/closeloop/mail"
 	"github.com/closeloop/closeloop/policies"
 	"github.com/closeloop/closeloop/starter"
 	"github.com/closeloop/closeloop/worker"
@@ -75,7 +76,11 @@ func Run(ctx context.Context, cfg config.Config, log *slog.Logger, out io.Writer
 	}
 
 	cases := &starter.Service{Client: c, SLA: slaSettings, Calendar: cal, Location: cfg.TimeZone}
-	acts := &activities.Activities{Calendar: cal, Notifier: &activities.Outbox{Dir: cfg.OutboxDir()}, Numbers: cases}
+	notifier, err := notifier(cfg, dir)
+	if err != nil {
+		return err
+	}
+	acts := &activities.Activities{Calendar: cal, Notifier: notifier, Numbers: cases}
 	w := worker.New(c, acts)
 	if err := w.Start(); err != nil {
 		return fmt.Errorf("start worker: %w", err)
@@ -132,7 +137,11 @@ func Run(ctx context.Context, cfg config.Config, log *slog.Logger, out io.Writer
 	serving.Store(true)
 	base := "http://" + ln.Addr().String()
 	fmt.Fprintf(out, "Closeloop API:    %s/api/v1/ (health %s/healthz, spec %s/api/v1/openapi.json)\n", base, base, base)
-	fmt.Fprintf(out, "Outbox:           %s\n", cfg.OutboxDir())
+	if cfg.SendGridKey == "" {
+		fmt.Fprintf(out, "Outbox:           %s (no SENDGRID_API_KEY: e-mail is kept here)\n", cfg.OutboxDir())
+	} else {
+		fmt.Fprintf(out, "E-mail:           SendGrid at %s, from %s\n", cfg.SendGridHost, cfg.MailFrom)
+	}
 	log.Info("closeloop ready", "api", base, "temporal", hostPort, "namespace", cfg.Namespace)
 	err = g.Wait()
 	log.Info("closeloop stopping")
@@ -166,6 +175,33 @@ func loadAccess(cfg config.Config, log *slog.Logger, out io.Writer) (*identity.D
 		return nil, nil, err
 	}
 	return dir, policies.NewAuthorizer(idx, log.With("component", "access")), nil
+}
+
+// notifier is SendGrid when a key is set, otherwise the outbox, which keeps
+// each notice with the e-mail it would have been.
+func notifier(cfg config.Config, dir *identity.Directory) (activities.Notifier, error) {
+	r, err := mail.NewRenderer(cfg.PublicURL, cfg.TimeZone)
+	if err != nil {
+		return nil, err
+	}
+	outbox := &activities.Outbox{Dir: cfg.OutboxDir(), Render: func(n workflows.Notice) []mail.Message {
+		to, err := activities.Addresses(n, dir)
+		if err != nil || len(to) == 0 {
+			to = []mail.Address{{Name: n.To.Role, Language: n.Language, Staff: n.To.Role != "customer"}}
+		}
+		var out []mail.Message
+		for _, a := range to {
+			if m, err := r.Render(n, a); err == nil {
+				out = append(out, m)
+			}
+		}
+		return out
+	}}
+	if cfg.SendGridKey == "" {
+		return outbox, nil
+	}
+	return &activities.SendGrid{APIKey: cfg.SendGridKey, Host: cfg.SendGridHost, FromEmail: cfg.MailFrom, FromName: cfg.MailFromName,
+		Renderer: r, Directory: dir, Ledger: &activities.Ledger{Dir: cfg.LedgerDir()}, Failed: outbox}, nil
 }
 
 // loadRules reads the business calendar and the SLA settings.

@@ -36,7 +36,18 @@ type Config struct {
 	// SecureCookies marks the session cookie Secure; on by default unless
 	// the API listens on loopback only (CLOSELOOP_SECURE_COOKIES).
 	SecureCookies bool
+	// Mail: SendGrid when SENDGRID_API_KEY is set, else the outbox.
+	SendGridKey  string // SENDGRID_API_KEY
+	SendGridHost string // SENDGRID_HOST
+	MailFrom     string // CLOSELOOP_MAIL_FROM
+	MailFromName string // CLOSELOOP_MAIL_FROM_NAME
+	// PublicURL is where staff open Closeloop, for links in mail
+	// (CLOSELOOP_PUBLIC_URL, default http://<HTTP address>).
+	PublicURL string
 }
+
+// LedgerDir is where accepted e-mails are remembered.
+func (c Config) LedgerDir() string { return filepath.Join(c.DataDir, "mail-ledger") }
 
 // Embedded reports whether the embedded engine runs.
 func (c Config) Embedded() bool { return c.TemporalAddress == "" }
@@ -81,7 +92,12 @@ func load(getenv func(string) string) (Config, error) {
 		SLAFile:         getenv("CLOSELOOP_SLA_FILE"),
 		DirectoryFile:   getenv("CLOSELOOP_DIRECTORY"),
 		PolicyDir:       getenv("CLOSELOOP_POLICY_DIR"),
+		SendGridKey:     getenv("SENDGRID_API_KEY"),
+		SendGridHost:    str("SENDGRID_HOST", "https://api.sendgrid.com"),
+		MailFrom:        str("CLOSELOOP_MAIL_FROM", "closeloop@localhost"),
+		MailFromName:    str("CLOSELOOP_MAIL_FROM_NAME", "Closeloop"),
 	}
+	c.PublicURL = str("CLOSELOOP_PUBLIC_URL", "http://"+c.HTTPAddr)
 	dur := func(key string, def time.Duration) time.Duration {
 		v := getenv(key)
 		if v == "" {

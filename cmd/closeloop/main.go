@@ -42,6 +42,7 @@ func newRoot() *cobra.Command {
 	})
 	root.AddCommand(newCaseCommand())
 	root.AddCommand(newDirectoryCommands()...)
+	root.AddCommand(newOutboxCommand())
 	return root
 }
 

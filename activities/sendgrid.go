@@ -1,0 +1,287 @@
+package activities
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"net/http"
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/sendgrid/rest"
+	"github.com/sendgrid/sendgrid-go"
+	sgmail "github.com/sendgrid/sendgrid-go/helpers/mail"
+	"go.temporal.io/sdk/temporal"
+
+	"github.com/closeloop/closeloop/identity"
+	"github.com/closeloop/closeloop/mail"
+	"github.com/closeloop/closeloop/workflows"
+)
+
+// Error types of mail failures, as the workflow sees them.
+const (
+	ErrMailRejected  = "MailRejected"  // SendGrid refused the message (400, 401, 403, …): not retried
+	ErrNoAddress     = "NoMailAddress" // nobody with an e-mail address holds the recipient role
+	errMailThrottled = "MailRateLimited"
+)
+
+// SendGrid delivers notices through SendGrid's v3 mail/send API, one
+// message per recipient in the recipient's language. A message SendGrid
+// accepted is written to the ledger at once and never sent again, however
+// often the activity is retried; the notice ID travels in custom_args.
+type SendGrid struct {
+	APIKey    string
+	Host      string // e.g. https://api.sendgrid.com; a local sink or test server can stand in
+	FromEmail string
+	FromName  string
+	Timeout   time.Duration // per request; default 10s
+	Renderer  *mail.Renderer
+	Directory *identity.Directory // staff addresses and languages
+	Ledger    *Ledger
+	// Failed records refused notices for staff to read (the outbox).
+	Failed *Outbox
+	// accepted, when set, runs after a message was accepted and recorded;
+	// tests use it to stand for a worker dying before it reports back.
+	accepted func(key string) error
+}
+
+func (s *SendGrid) client() *rest.Client {
+	timeout := s.Timeout
+	if timeout <= 0 {
+		timeout = 10 * time.Second
+	}
+	return &rest.Client{HTTPClient: &http.Client{Timeout: timeout}}
+}
+
+// Send delivers n to each of its recipients not yet reached.
+func (s *SendGrid) Send(ctx context.Context, n workflows.Notice) (workflows.NoticeResult, error) {
+	to, err := Addresses(n, s.Directory)
+	if err != nil {
+		return workflows.NoticeResult{}, err
+	}
+	if len(to) == 0 {
+		return workflows.NoticeResult{ID: n.ID, Channel: "none", Ref: "no e-mail address"}, nil
+	}
+	var refs []string
+	for _, a := range to {
+		key := n.ID + "|" + a.Email
+		if ref, ok := s.Ledger.Sent(key); ok {
+			refs = append(refs, ref)
+			continue
+		}
+		m, err := s.Renderer.Render(n, a)
+		if err != nil {
+			return workflows.NoticeResult{}, temporal.NewNonRetryableApplicationError(err.Error(), "MailTemplate", err)
+		}
+		ref, err := s.post(ctx, n, m)
+		if err != nil {
+			return workflows.NoticeResult{}, err
+		}
+		if err := s.Ledger.Record(key, ref); err != nil {
+			return workflows.NoticeResult{}, err
+		}
+		if s.accepted != nil {
+			if err := s.accepted(key); err != nil {
+				return workflows.NoticeResult{}, err
+			}
+		}
+		refs = append(refs, ref)
+	}
+	return workflows.NoticeResult{ID: n.ID, Channel: "sendgrid", Ref: strings.Join(refs, ",")}, nil
+}
+
+// post sends one message; the error says whether a retry can help.
+func (s *SendGrid) post(ctx context.Context, n workflows.Notice, m mail.Message) (string, error) {
+	msg := sgmail.NewV3Mail()
+	msg.SetFrom(sgmail.NewEmail(s.FromName, s.FromEmail))
+	msg.Subject = m.Subject
+	p := sgmail.NewPersonalization()
+	p.AddTos(sgmail.NewEmail(m.To.Name, m.To.Email))
+	msg.AddPersonalizations(p)
+	msg.AddContent(sgmail.NewContent("text/plain", m.Text), sgmail.NewContent("text/html", m.HTML))
+	msg.SetCustomArg("notice_id", n.ID)
+	msg.SetCustomArg("case_no", n.CaseNo)
+	msg.SetCustomArg("kind", n.Kind)
+	req := sendgrid.GetRequest(s.APIKey, "/v3/mail/send", s.Host)
+	req.Method = rest.Post
+	req.Body = sgmail.GetRequestBody(msg)
+	resp, err := s.client().SendWithContext(ctx, req)
+	if err != nil {
+		return "", fmt.Errorf("sendgrid: %w", err) // transport or timeout: retried
+	}
+	switch code := resp.StatusCode; {
+	case code == http.StatusAccepted || code == http.StatusOK:
+		return firstHeader(resp.Headers, "X-Message-Id"), nil
+	case code == http.StatusTooManyRequests:
+		return "", temporal.NewApplicationErrorWithOptions("sendgrid: rate limited", errMailThrottled,
+			temporal.ApplicationErrorOptions{NextRetryDelay: retryAfter(resp.Headers, time.Now())})
+	case code >= 500:
+		return "", fmt.Errorf("sendgrid: %d %s", code, sendgridMessage(resp.Body))
+	default:
+		why := fmt.Sprintf("SendGrid refused notice %s (HTTP %d): %s", n.ID, code, sendgridMessage(resp.Body))
+		if s.Failed != nil {
+			_ = s.Failed.Fail(n, why)
+		}
+		return "", temporal.NewNonRetryableApplicationError(why, ErrMailRejected, nil)
+	}
+}
+
+// retryAfter reads X-RateLimit-Reset (a Unix time) into a delay of 1s to
+// 10 minutes.
+func retryAfter(h map[string][]string, now time.Time) time.Duration {
+	reset, err := strconv.ParseInt(firstHeader(h, "X-RateLimit-Reset"), 10, 64)
+	if err != nil {
+		return 5 * time.Second
+	}
+	return min(max(time.Unix(reset, 0).Sub(now), time.Second), 10*time.Minute)
+}
+
+func firstHeader(h map[string][]string, key string) string {
+	for k, v := range h {
+		if strings.EqualFold(k, key) && len(v) > 0 {
+			return v[0]
+		}
+	}
+	return ""
+}
+
+// sendgridMessage pulls the messages out of SendGrid's error body.
+func sendgridMessage(body string) string {
+	var e struct {
+		Errors []struct {
+			Message string `json:"message"`
+			Field   string `json:"field"`
+		} `json:"errors"`
+	}
+	if json.Unmarshal([]byte(body), &e) != nil || len(e.Errors) == 0 {
+		return strings.TrimSpace(body)
+	}
+	var msgs []string
+	for _, x := range e.Errors {
+		m := x.Message
+		if x.Field != "" {
+			m += " (" + x.Field + ")"
+		}
+		msgs = append(msgs, m)
+	}
+	return strings.Join(msgs, "; ")
+}
+
+// Addresses are the people a notice goes to: the customer, or the staff
+// holding the recipient's role in its department, from the directory.
+func Addresses(n workflows.Notice, dir *identity.Directory) ([]mail.Address, error) {
+	if n.To.Role == "customer" {
+		if n.To.Email == "" {
+			return nil, nil
+		}
+		return []mail.Address{{Name: n.To.Name, Email: n.To.Email, Language: n.Language}}, nil
+	}
+	if n.To.Email != "" {
+		return []mail.Address{{Name: n.To.Name, Email: n.To.Email, Language: "zh-CN", Staff: true}}, nil
+	}
+	var out []mail.Address
+	for _, u := range staffFor(n.To, dir) {
+		if u.Email != "" {
+			out = append(out, mail.Address{Name: u.Name, Email: u.Email, Language: u.Language, Staff: true})
+		}
+	}
+	if len(out) == 0 {
+		return nil, temporal.NewNonRetryableApplicationError(
+			fmt.Sprintf("no e-mail address for %s %s in the directory", n.To.Role, n.To.Department), ErrNoAddress, nil)
+	}
+	return out, nil
+}
+
+// staffFor maps a notice's recipient role to the directory's users.
+func staffFor(r workflows.Recipient, dir *identity.Directory) []identity.User {
+	if dir == nil {
+		return nil
+	}
+	var roles []identity.Role
+	sameDept := true
+	switch r.Role {
+	case "handler", "requester":
+		roles = []identity.Role{identity.RoleDeptStaff, identity.RoleMaintenance, identity.RoleAgent}
+	case "dept_head":
+		roles = []identity.Role{identity.RoleDeptHead}
+	case "cs_head":
+		roles, sameDept = []identity.Role{identity.RoleCSHead}, false
+	case "management", "qc_leader":
+		roles, sameDept = []identity.Role{identity.RoleManager}, false
+	case "qc":
+		roles, sameDept = []identity.Role{identity.RoleQC}, false
+	}
+	var out []identity.User
+	for _, u := range dir.Users() {
+		if r.Name != "" && u.Username == r.Name {
+			return []identity.User{u} // a named handler gets it alone
+		}
+		if slices.Contains(roles, u.Role) && (!sameDept || r.Department == "" || u.Department == r.Department) {
+			out = append(out, u)
+		}
+	}
+	return out
+}
+
+// Ledger remembers the messages SendGrid accepted, one small file per
+// message in a directory, written and synced before the activity reports
+// back.
+type Ledger struct {
+	Dir string
+}
+
+type ledgerEntry struct {
+	Key       string    `json:"key"`
+	MessageID string    `json:"message_id"`
+	At        time.Time `json:"at"`
+}
+
+func (l *Ledger) path(key string) string {
+	sum := sha256.Sum256([]byte(key))
+	return filepath.Join(l.Dir, hex.EncodeToString(sum[:16])+".json")
+}
+
+// Sent reports whether key was accepted before, and its message ID.
+func (l *Ledger) Sent(key string) (string, bool) {
+	b, err := os.ReadFile(l.path(key))
+	if err != nil {
+		return "", false
+	}
+	var e ledgerEntry
+	if json.Unmarshal(b, &e) != nil || e.Key != key {
+		return "", false
+	}
+	return e.MessageID, true
+}
+
+// Record notes that key was accepted.
+func (l *Ledger) Record(key, messageID string) error {
+	if err := os.MkdirAll(l.Dir, 0o750); err != nil {
+		return fmt.Errorf("mail ledger: %w", err)
+	}
+	b, _ := json.Marshal(ledgerEntry{Key: key, MessageID: messageID, At: time.Now().UTC()})
+	f, err := os.OpenFile(l.path(key), os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o640)
+	if errors.Is(err, fs.ErrExist) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("mail ledger: %w", err)
+	}
+	if _, err := f.Write(b); err != nil {
+		_ = f.Close()
+		return fmt.Errorf("mail ledger: %w", err)
+	}
+	if err := f.Sync(); err != nil {
+		_ = f.Close()
+		return fmt.Errorf("mail ledger: %w", err)
+	}
+	return f.Close()
+}
