@@ -27,7 +27,6 @@ type fakeSendGrid struct {
 	mu       sync.Mutex
 	script   []string
 	accepted map[string]int // notice ID + recipient → messages accepted
-	bodies   []map[string]any
 }
 
 func (f *fakeSendGrid) ServeHTTP(w http.ResponseWriter, r *http.Request) {
