@@ -55,6 +55,9 @@ const (
 	// ActionRevealPII records that a user was shown the customer's name and
 	// contact details (P1); the API's reveal endpoint sends it.
 	ActionRevealPII = "reveal-pii"
+	// ActionCustomerRating is the customer's rating from the satisfaction
+	// link in their e-mail (C8, R5); the public rating page sends it.
+	ActionCustomerRating = "customer-rating"
 )
 
 // SignalCollaborationStatus carries a CollaborationStatus from a child
@@ -275,13 +278,15 @@ type CaseView struct {
 	Collaboration *CollaborationRecord `json:"collaboration,omitempty"`
 	// Parent is the case that opened this request; Children the requests
 	// this case opened, with their latest status.
-	Parent      string       `json:"parent,omitempty"`
-	Children    []ChildCase  `json:"children,omitempty"`
-	Deadlines   []Deadline   `json:"deadlines"`
-	Escalations []Escalation `json:"escalations,omitempty"`
-	Timeline    []Event      `json:"timeline"`
-	CreatedBy   string       `json:"created_by"`
-	ClosedAt    *time.Time   `json:"closed_at,omitempty"`
+	Parent   string      `json:"parent,omitempty"`
+	Children []ChildCase `json:"children,omitempty"`
+	// Ratings are the customer's own, from the satisfaction link.
+	Ratings     []CustomerRating `json:"ratings,omitempty"`
+	Deadlines   []Deadline       `json:"deadlines"`
+	Escalations []Escalation     `json:"escalations,omitempty"`
+	Timeline    []Event          `json:"timeline"`
+	CreatedBy   string           `json:"created_by"`
+	ClosedAt    *time.Time       `json:"closed_at,omitempty"`
 }
 
 // MediaInquiryInput starts a media inquiry (rule E2).
@@ -626,6 +631,23 @@ type RateInput struct {
 type RevealInput struct {
 	Actor  string `json:"actor"`
 	Reason string `json:"reason,omitempty"`
+}
+
+// CustomerRatingInput is a rating from the satisfaction link: for the
+// return-visit round it was sent for.
+type CustomerRatingInput struct {
+	Round   int    `json:"round"`
+	Score   int    `json:"score"` // 1–5
+	Comment string `json:"comment,omitempty"`
+	Nonce   string `json:"nonce"` // the link's; one rating per round
+}
+
+// CustomerRating is a rating the customer gave online.
+type CustomerRating struct {
+	At      time.Time `json:"at"`
+	Round   int       `json:"round"`
+	Score   int       `json:"score"`
+	Comment string    `json:"comment,omitempty"`
 }
 
 // CommentInput adds a note to the timeline.

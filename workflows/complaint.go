@@ -70,6 +70,7 @@ func (w *complaint) setup(ctx workflow.Context) error {
 		onUpdate(ctx, &w.core, ActionDeliverResult, w.checkDeliverResult, w.deliverResult),
 		onUpdate(ctx, &w.core, ActionExtend, w.checkExtend, w.extend),
 		onUpdate(ctx, &w.core, ActionRequestCollaboration, w.checkCollaboration, w.requestCollaboration),
+		onUpdate(ctx, &w.core, ActionCustomerRating, w.checkCustomerRating, w.customerRating),
 		onUpdate(ctx, &w.core, ActionEscalate, w.checkEscalate, w.escalateByHand),
 		onUpdate(ctx, &w.core, ActionComment, w.checkComment, w.comment),
 		onUpdate(ctx, &w.core, ActionRevealPII, w.checkReveal, w.reveal),
@@ -232,6 +233,7 @@ func (w *complaint) resolve(ctx workflow.Context, in ResolveInput) error {
 	if w.view.Form.Email != "" {
 		w.notify(ctx, Notice{Kind: NoticeCustomerResult, To: w.customer(), Fields: kv("result", in.Result)})
 	}
+	w.askRating(ctx, w.view.Rounds+1)
 	return w.arm(ctx, sla.ReturnVisit, now, w.view.Rounds+1)
 }
 
@@ -281,6 +283,21 @@ func (w *complaint) returnVisit(ctx workflow.Context, in ReturnVisitInput) error
 			"management reviews the handling, decides the remedy, and names the owner of the next return visit")
 	}
 	return w.arm(ctx, sla.Rework, now, w.view.Rounds)
+}
+
+func (w *complaint) checkCustomerRating(_ workflow.Context, in CustomerRatingInput) error {
+	return w.checkRating(in)
+}
+
+// customerRating: a low rating sends the case back exactly as an
+// unsatisfied return visit does; a good one is recorded and the visit
+// still follows (C10: e-mail only aids the phone or on-site visit).
+func (w *complaint) customerRating(ctx workflow.Context, in CustomerRatingInput) error {
+	if !w.rated(ctx, in) {
+		return nil
+	}
+	return w.returnVisit(ctx, ReturnVisitInput{Actor: "customer", Satisfied: false, Method: "online",
+		Outcome: fmt.Sprintf("customer rated %d/5 online: %s", in.Score, in.Comment)})
 }
 
 func (w *complaint) checkDeliverResult(_ workflow.Context, in DeliverResultInput) error {

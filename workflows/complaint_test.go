@@ -100,6 +100,7 @@ func TestComplaint_HappyPathToClosed(t *testing.T) {
 		{reg, workflows.NoticeCustomerAck, "customer", ""},
 		{reg, workflows.NoticeAssignment, "handler", ""},
 		{sh(2026, 11, 24, 12, 0), workflows.NoticeCustomerResult, "customer", ""},
+		{sh(2026, 11, 24, 12, 0), workflows.NoticeSatisfactionReq, "customer", ""}, // with the rating link
 	})
 }
 
@@ -846,7 +847,7 @@ func TestComplaint_CustomerNoticesCarryNothingInternal(t *testing.T) {
 		}
 		customer++
 		for k, v := range n.Fields {
-			if !slices.Contains([]string{"result", "extension", "visit_at", "note"}, k) {
+			if !slices.Contains([]string{"result", "extension", "visit_at", "note", "round"}, k) {
 				t.Errorf("%s to the customer carries internal field %s=%q", n.Kind, k, v)
 			}
 		}
@@ -858,5 +859,45 @@ func TestComplaint_CustomerNoticesCarryNothingInternal(t *testing.T) {
 	}
 	if customer < 3 {
 		t.Fatalf("%d customer notices, want the acknowledgement, the delay and the result", customer)
+	}
+}
+
+// Rules C8, R5: the customer's rating from the satisfaction link drives the
+// loop — a low one sends the case back exactly as an unsatisfied return
+// visit does; a link works once, for its own round; a good rating is
+// recorded and the return visit still follows.
+func TestComplaint_CustomerRatingFromTheLink(t *testing.T) {
+	reg := sh(2026, 11, 23, 9, 0)
+	h := newHarness(t, reg)
+	h.do(time.Hour, workflows.ActionFirstFeedback, firstFeedback())
+	h.do(2*time.Hour, workflows.ActionResolve, resolveWith("pipe replaced"))
+	low := h.do(3*time.Hour, workflows.ActionCustomerRating, workflows.CustomerRatingInput{Round: 1, Score: 2, Comment: "still leaking", Nonce: "a"})
+	reused := h.do(4*time.Hour, workflows.ActionCustomerRating, workflows.CustomerRatingInput{Round: 1, Score: 5, Nonce: "a"})
+	h.do(5*time.Hour, workflows.ActionResolve, resolveWith("roof resealed"))
+	stale := h.do(6*time.Hour, workflows.ActionCustomerRating, workflows.CustomerRatingInput{Round: 1, Score: 5, Nonce: "a"})
+	badScore := h.do(6*time.Hour, workflows.ActionCustomerRating, workflows.CustomerRatingInput{Round: 2, Score: 9, Nonce: "b"})
+	good := h.do(7*time.Hour, workflows.ActionCustomerRating, workflows.CustomerRatingInput{Round: 2, Score: 5, Comment: "dry", Nonce: "b"})
+	h.do(8*time.Hour, workflows.ActionReturnVisit, visit(true, "confirmed dry"))
+	h.do(9*time.Hour, workflows.ActionDeliverResult, deliver())
+	res := h.runToClose(input(form(t, reg)))
+
+	v := low.ok(t)
+	if v.Status != workflows.StatusRework || v.Rounds != 1 || len(v.Ratings) != 1 || v.Record.Satisfied {
+		t.Fatalf("after a low rating: %s rounds %d ratings %+v", v.Status, v.Rounds, v.Ratings)
+	}
+	requireDue(t, deadline(t, v, sla.Rework, 1), reg.Add(3*time.Hour+72*time.Hour), workflows.DeadlinePending)
+	if e := reused.rejected(t, workflows.ErrInvalidState); !strings.Contains(e.Error(), "already used") {
+		t.Errorf("reused link: %v", e)
+	}
+	stale.rejected(t, workflows.ErrInvalidState)
+	requireFieldError(t, badScore, "score")
+	if v := good.ok(t); v.Status != workflows.StatusResolved || len(v.Ratings) != 2 {
+		t.Fatalf("after a good rating: %s ratings %+v", v.Status, v.Ratings)
+	}
+	if res.Rounds != 2 {
+		t.Errorf("rounds %d, want 2 (the low rating and the phone visit)", res.Rounds)
+	}
+	if n := h.notes.notices(workflows.NoticeSatisfactionReq); len(n) != 2 || n[0].Fields["round"] != "1" || n[1].Fields["round"] != "2" {
+		t.Fatalf("satisfaction requests %+v, want one per resolution with its round", n)
 	}
 }

@@ -371,6 +371,42 @@ func (c *core) reopened(ctx workflow.Context, r Reopen) error {
 	return c.arm(ctx, sla.Rework, now, c.view.Rounds)
 }
 
+// askRating sends the customer the satisfaction request with its link for
+// the coming return-visit round. Cases that started before the link
+// existed run on without it.
+func (c *core) askRating(ctx workflow.Context, round int) {
+	if workflow.GetVersion(ctx, "satisfaction-link", workflow.DefaultVersion, 1) < 1 || c.customer == nil || c.customer().Email == "" {
+		return
+	}
+	c.notify(ctx, Notice{Kind: NoticeSatisfactionReq, To: c.customer(), Fields: kv("round", fmt.Sprint(round))})
+}
+
+// checkRating accepts one rating per round, for the round awaiting its
+// return visit.
+func (c *core) checkRating(in CustomerRatingInput) error {
+	if slices.ContainsFunc(c.view.Ratings, func(r CustomerRating) bool { return r.Round == in.Round }) {
+		return invalidState("this rating link was already used")
+	}
+	if c.view.Status != StatusResolved || in.Round != c.view.Rounds+1 {
+		return invalidState("this rating link is no longer open: the case has moved on")
+	}
+	var score *forms.FieldError
+	if in.Score < 1 || in.Score > 5 {
+		score = &forms.FieldError{Field: "score", Code: forms.CodeInvalid, Message: "choose a rating from 1 to 5"}
+	}
+	return fieldErrors(score, required("nonce", in.Nonce))
+}
+
+// rated records a rating and reports whether it is low enough to count as
+// an unsatisfied return visit (C8, R5).
+func (c *core) rated(ctx workflow.Context, in CustomerRatingInput) bool {
+	now := workflow.Now(ctx)
+	c.view.Ratings = append(c.view.Ratings, CustomerRating{At: now, Round: in.Round, Score: in.Score, Comment: in.Comment})
+	c.event(now, "customer", "customer_rating", fmt.Sprintf("customer rated %d/5 online: %s", in.Score, in.Comment),
+		kv("score", fmt.Sprint(in.Score), "round", fmt.Sprint(in.Round)))
+	return in.Score < passingSatisfaction
+}
+
 // --- Actions every case type has.
 
 func (c *core) checkComment(_ workflow.Context, in CommentInput) error {

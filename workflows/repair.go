@@ -64,6 +64,7 @@ func (w *repair) setup(ctx workflow.Context) error {
 		onUpdate(ctx, &w.core, ActionComplete, w.checkComplete, w.complete),
 		onUpdate(ctx, &w.core, ActionReturnVisit, w.checkVisit, w.visit),
 		onUpdate(ctx, &w.core, ActionRequestCollaboration, w.checkCollaboration, w.requestCollaboration),
+		onUpdate(ctx, &w.core, ActionCustomerRating, w.checkCustomerRating, w.customerRating),
 		onUpdate(ctx, &w.core, ActionEscalate, w.checkEscalate, w.escalateByHand),
 		onUpdate(ctx, &w.core, ActionComment, w.checkComment, w.comment),
 		onUpdate(ctx, &w.core, ActionRevealPII, w.checkReveal, w.reveal),
@@ -180,6 +181,7 @@ func (w *repair) complete(ctx workflow.Context, in CompleteInput) error {
 	w.view.Status = StatusResolved
 	w.meet(now, clock)
 	w.event(now, in.Actor, "completed", in.Result, nil)
+	w.askRating(ctx, w.view.Rounds+1)
 	return w.arm(ctx, sla.ReturnVisit, now, w.view.Rounds+1)
 }
 
@@ -237,6 +239,19 @@ func (w *repair) visit(ctx workflow.Context, in RepairVisitInput) error {
 // contact in purchasing, access from security) once it has the order.
 func (w *repair) checkCollaboration(ctx workflow.Context, in RequestCollaborationInput) error {
 	return w.checkRequestCollaboration(ctx, in, StatusInProgress, StatusRework)
+}
+
+func (w *repair) checkCustomerRating(_ workflow.Context, in CustomerRatingInput) error {
+	return w.checkRating(in)
+}
+
+// customerRating: a low rating is a failed return visit (R5).
+func (w *repair) customerRating(ctx workflow.Context, in CustomerRatingInput) error {
+	if !w.rated(ctx, in) {
+		return nil
+	}
+	return w.visit(ctx, RepairVisitInput{Actor: "customer", AttitudeOK: true, WorkOK: true, ResultOK: true,
+		Satisfaction: in.Score, Comment: "rated online: " + in.Comment})
 }
 
 func failedItems(in RepairVisitInput) string {

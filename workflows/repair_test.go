@@ -213,3 +213,24 @@ func TestRepair_ReopenedAfterClose(t *testing.T) {
 		t.Fatalf("rounds %d", res.Rounds)
 	}
 }
+
+// Rule R5: a low online rating is a failed return visit.
+func TestRepair_LowRatingMeansRework(t *testing.T) {
+	reg := sh(2026, 11, 23, 10, 0)
+	h := newHarness(t, reg)
+	h.do(10*time.Minute, workflows.ActionSign, workflows.SignInput{Actor: "maint.head"})
+	h.do(time.Hour, workflows.ActionComplete, workflows.CompleteInput{Actor: "liu.tech", Result: "joint replaced"})
+	low := h.do(2*time.Hour, workflows.ActionCustomerRating, workflows.CustomerRatingInput{Round: 1, Score: 1, Nonce: "x"})
+	h.do(3*time.Hour, workflows.ActionComplete, workflows.CompleteInput{Actor: "liu.tech", Result: "pipe replaced"})
+	h.do(4*time.Hour, workflows.ActionReturnVisit, passVisit("agent01"))
+	res, err := runRepair(h, repairInput(t, reg))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if v := low.ok(t); v.Status != workflows.StatusRework || len(v.Repair.Visits) != 1 || v.Repair.Visits[0].Passed {
+		t.Fatalf("after a low rating: %s visits %+v", v.Status, v.Repair.Visits)
+	}
+	if res.Rounds != 2 {
+		t.Errorf("rounds %d", res.Rounds)
+	}
+}
