@@ -19,6 +19,7 @@ import (
 
 	"github.com/closeloop/closeloop/forms"
 	"github.com/closeloop/closeloop/identity"
+	"github.com/closeloop/closeloop/links"
 	"github.com/closeloop/closeloop/policies"
 	"github.com/closeloop/closeloop/starter"
 	"github.com/closeloop/closeloop/workflows"
@@ -43,6 +44,8 @@ type Server struct {
 	Authz     *policies.Authorizer
 	// SecureCookies marks the session cookie Secure (behind TLS).
 	SecureCookies bool
+	// Links checks the satisfaction links of the public rating page.
+	Links *links.Signer
 }
 
 // Handler routes the API.
@@ -54,6 +57,8 @@ func (s *Server) Handler() http.Handler {
 		_, _ = w.Write(openapi)
 	})
 	mux.HandleFunc("POST /api/v1/login", s.login)
+	mux.HandleFunc("GET /rate/{token}", s.ratingForm)
+	mux.HandleFunc("POST /rate/{token}", s.rate)
 	mux.HandleFunc("POST /api/v1/logout", s.authed(s.logout))
 	mux.HandleFunc("GET /api/v1/me", s.authed(s.whoami))
 	mux.HandleFunc("POST /api/v1/complaints", s.authed(create(s, workflows.TypeComplaint,

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/closeloop/closeloop/forms"
+	"github.com/closeloop/closeloop/links"
 	"github.com/closeloop/closeloop/starter"
 )
 
@@ -169,5 +170,45 @@ func jsonDecoder(resp *http.Response) func(targets ...any) error {
 			_ = json.Unmarshal(b, t)
 		}
 		return nil
+	}
+}
+
+// The public rating page: an invalid or expired link gets a friendly page
+// in the customer's language; a good one shows the 1–5 form with labels.
+func TestRatingPage(t *testing.T) {
+	s := testServer(&starter.Service{})
+	signer, _ := links.NewSigner([]byte(strings.Repeat("k", 32)))
+	s.Links = signer
+	srv := httptest.NewServer(s.Handler())
+	defer srv.Close()
+	get := func(path string) (int, string) {
+		resp, err := http.Get(srv.URL + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer func() { _ = resp.Body.Close() }()
+		b, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, string(b)
+	}
+	if code, body := get("/rate/not-a-token"); code != 400 || !strings.Contains(body, "This link is not valid") {
+		t.Errorf("tampered link: %d %s", code, body)
+	}
+	expired := signer.Sign(links.Rating{CaseNo: "TS-20261123-0001", Round: 1, Language: "en", Expires: time.Now().Add(-time.Minute), Nonce: "n"})
+	if code, body := get("/rate/" + expired); code != 410 || !strings.Contains(body, "This link has expired") {
+		t.Errorf("expired link: %d %s", code, body)
+	}
+	good := signer.Sign(links.Rating{CaseNo: "TS-20261123-0001", Round: 1, Language: "en", Expires: time.Now().Add(time.Hour), Nonce: "n"})
+	code, body := get("/rate/" + good)
+	if code != 200 || !strings.Contains(body, `name="score" value="5"`) || !strings.Contains(body, `<label for="comment">`) || !strings.Contains(body, "TS-20261123-0001") {
+		t.Errorf("rating form: %d %s", code, body)
+	}
+	resp, err := http.PostForm(srv.URL+"/rate/"+good, map[string][]string{"score": {"9"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(resp.Body)
+	_ = resp.Body.Close()
+	if resp.StatusCode != 422 || !strings.Contains(string(b), "choose a rating from 1 to 5") {
+		t.Errorf("bad score: %d %s", resp.StatusCode, b)
 	}
 }

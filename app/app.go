@@ -10,6 +10,9 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"path/filepath"
+	"strconv"
+	"strings"
 	"sync/atomic"
 	"time"
 
@@ -25,6 +28,7 @@ import (
 	"github.com/closeloop/closeloop/config"
 	"github.com/closeloop/closeloop/engine"
 	"github.com/closeloop/closeloop/identity"
+	"github.com/closeloop/closeloop/links"
 	"github.com/closeloop/closeloop/mail"
 	"github.com/closeloop/closeloop/policies"
 	"github.com/closeloop/closeloop/starter"
@@ -76,7 +80,15 @@ func Run(ctx context.Context, cfg config.Config, log *slog.Logger, out io.Writer
 	}
 
 	cases := &starter.Service{Client: c, SLA: slaSettings, Calendar: cal, Location: cfg.TimeZone}
-	notifier, err := notifier(cfg, dir)
+	key, err := links.KeyFile(filepath.Join(cfg.DataDir, "link-key"))
+	if err != nil {
+		return err
+	}
+	signer, err := links.NewSigner(key)
+	if err != nil {
+		return err
+	}
+	notifier, err := notifier(cfg, dir, signer)
 	if err != nil {
 		return err
 	}
@@ -95,6 +107,7 @@ func Run(ctx context.Context, cfg config.Config, log *slog.Logger, out io.Writer
 		Sessions:      identity.NewSessions(cfg.SessionIdle, cfg.SessionLifetime),
 		Authz:         authz,
 		SecureCookies: cfg.SecureCookies,
+		Links:         signer,
 		Ready: func() error {
 			if !serving.Load() {
 				return errors.New("starting")
@@ -179,10 +192,17 @@ func loadAccess(cfg config.Config, log *slog.Logger, out io.Writer) (*identity.D
 
 // notifier is SendGrid when a key is set, otherwise the outbox, which keeps
 // each notice with the e-mail it would have been.
-func notifier(cfg config.Config, dir *identity.Directory) (activities.Notifier, error) {
+func notifier(cfg config.Config, dir *identity.Directory, signer *links.Signer) (activities.Notifier, error) {
 	r, err := mail.NewRenderer(cfg.PublicURL, cfg.TimeZone)
 	if err != nil {
 		return nil, err
+	}
+	// The satisfaction link names the case and round; it expires a week
+	// after the notice and its nonce is the notice's ID.
+	r.RateLink = func(n workflows.Notice) string {
+		round, _ := strconv.Atoi(n.Fields["round"])
+		return strings.TrimRight(cfg.PublicURL, "/") + "/rate/" + signer.Sign(links.Rating{CaseNo: n.CaseNo, Round: round,
+			Language: n.Language, Expires: n.CreatedAt.Add(links.RatingTTL), Nonce: n.ID})
 	}
 	outbox := &activities.Outbox{Dir: cfg.OutboxDir(), Render: func(n workflows.Notice) []mail.Message {
 		to, err := activities.Addresses(n, dir)

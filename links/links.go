@@ -16,6 +16,9 @@ import (
 	"time"
 )
 
+// RatingTTL is how long a satisfaction link works (the e-mail says so).
+const RatingTTL = 7 * 24 * time.Hour
+
 // Rating is what a satisfaction link stands for.
 type Rating struct {
 	CaseNo   string    `json:"c"`

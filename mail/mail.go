@@ -44,6 +44,8 @@ type Renderer struct {
 	// BaseURL is where staff open a case (CLOSELOOP_PUBLIC_URL).
 	BaseURL  string
 	Location *time.Location
+	// RateLink, when set, makes the customer's satisfaction link.
+	RateLink func(workflows.Notice) string
 	texts    map[string]*template.Template
 	page     *htmltemplate.Template
 }
@@ -76,7 +78,7 @@ const pageHTML = `<!doctype html>
 <html lang="{{.Lang}}"><head><meta charset="utf-8"><title>{{.Subject}}</title></head>
 <body style="margin:0;padding:16px;font-family:sans-serif;font-size:{{if .Large}}20px{{else}}15px{{end}};line-height:1.6;color:#111;background:#fff">
 <div style="max-width:640px">
-{{range .Paragraphs}}<p>{{range $i, $line := .}}{{if $i}}<br>{{end}}{{$line}}{{end}}</p>
+{{range .Paragraphs}}<p>{{range $i, $line := .}}{{if $i}}<br>{{end}}{{$line.Text}}{{with $line.URL}}<a href="{{.}}">{{.}}</a>{{end}}{{end}}</p>
 {{end}}</div>
 </body></html>
 `
@@ -98,20 +100,38 @@ func (r *Renderer) Render(n workflows.Notice, to Address) (Message, error) {
 		return Message{}, err
 	}
 	text := tidy(body)
-	var paragraphs [][]string
+	var paragraphs [][]line
 	for _, p := range strings.Split(text, "\n\n") {
-		paragraphs = append(paragraphs, strings.Split(p, "\n"))
+		var lines []line
+		for _, l := range strings.Split(p, "\n") {
+			lines = append(lines, splitLink(l))
+		}
+		paragraphs = append(paragraphs, lines)
 	}
 	var html bytes.Buffer
 	err = r.page.Execute(&html, struct {
 		Lang, Subject string
 		Large         bool
-		Paragraphs    [][]string
+		Paragraphs    [][]line
 	}{lang, strings.TrimSpace(subject), !to.Staff, paragraphs})
 	if err != nil {
 		return Message{}, err
 	}
 	return Message{To: to, Subject: strings.TrimSpace(subject), Text: text, HTML: html.String()}, nil
+}
+
+// line is a line of text, ending in a link when it has one.
+type line struct{ Text, URL string }
+
+func splitLink(s string) line {
+	i := strings.Index(s, "https://")
+	if i < 0 {
+		i = strings.Index(s, "http://")
+	}
+	if i < 0 || strings.ContainsAny(s[i:], " \t") {
+		return line{Text: s}
+	}
+	return line{Text: s[:i], URL: s[i:]}
 }
 
 func execute(t *template.Template, name string, d data) (string, error) {
@@ -147,6 +167,7 @@ func tidy(s string) string {
 // data is what the templates see.
 type data struct {
 	CaseNo, CaseType, Reason, Deadline, Due, Customer, Link string
+	RateLink                                                string
 	Urgent                                                  bool
 	fields                                                  map[string]string
 	lang                                                    string
@@ -165,6 +186,9 @@ func (r *Renderer) data(n workflows.Notice, to Address, lang string) data {
 			d.Link = r.BaseURL + "/api/v1/cases/" + n.CaseNo
 		}
 	} else {
+		if n.Kind == workflows.NoticeSatisfactionReq && r.RateLink != nil {
+			d.RateLink = r.RateLink(n)
+		}
 		d.Customer = to.Name
 		if d.Customer == "" {
 			d.Customer = map[string]string{"en": "customer", "zh-CN": "客户"}[lang]

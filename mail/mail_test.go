@@ -12,7 +12,9 @@ var kinds = []string{workflows.NoticeReminder, workflows.NoticeEscalation, workf
 	workflows.NoticeCustomerAck, workflows.NoticeCustomerDelay, workflows.NoticeCustomerResult, workflows.NoticeSatisfactionReq,
 	workflows.NoticeCustomerProgress, workflows.NoticeQCReport, workflows.NoticeCollaboration}
 
-func customerKind(k string) bool { return strings.HasPrefix(k, "customer_") || k == workflows.NoticeSatisfactionReq }
+func customerKind(k string) bool {
+	return strings.HasPrefix(k, "customer_") || k == workflows.NoticeSatisfactionReq
+}
 
 func sample(kind string) workflows.Notice {
 	due := time.Date(2026, 11, 26, 1, 0, 0, 0, time.UTC)

@@ -26,6 +26,7 @@ import (
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/temporal"
 
+	"github.com/closeloop/closeloop/activities"
 	"github.com/closeloop/closeloop/forms"
 	"github.com/closeloop/closeloop/identity"
 	"github.com/closeloop/closeloop/workflows"
@@ -440,6 +441,7 @@ func TestEndToEnd(t *testing.T) {
 	waitClosed(t, tc, zc.No)
 
 	xz, parent, child := driveCollaborations(t, s, tc, form)
+	rateByLink(t, s, form)
 
 	// Rule E1: a case entered late with its original registration time runs
 	// its deadlines from then; first feedback and resolution are already
@@ -581,6 +583,65 @@ func driveCollaborations(t *testing.T, s *system, tc client.Client, complaint ma
 	s.act(ts.No, "deliver-result", map[string]any{"actor": "agent01"}, http.StatusOK)
 	waitClosed(t, tc, ts.No)
 	return xz.No, ts.No, child
+}
+
+// rateByLink follows the satisfaction link from the e-mail kept in the
+// outbox: the customer rates 1/5, which sends the complaint back to rework
+// (C8); the link then works no more, and a tampered one gets a page.
+func rateByLink(t *testing.T, s *system, form map[string]any) {
+	t.Helper()
+	code, b := s.call(http.MethodPost, "/api/v1/complaints", form)
+	var c caseJSON
+	_ = json.Unmarshal(b, &c)
+	if code != http.StatusCreated {
+		t.Fatalf("POST complaint: %d %s", code, b)
+	}
+	s.act(c.No, "first-feedback", map[string]any{"actor": "agent01", "message": "on it"}, http.StatusOK)
+	s.act(c.No, "resolve", map[string]any{"actor": "staff.property", "result": "pipe replaced"}, http.StatusOK)
+	var link string
+	for range 100 {
+		entries, _ := (&activities.Outbox{Dir: filepath.Join(s.dataDir, "outbox")}).List(c.No)
+		for _, e := range entries {
+			if e.Notice.Kind == workflows.NoticeSatisfactionReq && len(e.Messages) == 1 {
+				if i := strings.Index(e.Messages[0].Text, s.base()+"/rate/"); i >= 0 {
+					link = strings.Fields(e.Messages[0].Text[i:])[0]
+				}
+			}
+		}
+		if link != "" {
+			break
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	if link == "" {
+		t.Fatalf("no satisfaction link for %s in the outbox", c.No)
+	}
+	page := func(resp *http.Response, err error) (int, string) {
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer func() { _ = resp.Body.Close() }()
+		b, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, string(b)
+	}
+	if code, body := page(http.Get(link)); code != http.StatusOK || !strings.Contains(body, `name="score"`) {
+		t.Fatalf("rating page: %d %s", code, body)
+	}
+	rate := func() (int, string) {
+		return page(http.PostForm(link, map[string][]string{"score": {"1"}, "comment": {"still dripping"}}))
+	}
+	if code, body := rate(); code != http.StatusOK || !strings.Contains(body, "谢谢") {
+		t.Fatalf("rating: %d %s", code, body)
+	}
+	if got := s.get(c.No); got.Status != workflows.StatusRework {
+		t.Fatalf("after a 1/5 rating the case is %s, want rework", got.Status)
+	}
+	if code, body := rate(); code != http.StatusConflict || !strings.Contains(body, "已使用") {
+		t.Fatalf("second use of the link: %d %s", code, body)
+	}
+	if code, _ := page(http.Get(link + "x")); code != http.StatusBadRequest {
+		t.Fatalf("tampered link: %d", code)
+	}
 }
 
 // waitClosed waits for a case's workflow to finish.
