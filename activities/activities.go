@@ -28,7 +28,20 @@ type Activities struct {
 	Calendar *calendar.Calendar
 	Notifier Notifier
 	Numbers  Numberer
+	// Quiet is the nightly window, in minutes after midnight, in which no
+	// customer notice goes out (default 21:00–08:00).
+	Quiet *QuietHours
 }
+
+// QuietHours is a nightly window [From, To) in minutes after midnight;
+// Off sends every notice at once, staff reminders included.
+type QuietHours struct {
+	From, To int
+	Off      bool
+}
+
+// DefaultQuiet is 21:00–08:00.
+var DefaultQuiet = QuietHours{From: 21 * 60, To: 8 * 60}
 
 // ComputeDue returns the earliest deadline among the requested spans from
 // the business calendar, with the explanation of each (rules T1, T2, C11).
@@ -82,6 +95,28 @@ func (a *Activities) NextCaseNumber(ctx context.Context, req workflows.NumberReq
 		return workflows.NumberResult{}, err
 	}
 	return workflows.NumberResult{No: no}, nil
+}
+
+// SendAt says when a notice may go out: a staff reminder at the next
+// business opening, a customer notice after the quiet night, anything else
+// (and anything urgent) at once.
+func (a *Activities) SendAt(_ context.Context, req workflows.SendAtRequest) (workflows.SendAtResult, error) {
+	switch {
+	case req.Urgent, a.Quiet != nil && a.Quiet.Off:
+	case req.Role == "customer":
+		q := DefaultQuiet
+		if a.Quiet != nil {
+			q = *a.Quiet
+		}
+		return workflows.SendAtResult{At: a.Calendar.Quiet(req.At, q.From, q.To)}, nil
+	case req.Kind == workflows.NoticeReminder:
+		at, err := a.Calendar.Open(req.At)
+		if err != nil {
+			return workflows.SendAtResult{}, err
+		}
+		return workflows.SendAtResult{At: at}, nil
+	}
+	return workflows.SendAtResult{At: req.At.UTC()}, nil
 }
 
 // SendNotice hands a notice to the configured channel.

@@ -87,3 +87,28 @@ func TestOutboxIsIdempotent(t *testing.T) {
 		t.Fatal("broken outbox file: want an error")
 	}
 }
+
+// Quiet hours: a customer notice at night waits for 08:00, a staff reminder
+// for business hours, anything urgent or with quiet hours off goes at once.
+func TestSendAt(t *testing.T) {
+	sh, _ := time.LoadLocation("Asia/Shanghai")
+	night := time.Date(2026, 11, 23, 22, 0, 0, 0, sh)
+	a := &Activities{Calendar: calendar.MustDefault()}
+	for _, tc := range []struct {
+		req  workflows.SendAtRequest
+		off  bool
+		want time.Time
+	}{
+		{workflows.SendAtRequest{At: night, Kind: workflows.NoticeCustomerAck, Role: "customer"}, false, time.Date(2026, 11, 24, 8, 0, 0, 0, sh)},
+		{workflows.SendAtRequest{At: night, Kind: workflows.NoticeReminder, Role: "handler"}, false, time.Date(2026, 11, 24, 9, 0, 0, 0, sh)},
+		{workflows.SendAtRequest{At: night, Kind: workflows.NoticeEscalation, Role: "management", Urgent: true}, false, night},
+		{workflows.SendAtRequest{At: night, Kind: workflows.NoticeAssignment, Role: "handler"}, false, night},
+		{workflows.SendAtRequest{At: night, Kind: workflows.NoticeCustomerAck, Role: "customer"}, true, night},
+	} {
+		a.Quiet = &QuietHours{From: 21 * 60, To: 8 * 60, Off: tc.off}
+		got, err := a.SendAt(context.Background(), tc.req)
+		if err != nil || !got.At.Equal(tc.want) {
+			t.Errorf("%+v off=%t: %v %v, want %v", tc.req, tc.off, got.At.In(sh), err, tc.want)
+		}
+	}
+}

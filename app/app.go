@@ -92,7 +92,8 @@ func Run(ctx context.Context, cfg config.Config, log *slog.Logger, out io.Writer
 	if err != nil {
 		return err
 	}
-	acts := &activities.Activities{Calendar: cal, Notifier: notifier, Numbers: cases}
+	acts := &activities.Activities{Calendar: cal, Notifier: notifier, Numbers: cases,
+		Quiet: &activities.QuietHours{From: cfg.QuietFrom, To: cfg.QuietTo, Off: cfg.QuietOff}}
 	w := worker.New(c, acts)
 	if err := w.Start(); err != nil {
 		return fmt.Errorf("start worker: %w", err)

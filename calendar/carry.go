@@ -79,3 +79,30 @@ func (c *Calendar) businessBetween(from, to time.Time) (time.Duration, error) {
 		d = d.addDays(1)
 	}
 }
+
+// Open is t if business is open then, else the next opening: the start of
+// business hours on the next working day (or later today).
+func (c *Calendar) Open(t time.Time) (time.Time, error) {
+	r := recorder{cal: c}
+	at, err := c.addBusinessTime(t, 0, &r)
+	if err != nil {
+		return time.Time{}, err
+	}
+	return at.UTC(), nil
+}
+
+// Quiet is t moved out of a nightly quiet window [from, to) given as
+// minutes after midnight in the calendar's zone (from > to spans
+// midnight): a time inside the window becomes its end.
+func (c *Calendar) Quiet(t time.Time, from, to int) time.Time {
+	local := t.In(c.loc)
+	d := dateOf(local)
+	mins := local.Hour()*60 + local.Minute()
+	switch {
+	case from > to && mins >= from: // evening: until tomorrow morning
+		return d.addDays(1).at(to, c.loc).UTC()
+	case from > to && mins < to, from < to && mins >= from && mins < to:
+		return d.at(to, c.loc).UTC()
+	}
+	return t.UTC()
+}

@@ -68,3 +68,33 @@ func TestCarryErrors(t *testing.T) {
 		})
 	}
 }
+
+// Staff reminders wait for the next opening; customer notices wait out the
+// night (21:00–08:00 by default).
+func TestOpenAndQuiet(t *testing.T) {
+	c := MustDefault()
+	for _, tc := range []struct{ at, want time.Time }{
+		{sh(2026, 11, 23, 10, 0), sh(2026, 11, 23, 10, 0)}, // open
+		{sh(2026, 11, 23, 21, 0), sh(2026, 11, 24, 9, 0)},  // evening
+		{sh(2026, 11, 28, 11, 0), sh(2026, 11, 30, 9, 0)},  // Saturday
+		{sh(2026, 9, 30, 18, 0), sh(2026, 10, 8, 9, 0)},    // before National Day
+	} {
+		got, err := c.Open(tc.at)
+		if err != nil || !got.Equal(tc.want) {
+			t.Errorf("Open(%s) = %s %v, want %s", tc.at, got.In(shanghai), err, tc.want)
+		}
+	}
+	for _, tc := range []struct{ at, want time.Time }{
+		{sh(2026, 11, 23, 20, 59), sh(2026, 11, 23, 20, 59)},
+		{sh(2026, 11, 23, 21, 0), sh(2026, 11, 24, 8, 0)},
+		{sh(2026, 11, 24, 3, 0), sh(2026, 11, 24, 8, 0)},
+		{sh(2026, 11, 24, 8, 0), sh(2026, 11, 24, 8, 0)},
+	} {
+		if got := c.Quiet(tc.at, 21*60, 8*60); !got.Equal(tc.want) {
+			t.Errorf("Quiet(%s) = %s, want %s", tc.at.In(shanghai), got.In(shanghai), tc.want)
+		}
+	}
+	if got := c.Quiet(sh(2026, 11, 24, 13, 0), 12*60, 14*60); !got.Equal(sh(2026, 11, 24, 14, 0)) {
+		t.Errorf("midday window: %s", got.In(shanghai))
+	}
+}

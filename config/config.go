@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"time"
 )
 
@@ -44,6 +45,11 @@ type Config struct {
 	// PublicURL is where staff open Closeloop, for links in mail
 	// (CLOSELOOP_PUBLIC_URL, default http://<HTTP address>).
 	PublicURL string
+	// Quiet hours (CLOSELOOP_QUIET_HOURS, "21:00-08:00" or "off"): no
+	// customer notice goes out in the window, and staff reminders wait for
+	// business hours; off sends everything at once.
+	QuietFrom, QuietTo int // minutes after midnight
+	QuietOff           bool
 }
 
 // LedgerDir is where accepted e-mails are remembered.
@@ -54,6 +60,15 @@ func (c Config) Embedded() bool { return c.TemporalAddress == "" }
 
 // OutboxDir is where notices go when no mail service is configured.
 func (c Config) OutboxDir() string { return filepath.Join(c.DataDir, "outbox") }
+
+// clockMinutes reads "HH:MM" as minutes after midnight.
+func clockMinutes(s string) (int, error) {
+	t, err := time.Parse("15:04", strings.TrimSpace(s))
+	if err != nil {
+		return 0, err
+	}
+	return t.Hour()*60 + t.Minute(), nil
+}
 
 // FromEnv reads the settings; every bad value is reported at once.
 func FromEnv() (Config, error) {
@@ -98,6 +113,18 @@ func load(getenv func(string) string) (Config, error) {
 		MailFromName:    str("CLOSELOOP_MAIL_FROM_NAME", "Closeloop"),
 	}
 	c.PublicURL = str("CLOSELOOP_PUBLIC_URL", "http://"+c.HTTPAddr)
+	switch q := str("CLOSELOOP_QUIET_HOURS", "21:00-08:00"); q {
+	case "off":
+		c.QuietOff = true
+	default:
+		from, to, ok := strings.Cut(q, "-")
+		f, err1 := clockMinutes(from)
+		t, err2 := clockMinutes(to)
+		if !ok || err1 != nil || err2 != nil || f == t {
+			errs = append(errs, fmt.Errorf("CLOSELOOP_QUIET_HOURS=%q: want a window such as 21:00-08:00, or off", q))
+		}
+		c.QuietFrom, c.QuietTo = f, t
+	}
 	dur := func(key string, def time.Duration) time.Duration {
 		v := getenv(key)
 		if v == "" {

@@ -54,3 +54,16 @@ func TestSessionSettings(t *testing.T) {
 		t.Fatalf("error %v", err)
 	}
 }
+
+func TestQuietHours(t *testing.T) {
+	c, err := load(env(nil))
+	if err != nil || c.QuietFrom != 21*60 || c.QuietTo != 8*60 || c.QuietOff {
+		t.Fatalf("default quiet hours: %+v %v", c, err)
+	}
+	if c, err := load(env(map[string]string{"CLOSELOOP_QUIET_HOURS": "off"})); err != nil || !c.QuietOff {
+		t.Fatalf("off: %+v %v", c, err)
+	}
+	if _, err := load(env(map[string]string{"CLOSELOOP_QUIET_HOURS": "late"})); err == nil || !strings.Contains(err.Error(), "CLOSELOOP_QUIET_HOURS") {
+		t.Fatalf("bad window: %v", err)
+	}
+}

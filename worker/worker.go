@@ -19,6 +19,7 @@ func Register(r sdkworker.Registry, a *activities.Activities) {
 	r.RegisterActivityWithOptions(a.SendNotice, activity.RegisterOptions{Name: workflows.ActivitySendNotice})
 	r.RegisterActivityWithOptions(a.CarryDue, activity.RegisterOptions{Name: workflows.ActivityCarryDue})
 	r.RegisterActivityWithOptions(a.NextCaseNumber, activity.RegisterOptions{Name: workflows.ActivityNextCaseNumber})
+	r.RegisterActivityWithOptions(a.SendAt, activity.RegisterOptions{Name: workflows.ActivitySendAt})
 }
 
 // RegisterWorkflows adds the workflows only, as the replayer needs.

@@ -666,6 +666,19 @@ type DueRequest struct {
 	At    time.Time       `json:"at,omitzero"`
 }
 
+// SendAtRequest asks when a notice raised at At may go out (quiet hours).
+type SendAtRequest struct {
+	At     time.Time `json:"at"`
+	Kind   string    `json:"kind"`
+	Role   string    `json:"role"`
+	Urgent bool      `json:"urgent,omitempty"`
+}
+
+// SendAtResult is when the notice goes out.
+type SendAtResult struct {
+	At time.Time `json:"at"`
+}
+
 // CarryRequest asks the business calendar how far a paused clock moves.
 type CarryRequest struct {
 	PausedAt  time.Time     `json:"paused_at"`

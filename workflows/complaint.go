@@ -17,6 +17,7 @@ const (
 	ActivitySendNotice     = "SendNotice"
 	ActivityCarryDue       = "CarryDue"
 	ActivityNextCaseNumber = "NextCaseNumber"
+	ActivitySendAt         = "SendAt"
 )
 
 // ComplaintWorkflow runs one complaint (投诉) from registration until the

@@ -695,11 +695,16 @@ func TestComplaint_BackfilledCaseBreachedAtOnce(t *testing.T) {
 	h.cancelAt(hours(8))
 	h.runUntilCancelled(input(form(t, reg, online)))
 
+	// The 50% reminder of the resolution clock falls at Tue 21:00, after
+	// business hours: it is held until Wed 09:00, after this test ends.
 	requireSent(t, h.notes.notices(workflows.NoticeReminder, workflows.NoticeEscalation), []sent{
 		{entered, workflows.NoticeEscalation, "dept_head", ""},
-		{sh(2026, 11, 24, 21, 0), workflows.NoticeReminder, "handler", sla.Resolution}, // 50% of reg+72h
 	})
 	v := *final
+	if held := events(v, "notice_held"); len(held) != 1 || !held[0].At.Equal(sh(2026, 11, 24, 21, 0)) ||
+		!strings.Contains(held[0].Message, "2026-11-25T01:00:00Z") {
+		t.Errorf("held notices %+v, want the 21:00 reminder held until Wed 09:00", held)
+	}
 	d := deadline(t, v, sla.FirstFeedback, 0)
 	requireDue(t, d, sh(2026, 11, 24, 9, 0), workflows.DeadlineBreached)
 	if d.BreachedAt == nil || !d.BreachedAt.Equal(entered) {
@@ -899,5 +904,40 @@ func TestComplaint_CustomerRatingFromTheLink(t *testing.T) {
 	}
 	if n := h.notes.notices(workflows.NoticeSatisfactionReq); len(n) != 2 || n[0].Fields["round"] != "1" || n[1].Fields["round"] != "2" {
 		t.Fatalf("satisfaction requests %+v, want one per resolution with its round", n)
+	}
+}
+
+// Quiet hours: staff reminders due outside business hours wait for the next
+// opening, customer notices never go out at night (21:00–08:00), anything
+// urgent and other staff notices go at once.
+func TestComplaint_QuietHours(t *testing.T) {
+	reg := sh(2026, 11, 23, 22, 0) // Monday night
+	h := newHarness(t, reg)
+	h.cancelAt(sh(2026, 11, 26, 12, 0).Sub(reg))
+	h.runUntilCancelled(input(form(t, reg, online, func(c *forms.Complaint) { c.Major = true })))
+	sentAt := func(kind, role, deadline string, raised time.Time) time.Time {
+		t.Helper()
+		for _, n := range h.notes.notices(kind) {
+			if n.To.Role == role && n.Deadline == deadline && n.CreatedAt.Equal(raised) {
+				return h.notes.sentAt[n.ID]
+			}
+		}
+		t.Fatalf("no %s to %s (%s) raised at %s", kind, role, deadline, fmtSH(raised))
+		return time.Time{}
+	}
+	for _, tc := range []struct {
+		what                 string
+		kind, role, deadline string
+		raised, want         time.Time
+	}{
+		{"customer acknowledgement at night waits for 08:00", workflows.NoticeCustomerAck, "customer", "", reg, sh(2026, 11, 24, 8, 0)},
+		{"assignment goes at once", workflows.NoticeAssignment, "handler", "", reg, reg},
+		{"urgent escalation to management goes at once", workflows.NoticeEscalation, "management", "", reg, reg},
+		{"reminder in business hours goes at once", workflows.NoticeReminder, "handler", sla.FirstFeedback, sh(2026, 11, 24, 10, 0), sh(2026, 11, 24, 10, 0)},
+		{"reminder before opening waits for it", workflows.NoticeReminder, "handler", sla.Resolution, sh(2026, 11, 26, 7, 36), sh(2026, 11, 26, 9, 0)},
+	} {
+		if got := sentAt(tc.kind, tc.role, tc.deadline, tc.raised); !got.Equal(tc.want) {
+			t.Errorf("%s: sent %s, want %s", tc.what, fmtSH(got), fmtSH(tc.want))
+		}
 	}
 }

@@ -469,6 +469,7 @@ func (c *core) notify(ctx workflow.Context, n Notice) {
 	c.sending++
 	workflow.Go(ctx, func(ctx workflow.Context) {
 		defer func() { c.sending-- }()
+		c.holdForQuietHours(ctx, n)
 		actx := workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
 			StartToCloseTimeout: 30 * time.Second,
 			RetryPolicy: &temporal.RetryPolicy{
@@ -489,6 +490,30 @@ func (c *core) notify(ctx workflow.Context, n Notice) {
 		c.event(at, "system", "notice_sent", fmt.Sprintf("%s to %s via %s", n.Kind, n.To.Role, res.Channel),
 			kv("notice", n.ID, "ref", res.Ref))
 	})
+}
+
+// holdForQuietHours waits until the notice may go out: staff reminders at
+// the next business opening, customer notices after the night; urgent
+// escalations at once. Cases that started before quiet hours send at once.
+func (c *core) holdForQuietHours(ctx workflow.Context, n Notice) {
+	if workflow.GetVersion(ctx, "quiet-hours", workflow.DefaultVersion, 1) < 1 || n.Urgent {
+		return
+	}
+	lctx := workflow.WithLocalActivityOptions(ctx, workflow.LocalActivityOptions{
+		StartToCloseTimeout: 10 * time.Second,
+		RetryPolicy:         &temporal.RetryPolicy{MaximumAttempts: 5},
+	})
+	var at SendAtResult
+	req := SendAtRequest{At: n.CreatedAt, Kind: n.Kind, Role: n.To.Role, Urgent: n.Urgent}
+	if err := workflow.ExecuteLocalActivity(lctx, ActivitySendAt, req).Get(ctx, &at); err != nil {
+		workflow.GetLogger(ctx).Warn("quiet hours", "notice", n.ID, "error", err)
+		return
+	}
+	if wait := at.At.Sub(workflow.Now(ctx)); wait > 0 {
+		c.event(workflow.Now(ctx), "system", "notice_held", fmt.Sprintf("%s to %s held until %s (quiet hours)", n.Kind, n.To.Role, at.At.Format(time.RFC3339)),
+			kv("notice", n.ID))
+		_ = workflow.Sleep(ctx, wait)
+	}
 }
 
 // noticeID is stable for the same case, kind, recipient, deadline and round;

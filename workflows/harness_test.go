@@ -58,6 +58,8 @@ func fmtSH(t time.Time) string {
 type fakeNotifier struct {
 	mu       sync.Mutex
 	sent     []workflows.Notice
+	sentAt   map[string]time.Time // notice ID → when the activity ran
+	now      func() time.Time     // the test's clock
 	attempts int
 	fail     func(workflows.Notice) error
 }
@@ -72,6 +74,12 @@ func (f *fakeNotifier) Send(_ context.Context, n workflows.Notice) (workflows.No
 		}
 	}
 	f.sent = append(f.sent, n)
+	if f.sentAt == nil {
+		f.sentAt = map[string]time.Time{}
+	}
+	if f.now != nil {
+		f.sentAt[n.ID] = f.now()
+	}
 	return workflows.NoticeResult{ID: n.ID, Channel: "fake", Ref: "fake-" + strconv.Itoa(len(f.sent))}, nil
 }
 
@@ -159,6 +167,7 @@ func newHarness(t *testing.T, start time.Time) *harness {
 	h := &harness{t: t, notes: &fakeNotifier{}, logs: &recordingLogger{}, start: start}
 	h.suite.SetLogger(h.logs)
 	h.env = h.suite.NewTestWorkflowEnvironment()
+	h.notes.now = h.env.Now
 	// The server's workflow clock is UTC; so is the test's.
 	h.env.SetStartTime(start.UTC())
 	worker.Register(h.env, &activities.Activities{Calendar: calendar.MustDefault(), Notifier: h.notes, Numbers: &fakeNumbers{}})
