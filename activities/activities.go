@@ -6,6 +6,7 @@ package activities
 import (
 	"context"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/closeloop/closeloop/calendar"
@@ -18,6 +19,11 @@ type Notifier interface {
 	Send(ctx context.Context, n workflows.Notice) (workflows.NoticeResult, error)
 }
 
+// CaseLister lists the open cases (the starter's visibility queries).
+type CaseLister interface {
+	OpenCases(ctx context.Context) ([]workflows.CaseLine, error)
+}
+
 // Numberer hands out case numbers (the starter's number sequences).
 type Numberer interface {
 	NextNumber(ctx context.Context, prefix string, at time.Time) (string, error)
@@ -28,6 +34,7 @@ type Activities struct {
 	Calendar *calendar.Calendar
 	Notifier Notifier
 	Numbers  Numberer
+	Cases    CaseLister
 	// Quiet is the nightly window, in minutes after midnight, in which no
 	// customer notice goes out (default 21:00–08:00).
 	Quiet *QuietHours
@@ -117,6 +124,62 @@ func (a *Activities) SendAt(_ context.Context, req workflows.SendAtRequest) (wor
 		return workflows.SendAtResult{At: at}, nil
 	}
 	return workflows.SendAtResult{At: req.At.UTC()}, nil
+}
+
+// maxDigestCases bounds the case numbers listed in one digest.
+const maxDigestCases = 20
+
+// Digest counts each department's open, due-today and overdue cases as of
+// req.At, in the calendar's time zone.
+func (a *Activities) Digest(ctx context.Context, req workflows.DigestRequest) (workflows.DigestResult, error) {
+	if a.Cases == nil {
+		return workflows.DigestResult{}, fmt.Errorf("digest: no case list configured")
+	}
+	lines, err := a.Cases.OpenCases(ctx)
+	if err != nil {
+		return workflows.DigestResult{}, fmt.Errorf("digest: %w", err)
+	}
+	loc := a.Calendar.Location()
+	day := req.At.In(loc)
+	start := time.Date(day.Year(), day.Month(), day.Day(), 0, 0, 0, 0, loc)
+	end := start.AddDate(0, 0, 1)
+	byDept := map[string]*workflows.DepartmentDigest{}
+	var order []string
+	var dueToday = map[string][]string{}
+	for _, l := range lines {
+		if l.Department == "" {
+			continue
+		}
+		d := byDept[l.Department]
+		if d == nil {
+			d = &workflows.DepartmentDigest{Department: l.Department}
+			byDept[l.Department] = d
+			order = append(order, l.Department)
+		}
+		d.Open++
+		switch {
+		case l.Overdue:
+			d.Overdue++
+			if len(d.Cases) < maxDigestCases {
+				d.Cases = append(d.Cases, l.No)
+			}
+		case l.NextDeadline != nil && !l.NextDeadline.Before(start) && l.NextDeadline.Before(end):
+			d.DueToday++
+			dueToday[l.Department] = append(dueToday[l.Department], l.No)
+		}
+	}
+	slices.Sort(order)
+	var res workflows.DigestResult
+	for _, dept := range order {
+		d := byDept[dept]
+		for _, no := range dueToday[dept] {
+			if len(d.Cases) < maxDigestCases {
+				d.Cases = append(d.Cases, no)
+			}
+		}
+		res.Departments = append(res.Departments, *d)
+	}
+	return res, nil
 }
 
 // SendNotice hands a notice to the configured channel.

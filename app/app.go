@@ -20,6 +20,7 @@ import (
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/contrib/envconfig"
 	sdklog "go.temporal.io/sdk/log"
+	"go.temporal.io/sdk/temporal"
 	"golang.org/x/sync/errgroup"
 
 	"github.com/closeloop/closeloop/activities"
@@ -92,13 +93,16 @@ func Run(ctx context.Context, cfg config.Config, log *slog.Logger, out io.Writer
 	if err != nil {
 		return err
 	}
-	acts := &activities.Activities{Calendar: cal, Notifier: notifier, Numbers: cases,
+	acts := &activities.Activities{Calendar: cal, Notifier: notifier, Numbers: cases, Cases: cases,
 		Quiet: &activities.QuietHours{From: cfg.QuietFrom, To: cfg.QuietTo, Off: cfg.QuietOff}}
 	w := worker.New(c, acts)
 	if err := w.Start(); err != nil {
 		return fmt.Errorf("start worker: %w", err)
 	}
 	defer w.Stop()
+	if err := ensureDigestSchedule(ctx, c, cfg); err != nil {
+		return err
+	}
 
 	var serving atomic.Bool
 	srv := &api.Server{
@@ -160,6 +164,33 @@ func Run(ctx context.Context, cfg config.Config, log *slog.Logger, out io.Writer
 	err = g.Wait()
 	log.Info("closeloop stopping")
 	return err
+}
+
+// ensureDigestSchedule makes the Temporal Schedule that sends the daily
+// digest to department heads, at cfg.DigestAt in the business time zone.
+// An existing schedule is left as it is (an operator may have paused it).
+func ensureDigestSchedule(ctx context.Context, c client.Client, cfg config.Config) error {
+	_, err := c.ScheduleClient().Create(ctx, client.ScheduleOptions{
+		ID: workflows.DigestScheduleID,
+		Spec: client.ScheduleSpec{
+			Calendars: []client.ScheduleCalendarSpec{{
+				Hour:    []client.ScheduleRange{{Start: cfg.DigestAt / 60}},
+				Minute:  []client.ScheduleRange{{Start: cfg.DigestAt % 60}},
+				Comment: "daily digest to department heads",
+			}},
+			TimeZoneName: cfg.TimeZone.String(),
+		},
+		Action: &client.ScheduleWorkflowAction{
+			ID:        "digest",
+			Workflow:  workflows.DigestWorkflowName,
+			Args:      []any{workflows.DigestInput{}},
+			TaskQueue: workflows.TaskQueue,
+		},
+	})
+	if err != nil && !errors.Is(err, temporal.ErrScheduleAlreadyRunning) {
+		return fmt.Errorf("daily digest schedule: %w", err)
+	}
+	return nil
 }
 
 // loadAccess reads the directory — the configured file, or the demo

@@ -50,6 +50,9 @@ type Config struct {
 	// business hours; off sends everything at once.
 	QuietFrom, QuietTo int // minutes after midnight
 	QuietOff           bool
+	// DigestAt is when the daily digest goes to department heads
+	// (CLOSELOOP_DIGEST_AT, minutes after midnight, default 08:30).
+	DigestAt int
 }
 
 // LedgerDir is where accepted e-mails are remembered.
@@ -113,6 +116,11 @@ func load(getenv func(string) string) (Config, error) {
 		MailFromName:    str("CLOSELOOP_MAIL_FROM_NAME", "Closeloop"),
 	}
 	c.PublicURL = str("CLOSELOOP_PUBLIC_URL", "http://"+c.HTTPAddr)
+	digest, err := clockMinutes(str("CLOSELOOP_DIGEST_AT", "08:30"))
+	if err != nil {
+		errs = append(errs, fmt.Errorf("CLOSELOOP_DIGEST_AT=%q: want a time such as 08:30", getenv("CLOSELOOP_DIGEST_AT")))
+	}
+	c.DigestAt = digest
 	switch q := str("CLOSELOOP_QUIET_HOURS", "21:00-08:00"); q {
 	case "off":
 		c.QuietOff = true

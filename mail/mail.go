@@ -182,7 +182,11 @@ func (r *Renderer) data(n workflows.Notice, to Address, lang string) data {
 	}
 	if to.Staff {
 		d.Customer = forms.MaskName(n.Customer)
-		if r.BaseURL != "" {
+		switch {
+		case r.BaseURL == "":
+		case n.CaseNo == "": // about a department, not a case
+			d.Link = r.BaseURL + "/api/v1/cases?department=" + n.To.Department
+		default:
 			d.Link = r.BaseURL + "/api/v1/cases/" + n.CaseNo
 		}
 	} else {

@@ -10,7 +10,7 @@ import (
 
 var kinds = []string{workflows.NoticeReminder, workflows.NoticeEscalation, workflows.NoticeAssignment, workflows.NoticeRework,
 	workflows.NoticeCustomerAck, workflows.NoticeCustomerDelay, workflows.NoticeCustomerResult, workflows.NoticeSatisfactionReq,
-	workflows.NoticeCustomerProgress, workflows.NoticeQCReport, workflows.NoticeCollaboration}
+	workflows.NoticeCustomerProgress, workflows.NoticeQCReport, workflows.NoticeCollaboration, workflows.NoticeDigest}
 
 func customerKind(k string) bool {
 	return strings.HasPrefix(k, "customer_") || k == workflows.NoticeSatisfactionReq
@@ -21,7 +21,8 @@ func sample(kind string) workflows.Notice {
 	return workflows.Notice{ID: "n1", CaseNo: "TS-20261123-0001", CaseType: "complaint", Kind: kind, Language: "zh-CN",
 		Reason: "waiting for <script>alert(1)</script> the roofer", Deadline: "resolution", Due: &due, Urgent: true, Customer: "张伟",
 		Fields: map[string]string{"point": "80", "level": "management", "from": "cs_head", "proposal": "send a senior engineer",
-			"result": "pipe replaced", "status": "in_progress", "visit_at": "2026-11-24T01:00:00Z", "location": "lobby"}}
+			"result": "pipe replaced", "status": "in_progress", "visit_at": "2026-11-24T01:00:00Z", "location": "lobby",
+			"open": "5", "due_today": "2", "overdue": "1", "cases": "TS-20261123-0001"}}
 }
 
 // Rules U1, U2, P1: every notice renders in Chinese and English; customers

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	workflowpb "go.temporal.io/api/workflow/v1"
 	"go.temporal.io/api/workflowservice/v1"
 	"go.temporal.io/sdk/converter"
 
@@ -136,6 +137,27 @@ func (f Filter) Query() (string, error) {
 	return strings.Join(clauses, " AND "), nil
 }
 
+// OpenCases lists every case whose workflow is still running, for the
+// daily digest.
+func (s *Service) OpenCases(ctx context.Context) ([]workflows.CaseLine, error) {
+	q := fmt.Sprintf("%s IN ('%s') AND ExecutionStatus = 'Running'", workflows.SACaseType.GetName(), strings.Join(caseTypes, "', '"))
+	var out []workflows.CaseLine
+	var token []byte
+	for {
+		resp, err := s.Client.ListWorkflow(ctx, &workflowservice.ListWorkflowExecutionsRequest{Query: q, PageSize: 500, NextPageToken: token})
+		if err != nil {
+			return nil, fmt.Errorf("list open cases: %w", err)
+		}
+		for _, e := range resp.Executions {
+			sum := summaryOf(e)
+			out = append(out, workflows.CaseLine{No: sum.No, Department: sum.Department, NextDeadline: sum.NextDeadline, Overdue: sum.Overdue})
+		}
+		if token = resp.NextPageToken; len(token) == 0 {
+			return out, nil
+		}
+	}
+}
+
 // List returns the cases matching f, newest first.
 func (s *Service) List(ctx context.Context, f Filter) (Page, error) {
 	q, err := f.Query()
@@ -154,26 +176,31 @@ func (s *Service) List(ctx context.Context, f Filter) (Page, error) {
 	}
 	page := Page{Cases: make([]Summary, 0, len(resp.Executions)), NextPageToken: resp.NextPageToken}
 	for _, e := range resp.Executions {
-		sum := Summary{No: e.Execution.GetWorkflowId(), StartedAt: e.GetStartTime().AsTime()}
-		fields := e.GetSearchAttributes().GetIndexedFields()
-		decode := func(name string, v any) {
-			if p, ok := fields[name]; ok {
-				_ = converter.GetDefaultDataConverter().FromPayload(p, v)
-			}
-		}
-		decode(workflows.SACaseType.GetName(), &sum.Type)
-		decode(workflows.SACaseStatus.GetName(), &sum.Status)
-		decode(workflows.SADepartment.GetName(), &sum.Department)
-		decode(workflows.SAEscalationLevel.GetName(), &sum.EscalationLevel)
-		decode(workflows.SAOverdue.GetName(), &sum.Overdue)
-		decode(workflows.SAParentCase.GetName(), &sum.Parent)
-		decode(workflows.SARequestingDepartment.GetName(), &sum.RequestingDepartment)
-		var next time.Time
-		decode(workflows.SANextDeadline.GetName(), &next)
-		if !next.IsZero() {
-			sum.NextDeadline = &next
-		}
-		page.Cases = append(page.Cases, sum)
+		page.Cases = append(page.Cases, summaryOf(e))
 	}
 	return page, nil
+}
+
+// summaryOf reads a list line from a workflow's search attributes.
+func summaryOf(e *workflowpb.WorkflowExecutionInfo) Summary {
+	sum := Summary{No: e.Execution.GetWorkflowId(), StartedAt: e.GetStartTime().AsTime()}
+	fields := e.GetSearchAttributes().GetIndexedFields()
+	decode := func(name string, v any) {
+		if p, ok := fields[name]; ok {
+			_ = converter.GetDefaultDataConverter().FromPayload(p, v)
+		}
+	}
+	decode(workflows.SACaseType.GetName(), &sum.Type)
+	decode(workflows.SACaseStatus.GetName(), &sum.Status)
+	decode(workflows.SADepartment.GetName(), &sum.Department)
+	decode(workflows.SAEscalationLevel.GetName(), &sum.EscalationLevel)
+	decode(workflows.SAOverdue.GetName(), &sum.Overdue)
+	decode(workflows.SAParentCase.GetName(), &sum.Parent)
+	decode(workflows.SARequestingDepartment.GetName(), &sum.RequestingDepartment)
+	var next time.Time
+	decode(workflows.SANextDeadline.GetName(), &next)
+	if !next.IsZero() {
+		sum.NextDeadline = &next
+	}
+	return sum
 }

@@ -446,6 +446,7 @@ func TestEndToEnd(t *testing.T) {
 
 	xz, parent, child := driveCollaborations(t, s, tc, form)
 	rateByLink(t, s, form)
+	checkDigest(t, s, tc)
 
 	// Rule E1: a case entered late with its original registration time runs
 	// its deadlines from then; first feedback and resolution are already
@@ -646,6 +647,35 @@ func rateByLink(t *testing.T, s *system, form map[string]any) {
 	if code, _ := page(http.Get(link + "x")); code != http.StatusBadRequest {
 		t.Fatalf("tampered link: %d", code)
 	}
+}
+
+// checkDigest finds the daily digest schedule at 08:30 Shanghai time,
+// triggers it, and finds the property head's digest in the outbox.
+func checkDigest(t *testing.T, s *system, tc client.Client) {
+	t.Helper()
+	h := tc.ScheduleClient().GetHandle(context.Background(), workflows.DigestScheduleID)
+	d, err := h.Describe(context.Background())
+	if err != nil {
+		t.Fatalf("digest schedule: %v", err)
+	}
+	cal := d.Schedule.Spec.Calendars
+	if len(cal) != 1 || cal[0].Hour[0].Start != 8 || cal[0].Minute[0].Start != 30 || d.Schedule.Spec.TimeZoneName != "Asia/Shanghai" {
+		t.Fatalf("digest schedule spec %+v", d.Schedule.Spec)
+	}
+	if err := h.Trigger(context.Background(), client.ScheduleTriggerOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	for range 200 {
+		entries, _ := (&activities.Outbox{Dir: filepath.Join(s.dataDir, "outbox")}).List("")
+		for _, e := range entries {
+			if e.Notice.Kind == workflows.NoticeDigest && e.Notice.To.Department == "property" && len(e.Messages) == 1 &&
+				strings.Contains(e.Messages[0].Subject, "本部门今日案件") {
+				return
+			}
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	t.Fatal("no digest for the property department in the outbox")
 }
 
 // waitClosed waits for a case's workflow to finish.

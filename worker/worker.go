@@ -20,6 +20,7 @@ func Register(r sdkworker.Registry, a *activities.Activities) {
 	r.RegisterActivityWithOptions(a.CarryDue, activity.RegisterOptions{Name: workflows.ActivityCarryDue})
 	r.RegisterActivityWithOptions(a.NextCaseNumber, activity.RegisterOptions{Name: workflows.ActivityNextCaseNumber})
 	r.RegisterActivityWithOptions(a.SendAt, activity.RegisterOptions{Name: workflows.ActivitySendAt})
+	r.RegisterActivityWithOptions(a.Digest, activity.RegisterOptions{Name: workflows.ActivityDigest})
 }
 
 // RegisterWorkflows adds the workflows only, as the replayer needs.
@@ -30,6 +31,7 @@ func RegisterWorkflows(r sdkworker.WorkflowRegistry) {
 	r.RegisterWorkflowWithOptions(workflows.MediaInquiryWorkflow, workflow.RegisterOptions{Name: workflows.MediaInquiryWorkflowName})
 	r.RegisterWorkflowWithOptions(workflows.CollaborationWorkflow, workflow.RegisterOptions{Name: workflows.CollaborationWorkflowName})
 	r.RegisterWorkflowWithOptions(workflows.SequenceWorkflow, workflow.RegisterOptions{Name: workflows.SequenceWorkflowName})
+	r.RegisterWorkflowWithOptions(workflows.DigestWorkflow, workflow.RegisterOptions{Name: workflows.DigestWorkflowName})
 }
 
 // New builds a worker for the case task queue.

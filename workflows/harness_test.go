@@ -158,6 +158,7 @@ type harness struct {
 	logs   *recordingLogger
 	start  time.Time
 	nextID int
+	acts   *activities.Activities
 }
 
 // newHarness builds a test environment whose clock starts at start, with the
@@ -170,7 +171,8 @@ func newHarness(t *testing.T, start time.Time) *harness {
 	h.notes.now = h.env.Now
 	// The server's workflow clock is UTC; so is the test's.
 	h.env.SetStartTime(start.UTC())
-	worker.Register(h.env, &activities.Activities{Calendar: calendar.MustDefault(), Notifier: h.notes, Numbers: &fakeNumbers{}})
+	h.acts = &activities.Activities{Calendar: calendar.MustDefault(), Notifier: h.notes, Numbers: &fakeNumbers{}}
+	worker.Register(h.env, h.acts)
 	return h
 }
 
