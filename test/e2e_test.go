@@ -445,7 +445,7 @@ func TestEndToEnd(t *testing.T) {
 	waitClosed(t, tc, zc.No)
 
 	xz, parent, child := driveCollaborations(t, s, tc, form)
-	rateByLink(t, s, form)
+	rated := rateByLink(t, s, form)
 	checkDigest(t, s, tc)
 
 	// Rule E1: a case entered late with its original registration time runs
@@ -485,6 +485,7 @@ func TestEndToEnd(t *testing.T) {
 		writeHistory(t, tc, xz, filepath.Join(dir, "collaboration_rated.json"))
 		writeHistory(t, tc, parent, filepath.Join(dir, "complaint_paused_for_collaboration.json"))
 		writeHistory(t, tc, child, filepath.Join(dir, "collaboration_child_delivered.json"))
+		writeHistory(t, tc, rated, filepath.Join(dir, "complaint_rated_by_link_running.json"))
 		writeHistory(t, tc, "seq-"+c.No[:len("TS-20261123")], filepath.Join(dir, "sequence_running.json"))
 	}
 }
@@ -593,7 +594,7 @@ func driveCollaborations(t *testing.T, s *system, tc client.Client, complaint ma
 // rateByLink follows the satisfaction link from the e-mail kept in the
 // outbox: the customer rates 1/5, which sends the complaint back to rework
 // (C8); the link then works no more, and a tampered one gets a page.
-func rateByLink(t *testing.T, s *system, form map[string]any) {
+func rateByLink(t *testing.T, s *system, form map[string]any) string {
 	t.Helper()
 	code, b := s.call(http.MethodPost, "/api/v1/complaints", form)
 	var c caseJSON
@@ -647,6 +648,7 @@ func rateByLink(t *testing.T, s *system, form map[string]any) {
 	if code, _ := page(http.Get(link + "x")); code != http.StatusBadRequest {
 		t.Fatalf("tampered link: %d", code)
 	}
+	return c.No
 }
 
 // checkDigest finds the daily digest schedule at 08:30 Shanghai time,
