@@ -9,6 +9,7 @@ import (
 	"slices"
 	"time"
 
+	"github.com/closeloop/closeloop/archive"
 	"github.com/closeloop/closeloop/calendar"
 	"github.com/closeloop/closeloop/workflows"
 )
@@ -35,6 +36,9 @@ type Activities struct {
 	Notifier Notifier
 	Numbers  Numberer
 	Cases    CaseLister
+	// Archive keeps every case beyond the engine's retention (K1); nil
+	// keeps nothing (tests).
+	Archive *archive.Store
 	// Quiet is the nightly window, in minutes after midnight, in which no
 	// customer notice goes out (default 21:00–08:00).
 	Quiet *QuietHours
@@ -180,6 +184,15 @@ func (a *Activities) Digest(ctx context.Context, req workflows.DigestRequest) (w
 		res.Departments = append(res.Departments, *d)
 	}
 	return res, nil
+}
+
+// ArchiveCase writes the case to the archive; a repeated or older write
+// changes nothing.
+func (a *Activities) ArchiveCase(ctx context.Context, req workflows.ArchiveRequest) error {
+	if a.Archive == nil {
+		return nil
+	}
+	return a.Archive.Put(ctx, req.View)
 }
 
 // SendNotice hands a notice to the configured channel.

@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -25,6 +26,7 @@ import (
 
 	"github.com/closeloop/closeloop/activities"
 	"github.com/closeloop/closeloop/api"
+	"github.com/closeloop/closeloop/archive"
 	"github.com/closeloop/closeloop/calendar"
 	"github.com/closeloop/closeloop/config"
 	"github.com/closeloop/closeloop/engine"
@@ -80,7 +82,15 @@ func Run(ctx context.Context, cfg config.Config, log *slog.Logger, out io.Writer
 		return err
 	}
 
-	cases := &starter.Service{Client: c, SLA: slaSettings, Calendar: cal, Location: cfg.TimeZone}
+	if err := os.MkdirAll(cfg.DataDir, 0o750); err != nil {
+		return err
+	}
+	store, err := archive.Open(ctx, cfg.DatabaseURL, cfg.ArchiveFile())
+	if err != nil {
+		return err
+	}
+	defer func() { _ = store.Close() }()
+	cases := &starter.Service{Client: c, SLA: slaSettings, Calendar: cal, Location: cfg.TimeZone, Archive: store}
 	key, err := links.KeyFile(filepath.Join(cfg.DataDir, "link-key"))
 	if err != nil {
 		return err
@@ -93,7 +103,7 @@ func Run(ctx context.Context, cfg config.Config, log *slog.Logger, out io.Writer
 	if err != nil {
 		return err
 	}
-	acts := &activities.Activities{Calendar: cal, Notifier: notifier, Numbers: cases, Cases: cases,
+	acts := &activities.Activities{Calendar: cal, Notifier: notifier, Numbers: cases, Cases: cases, Archive: store,
 		Quiet: &activities.QuietHours{From: cfg.QuietFrom, To: cfg.QuietTo, Off: cfg.QuietOff}}
 	w := worker.New(c, acts)
 	if err := w.Start(); err != nil {

@@ -53,7 +53,13 @@ type Config struct {
 	// DigestAt is when the daily digest goes to department heads
 	// (CLOSELOOP_DIGEST_AT, minutes after midnight, default 08:30).
 	DigestAt int
+	// DatabaseURL puts the archive on PostgreSQL (DATABASE_URL); without
+	// it the archive is a SQLite file in the data directory.
+	DatabaseURL string
 }
+
+// ArchiveFile is the SQLite archive without DATABASE_URL.
+func (c Config) ArchiveFile() string { return filepath.Join(c.DataDir, "archive.db") }
 
 // LedgerDir is where accepted e-mails are remembered.
 func (c Config) LedgerDir() string { return filepath.Join(c.DataDir, "mail-ledger") }
@@ -111,6 +117,7 @@ func load(getenv func(string) string) (Config, error) {
 		DirectoryFile:   getenv("CLOSELOOP_DIRECTORY"),
 		PolicyDir:       getenv("CLOSELOOP_POLICY_DIR"),
 		SendGridKey:     getenv("SENDGRID_API_KEY"),
+		DatabaseURL:     getenv("DATABASE_URL"),
 		SendGridHost:    str("SENDGRID_HOST", "https://api.sendgrid.com"),
 		MailFrom:        str("CLOSELOOP_MAIL_FROM", "closeloop@localhost"),
 		MailFromName:    str("CLOSELOOP_MAIL_FROM_NAME", "Closeloop"),

@@ -21,6 +21,7 @@ import (
 	"go.temporal.io/sdk/converter"
 	"go.temporal.io/sdk/temporal"
 
+	"github.com/closeloop/closeloop/archive"
 	"github.com/closeloop/closeloop/calendar"
 	"github.com/closeloop/closeloop/forms"
 	"github.com/closeloop/closeloop/workflows"
@@ -35,6 +36,8 @@ type Service struct {
 	Calendar *calendar.Calendar
 	Location *time.Location // case numbers use the local day
 	Now      func() time.Time
+	// Archive answers for cases the engine no longer holds (K1).
+	Archive *archive.Store
 }
 
 // Error is a failure the caller can act on, with the HTTP status that fits.
@@ -258,6 +261,15 @@ func (s *Service) Case(ctx context.Context, no string) (workflows.CaseView, erro
 		return workflows.CaseView{}, notFound(no)
 	}
 	v, err := s.Client.QueryWorkflow(ctx, workflows.CaseWorkflowID(no), "", workflows.QueryState)
+	var nf *serviceerror.NotFound
+	if errors.As(err, &nf) && s.Archive != nil {
+		// Past the engine's retention the archive has the record.
+		view, aerr := s.Archive.Get(ctx, no)
+		if errors.Is(aerr, archive.ErrNotFound) {
+			return workflows.CaseView{}, notFound(no)
+		}
+		return view, aerr
+	}
 	if err != nil {
 		return workflows.CaseView{}, translate(no, err)
 	}

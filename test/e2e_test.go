@@ -21,6 +21,7 @@ import (
 	"testing"
 	"time"
 
+	commonpb "go.temporal.io/api/common/v1"
 	enumspb "go.temporal.io/api/enums/v1"
 	"go.temporal.io/api/workflowservice/v1"
 	"go.temporal.io/sdk/client"
@@ -487,6 +488,33 @@ func TestEndToEnd(t *testing.T) {
 		writeHistory(t, tc, child, filepath.Join(dir, "collaboration_child_delivered.json"))
 		writeHistory(t, tc, rated, filepath.Join(dir, "complaint_rated_by_link_running.json"))
 		writeHistory(t, tc, "seq-"+c.No[:len("TS-20261123")], filepath.Join(dir, "sequence_running.json"))
+	}
+
+	// Rule K1: once the engine has forgotten a closed case, the archive
+	// still answers with its full record.
+	_, err = tc.WorkflowService().DeleteWorkflowExecution(context.Background(), &workflowservice.DeleteWorkflowExecutionRequest{
+		Namespace: "default", WorkflowExecution: &commonpb.WorkflowExecution{WorkflowId: c.No}})
+	if err != nil {
+		t.Fatalf("delete %s from the engine: %v", c.No, err)
+	}
+	deleted := time.Now()
+	for time.Since(deleted) < time.Minute {
+		if _, err := tc.DescribeWorkflowExecution(context.Background(), c.No, ""); err != nil {
+			break
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	t.Logf("engine forgot %s after %s", c.No, time.Since(deleted).Round(time.Millisecond))
+	if _, err := tc.DescribeWorkflowExecution(context.Background(), c.No, ""); err == nil {
+		t.Fatalf("%s still in the engine", c.No)
+	}
+	archived := s.get(c.No)
+	if archived.Status != workflows.StatusClosed || len(archived.Timeline) < 10 || len(archived.Deadlines) == 0 {
+		t.Fatalf("archived %s: %s with %d events", c.No, archived.Status, len(archived.Timeline))
+	}
+	_, raw = s.call(http.MethodGet, "/api/v1/cases/"+c.No, nil)
+	if !bytes.Contains(raw, []byte(`"return_visit_outcome"`)) || bytes.Contains(raw, []byte("13812345678")) {
+		t.Fatalf("archived record incomplete or unmasked: %s", raw)
 	}
 }
 

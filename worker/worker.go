@@ -21,6 +21,7 @@ func Register(r sdkworker.Registry, a *activities.Activities) {
 	r.RegisterActivityWithOptions(a.NextCaseNumber, activity.RegisterOptions{Name: workflows.ActivityNextCaseNumber})
 	r.RegisterActivityWithOptions(a.SendAt, activity.RegisterOptions{Name: workflows.ActivitySendAt})
 	r.RegisterActivityWithOptions(a.Digest, activity.RegisterOptions{Name: workflows.ActivityDigest})
+	r.RegisterActivityWithOptions(a.ArchiveCase, activity.RegisterOptions{Name: workflows.ActivityArchive})
 }
 
 // RegisterWorkflows adds the workflows only, as the replayer needs.

@@ -687,6 +687,11 @@ type CarryRequest struct {
 	Unit      calendar.Unit `json:"unit"`
 }
 
+// ArchiveRequest writes a case to the archive (K1).
+type ArchiveRequest struct {
+	View CaseView `json:"view"`
+}
+
 // CarryResult is the paused clock's new due instant and the time it had
 // left (business time when Business is set).
 type CarryResult struct {

@@ -18,6 +18,7 @@ const (
 	ActivityCarryDue       = "CarryDue"
 	ActivityNextCaseNumber = "NextCaseNumber"
 	ActivitySendAt         = "SendAt"
+	ActivityArchive        = "ArchiveCase"
 )
 
 // ComplaintWorkflow runs one complaint (投诉) from registration until the

@@ -5,8 +5,10 @@ package workflows_test
 // breaches and escalations are asserted to the exact instant.
 
 import (
+	"context"
 	"errors"
 	"fmt"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -15,6 +17,7 @@ import (
 	"github.com/stretchr/testify/mock"
 	"go.temporal.io/sdk/temporal"
 
+	"github.com/closeloop/closeloop/archive"
 	"github.com/closeloop/closeloop/calendar"
 	"github.com/closeloop/closeloop/forms"
 	"github.com/closeloop/closeloop/workflows"
@@ -939,5 +942,37 @@ func TestComplaint_QuietHours(t *testing.T) {
 		if got := sentAt(tc.kind, tc.role, tc.deadline, tc.raised); !got.Equal(tc.want) {
 			t.Errorf("%s: sent %s, want %s", tc.what, fmtSH(got), fmtSH(tc.want))
 		}
+	}
+}
+
+// Rule K1: the archive holds the case while it is open and its full record
+// once it closes.
+func TestComplaint_Archived(t *testing.T) {
+	reg := sh(2026, 11, 23, 9, 0)
+	h := newHarness(t, reg)
+	store, err := archive.Open(context.Background(), "", filepath.Join(t.TempDir(), "archive.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = store.Close() }()
+	h.acts.Archive = store
+	var whileOpen workflows.CaseView
+	h.env.RegisterDelayedCallback(func() { whileOpen, _ = store.Get(context.Background(), "TS-20261123-0001") }, 90*time.Minute)
+	h.do(time.Hour, workflows.ActionFirstFeedback, firstFeedback())
+	h.do(2*time.Hour, workflows.ActionResolve, resolveWith("pipe replaced"))
+	h.do(3*time.Hour, workflows.ActionReturnVisit, visit(true, "fine"))
+	h.do(4*time.Hour, workflows.ActionDeliverResult, deliver())
+	h.runToClose(input(form(t, reg)))
+	if whileOpen.Status != workflows.StatusInProgress {
+		t.Errorf("archived while open: %q, want in_progress", whileOpen.Status)
+	}
+	got, err := store.Get(context.Background(), "TS-20261123-0001")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := h.query()
+	if got.Status != workflows.StatusClosed || len(got.Timeline) != len(want.Timeline) || got.Form.ComplainantName != want.Form.ComplainantName ||
+		len(got.Deadlines) != len(want.Deadlines) || got.Record.ResultDeliveredAt == nil {
+		t.Fatalf("archived record %s with %d events, want the closed case with %d", got.Status, len(got.Timeline), len(want.Timeline))
 	}
 }

@@ -52,6 +52,8 @@ type core struct {
 	// registered is set once the registration is done; an action that
 	// arrives with the start waits for it.
 	registered bool
+	// archived is the status last written to the archive.
+	archived string
 }
 
 // searchState is what was last written to the search attributes.
@@ -107,6 +109,9 @@ func (c *core) loop(ctx workflow.Context, register func(workflow.Context) error,
 	c.registered = true
 	for !closed() {
 		c.upsertSearch(ctx)
+		if c.view.Status != c.archived {
+			c.archiveAsync(ctx)
+		}
 		c.dirty = false
 		next, ok := c.nextAlarm()
 		if !ok {
@@ -138,7 +143,39 @@ func (c *core) loop(ctx workflow.Context, register func(workflow.Context) error,
 		return err
 	}
 	c.upsertSearch(ctx)
-	return nil
+	// The closed record must reach the archive before the case ends (K1).
+	return c.archive(ctx).Get(ctx, nil)
+}
+
+// archiveOptions retry for as long as it takes: the archive outlives the
+// engine's retention, so no closed case may miss it.
+var archiveOptions = workflow.ActivityOptions{
+	StartToCloseTimeout: 30 * time.Second,
+	RetryPolicy:         &temporal.RetryPolicy{InitialInterval: time.Second, BackoffCoefficient: 2, MaximumInterval: 5 * time.Minute},
+}
+
+// archive writes the case as it stands; cases started before the archive
+// existed run on without it.
+func (c *core) archive(ctx workflow.Context) workflow.Future {
+	c.archived = c.view.Status
+	if workflow.GetVersion(ctx, "archive", workflow.DefaultVersion, 1) < 1 {
+		f, set := workflow.NewFuture(ctx)
+		set.Set(nil, nil)
+		return f
+	}
+	return workflow.ExecuteActivity(workflow.WithActivityOptions(ctx, archiveOptions), ActivityArchive, ArchiveRequest{View: c.view})
+}
+
+// archiveAsync keeps the open case's summary current without holding it up.
+func (c *core) archiveAsync(ctx workflow.Context) {
+	f := c.archive(ctx)
+	c.sending++
+	workflow.Go(ctx, func(ctx workflow.Context) {
+		defer func() { c.sending-- }()
+		if err := f.Get(ctx, nil); err != nil {
+			workflow.GetLogger(ctx).Warn("archive", "case", c.view.No, "error", err)
+		}
+	})
 }
 
 // --- Deadlines.

@@ -1,0 +1,112 @@
+package archive
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/closeloop/closeloop/forms"
+	"github.com/closeloop/closeloop/workflows"
+)
+
+// stores runs the suite against SQLite and, where it answers, PostgreSQL on
+// 127.0.0.1:5432 in a fresh database; under CI PostgreSQL must be there.
+func stores(t *testing.T, run func(t *testing.T, s *Store)) {
+	t.Run("sqlite", func(t *testing.T) {
+		s, err := Open(context.Background(), "", filepath.Join(t.TempDir(), "archive.db"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer func() { _ = s.Close() }()
+		run(t, s)
+	})
+	t.Run("postgres", func(t *testing.T) {
+		url := freshPostgres(t)
+		s, err := Open(context.Background(), url, "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer func() { _ = s.Close() }()
+		run(t, s)
+	})
+}
+
+func freshPostgres(t *testing.T) string {
+	t.Helper()
+	admin := os.Getenv("CLOSELOOP_TEST_POSTGRES")
+	if admin == "" {
+		admin = "postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable"
+	}
+	db, err := sql.Open("pgx", admin)
+	if err == nil {
+		err = db.Ping()
+	}
+	if err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatalf("PostgreSQL not reachable under CI: %v", err)
+		}
+		t.Skipf("SKIP PostgreSQL store tests: %v (set CLOSELOOP_TEST_POSTGRES)", err)
+	}
+	name := fmt.Sprintf("closeloop_test_%d_%d", os.Getpid(), time.Now().UnixNano())
+	if _, err := db.Exec("CREATE DATABASE " + name); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		_, _ = db.Exec("DROP DATABASE IF EXISTS " + name + " WITH (FORCE)")
+		_ = db.Close()
+	})
+	return fmt.Sprintf("postgres://postgres@127.0.0.1:5432/%s?sslmode=disable", name)
+}
+
+func view(no string, events int, status string) workflows.CaseView {
+	v := workflows.CaseView{No: no, Type: workflows.TypeComplaint, Status: status, Department: "property",
+		Form: &forms.Complaint{ComplainantName: "张伟", Channel: forms.ChannelPhone, Region: "Shanghai-Pudong"},
+		Ratings: []workflows.CustomerRating{{Round: 1, Score: 4}}}
+	at := time.Date(2026, 11, 23, 1, 0, 0, 0, time.UTC)
+	for i := range events {
+		v.Timeline = append(v.Timeline, workflows.Event{At: at.Add(time.Duration(i) * time.Minute), Kind: fmt.Sprintf("e%d", i)})
+	}
+	if status == workflows.StatusClosed {
+		c := at.Add(time.Hour)
+		v.ClosedAt = &c
+	}
+	return v
+}
+
+// Rule K1: the archive keeps the full record; writes are idempotent and a
+// stale write never overwrites a newer one; migrations run once.
+func TestStore(t *testing.T) {
+	stores(t, func(t *testing.T, s *Store) {
+		ctx := context.Background()
+		if _, err := s.Get(ctx, "TS-20261123-0001"); err != ErrNotFound {
+			t.Fatalf("empty archive: %v", err)
+		}
+		for _, v := range []workflows.CaseView{view("TS-20261123-0001", 3, workflows.StatusRouted), view("TS-20261123-0001", 9, workflows.StatusClosed),
+			view("TS-20261123-0001", 9, workflows.StatusClosed), view("TS-20261123-0001", 5, workflows.StatusInProgress)} {
+			if err := s.Put(ctx, v); err != nil {
+				t.Fatal(err)
+			}
+		}
+		got, err := s.Get(ctx, "TS-20261123-0001")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got.Status != workflows.StatusClosed || len(got.Timeline) != 9 || got.Form.ComplainantName != "张伟" || len(got.Ratings) != 1 || got.ClosedAt == nil {
+			t.Fatalf("archived %+v", got)
+		}
+		if err := s.Put(ctx, view("TS-20261123-0002", 2, workflows.StatusRouted)); err != nil {
+			t.Fatal(err)
+		}
+		open, closed, err := s.Count(ctx)
+		if err != nil || open != 1 || closed != 1 {
+			t.Fatalf("count open %d closed %d %v", open, closed, err)
+		}
+		if err := s.migrate(ctx); err != nil {
+			t.Fatalf("migrating again: %v", err)
+		}
+	})
+}
