@@ -43,6 +43,7 @@ var testDirectory = sync.OnceValue(func() *identity.Directory {
 		Users: []identity.User{
 			{Username: "agent01", Role: identity.RoleAgent, Department: "customer_service", PasswordHash: hash, TokenHashes: []string{identity.HashToken(agentToken)}},
 			{Username: "qc01", Role: identity.RoleQC, Department: "property", PasswordHash: hash, TokenHashes: []string{identity.HashToken("clt_test_qc")}},
+			{Username: "head01", Role: identity.RoleDeptHead, Department: "property", PasswordHash: hash, TokenHashes: []string{identity.HashToken("clt_test_head")}},
 		}})
 	if err != nil {
 		panic(err)

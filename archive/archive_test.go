@@ -64,7 +64,7 @@ func freshPostgres(t *testing.T) string {
 
 func view(no string, events int, status string) workflows.CaseView {
 	v := workflows.CaseView{No: no, Type: workflows.TypeComplaint, Status: status, Department: "property",
-		Form: &forms.Complaint{ComplainantName: "张伟", Channel: forms.ChannelPhone, Region: "Shanghai-Pudong"},
+		Form:    &forms.Complaint{ComplainantName: "张伟", Channel: forms.ChannelPhone, Region: "Shanghai-Pudong"},
 		Ratings: []workflows.CustomerRating{{Round: 1, Score: 4}}}
 	at := time.Date(2026, 11, 23, 1, 0, 0, 0, time.UTC)
 	for i := range events {

@@ -70,6 +70,24 @@ func (a *Authorizer) Allowed(ctx context.Context, s Subject, action string, c Ca
 	return nil
 }
 
+// ActionReport reads the KPI report (resource reports:kpi).
+const ActionReport = "report:read"
+
+// CtxReportDepartment is the department a report is limited to.
+const CtxReportDepartment = "report_department"
+
+// AllowedReport reports whether s may read the KPI report limited to
+// department ("" for every department).
+func (a *Authorizer) AllowedReport(ctx context.Context, s Subject, department string) error {
+	r := &ladon.Request{Subject: subjectPrefix + s.Role, Action: ActionReport, Resource: "reports:kpi",
+		Context: ladon.Context{CtxUserDepartment: s.Department, CtxReportDepartment: department}}
+	if err := a.warden.IsAllowed(ctx, r); err != nil {
+		a.log.Warn("access denied", "subject", s.Username, "role", s.Role, "action", ActionReport, "resource", r.Resource, "department", department)
+		return ErrDenied
+	}
+	return nil
+}
+
 // Request builds the ladon request; the context holds only server-side
 // facts about the user and the case.
 func Request(s Subject, action string, c Case) *ladon.Request {
