@@ -79,6 +79,7 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("POST /api/v1/cases/{no}/reveal", s.authed(s.reveal))
 	mux.HandleFunc("POST /api/v1/cases/{no}/reopen", s.authed(s.reopen))
 	mux.HandleFunc("GET /api/v1/reports/kpi", s.authed(s.kpi))
+	mux.HandleFunc("POST /api/v1/imports/emergency", s.authed(s.importEmergency))
 	mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, &starter.Error{Status: http.StatusNotFound, Code: "not_found", Message: "no such endpoint: " + r.Method + " " + r.URL.Path})
 	})

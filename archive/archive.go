@@ -83,6 +83,11 @@ var migrations = []string{
 	)`,
 	`CREATE INDEX cases_department_status ON cases (department, status)`,
 	`CREATE INDEX cases_closed_at ON cases (closed_at)`,
+	`CREATE TABLE imports (
+		key         TEXT PRIMARY KEY,
+		case_no     TEXT NOT NULL,
+		imported_at TIMESTAMP NOT NULL
+	)`,
 }
 
 func (s *Store) migrate(ctx context.Context) error {
@@ -180,6 +185,29 @@ func (s *Store) Get(ctx context.Context, no string) (workflows.CaseView, error) 
 		return workflows.CaseView{}, fmt.Errorf("archive %s: %w", no, err)
 	}
 	return v, nil
+}
+
+// Imported returns the case an emergency-form row was entered as (E1).
+func (s *Store) Imported(ctx context.Context, key string) (string, bool, error) {
+	var no string
+	err := s.db.QueryRowContext(ctx, s.bind(`SELECT case_no FROM imports WHERE key = ?`), key).Scan(&no)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", false, nil
+	}
+	if err != nil {
+		return "", false, fmt.Errorf("archive imports: %w", err)
+	}
+	return no, true, nil
+}
+
+// RecordImport notes that the row with key became case no.
+func (s *Store) RecordImport(ctx context.Context, key, no string) error {
+	_, err := s.db.ExecContext(ctx, s.bind(`INSERT INTO imports (key, case_no, imported_at) VALUES (?, ?, ?) ON CONFLICT (key) DO NOTHING`),
+		key, no, time.Now().UTC())
+	if err != nil {
+		return fmt.Errorf("archive imports: %w", err)
+	}
+	return nil
 }
 
 // Count is the number of archived cases, open and closed.

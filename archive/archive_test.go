@@ -108,5 +108,16 @@ func TestStore(t *testing.T) {
 		if err := s.migrate(ctx); err != nil {
 			t.Fatalf("migrating again: %v", err)
 		}
+		if _, ok, err := s.Imported(ctx, "k1"); ok || err != nil {
+			t.Fatalf("unknown import: %t %v", ok, err)
+		}
+		for range 2 {
+			if err := s.RecordImport(ctx, "k1", "TS-20261123-0001"); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if no, ok, err := s.Imported(ctx, "k1"); !ok || err != nil || no != "TS-20261123-0001" {
+			t.Fatalf("import: %s %t %v", no, ok, err)
+		}
 	})
 }

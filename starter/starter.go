@@ -77,6 +77,62 @@ func (s *Service) CreateComplaint(ctx context.Context, f forms.Complaint) (workf
 		func(no string) any { in.No = no; return in })
 }
 
+// ImportResult says what an emergency import did, row by row (E1).
+type ImportResult struct {
+	Created []ImportedRow `json:"created"`
+	Skipped []ImportedRow `json:"skipped"` // entered before
+	Errors  []RowErrors   `json:"errors"`
+}
+
+// ImportedRow is a row that is (or already was) a case.
+type ImportedRow struct {
+	Line int    `json:"line"`
+	No   string `json:"no"`
+}
+
+// RowErrors is what is wrong with one row.
+type RowErrors struct {
+	Line   int          `json:"line"`
+	Fields forms.Errors `json:"fields"`
+}
+
+// ImportEmergency enters the rows of an emergency form as complaints with
+// their original times, so their deadlines run from then and one already
+// past is escalated at once (E1). A row entered before is skipped; a bad
+// row is reported and the good ones are entered all the same. The case
+// numbers are of the day of entry.
+func (s *Service) ImportEmergency(ctx context.Context, rows []forms.EmergencyRow) (ImportResult, error) {
+	res := ImportResult{Created: []ImportedRow{}, Skipped: []ImportedRow{}, Errors: []RowErrors{}}
+	if s.Archive == nil {
+		return res, errors.New("emergency import needs the archive")
+	}
+	now := s.now()
+	for _, row := range rows {
+		if len(row.Errors) > 0 {
+			res.Errors = append(res.Errors, RowErrors{Line: row.Line, Fields: row.Errors})
+			continue
+		}
+		if no, done, err := s.Archive.Imported(ctx, row.Key); err != nil {
+			return res, err
+		} else if done {
+			res.Skipped = append(res.Skipped, ImportedRow{Line: row.Line, No: no})
+			continue
+		}
+		f := row.Complaint
+		in := workflows.ComplaintInput{Form: f, Policy: s.SLA.Complaint, CreatedBy: f.Recorder, CollaborationPolicy: &s.SLA.Collaboration}
+		view, err := s.start(ctx, workflows.PrefixComplaint, workflows.TypeComplaint, workflows.ComplaintWorkflowName, f.Department, now,
+			func(no string) any { in.No = no; return in })
+		if err != nil {
+			return res, fmt.Errorf("line %d: %w", row.Line, err)
+		}
+		if err := s.Archive.RecordImport(ctx, row.Key, view.No); err != nil {
+			return res, err
+		}
+		res.Created = append(res.Created, ImportedRow{Line: row.Line, No: view.No})
+	}
+	return res, nil
+}
+
 // CreateMediaInquiry registers a journalist's inquiry (rule E2).
 func (s *Service) CreateMediaInquiry(ctx context.Context, f forms.MediaInquiry) (workflows.CaseView, error) {
 	now := s.now()

@@ -448,6 +448,7 @@ func TestEndToEnd(t *testing.T) {
 	xz, parent, child := driveCollaborations(t, s, tc, form)
 	rated := rateByLink(t, s, form)
 	checkDigest(t, s, tc)
+	importEmergency(t, s)
 
 	// Rule E1: a case entered late with its original registration time runs
 	// its deadlines from then; first feedback and resolution are already
@@ -706,6 +707,53 @@ func checkDigest(t *testing.T, s *system, tc client.Client) {
 		time.Sleep(50 * time.Millisecond)
 	}
 	t.Fatal("no digest for the property department in the outbox")
+}
+
+// importEmergency enters an emergency form with the CLI (E1): the good
+// rows become cases with their original times — one already overdue and
+// escalated — the bad row is reported by line and field, and a second run
+// creates nothing.
+func importEmergency(t *testing.T, s *system) {
+	t.Helper()
+	local := func(d time.Duration) string {
+		return time.Now().Add(d).In(time.FixedZone("CST", 8*3600)).Format("2006-01-02 15:04")
+	}
+	csvFile := filepath.Join(t.TempDir(), "emergency.csv")
+	body := "intake_at,complainant_name,phone,content,demand,channel,region,department\n" +
+		local(-80*time.Hour) + ",张伟,13812345678,lobby leak,fix it,phone,Pudong,property\n" +
+		"yesterday,李娜,13800000000,noise,stop it,phone,Pudong,\n" +
+		local(-time.Hour) + ",王芳,13900000000,broken lift,repair it,onsite,Pudong,property\n"
+	if err := os.WriteFile(csvFile, []byte(body), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	run := func() (string, error) {
+		cmd := exec.Command(s.bin, "import", "emergency", csvFile, "--server", s.base(), "--token", s.tokens["agent01"], "--batch", "2")
+		out, err := cmd.CombinedOutput()
+		return string(out), err
+	}
+	out, err := run()
+	if err == nil || !strings.Contains(out, "created 2, already entered 0, refused 1") || !strings.Contains(out, "line 3: intake_at") {
+		t.Fatalf("first import: %v\n%s", err, out)
+	}
+	var backdated string
+	for _, l := range strings.Split(out, "\n") {
+		if strings.HasPrefix(strings.TrimSpace(l), "line 2 → ") {
+			backdated = strings.TrimPrefix(strings.TrimSpace(l), "line 2 → ")
+		}
+	}
+	if out, _ := run(); !strings.Contains(out, "created 0, already entered 2, refused 1") {
+		t.Fatalf("second import: %s", out)
+	}
+	var c caseJSON
+	for range 100 {
+		if c = s.get(backdated); func() bool { _, st := c.deadline("first_feedback"); return st == workflows.DeadlineBreached }() {
+			break
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	if due, st := c.deadline("first_feedback"); st != workflows.DeadlineBreached || time.Since(due) < 55*time.Hour {
+		t.Fatalf("backdated case %s: first feedback %s due %v, want breached 56h ago", backdated, st, due)
+	}
 }
 
 // waitClosed waits for a case's workflow to finish.

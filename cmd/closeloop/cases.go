@@ -18,18 +18,14 @@ import (
 	"github.com/closeloop/closeloop/identity"
 )
 
-// The case commands talk to a running Closeloop over its HTTP API, so the
-// CLI sees exactly what the API allows.
-func newCaseCommand() *cobra.Command {
+// clientFlags adds the flags that reach a running Closeloop — server and
+// who to be — to cmd and returns the client they make.
+func clientFlags(cmd *cobra.Command) func() *apiClient {
 	var server, token, as string
-	cases := &cobra.Command{Use: "case", Short: "Create, list, show and act on cases"}
-	cases.PersistentFlags().StringVar(&server, "server", envOr("CLOSELOOP_URL", "http://127.0.0.1:8080"), "Closeloop API base URL (CLOSELOOP_URL)")
-	cases.PersistentFlags().StringVar(&token, "token", os.Getenv("CLOSELOOP_TOKEN"), "API token (CLOSELOOP_TOKEN)")
-	cases.PersistentFlags().StringVar(&as, "as", "", "act as the demo user with this username or role, from <data dir>/demo-credentials.json")
-	api := func() *apiClient {
-		return &apiClient{base: strings.TrimRight(server, "/"), token: token, http: &http.Client{Timeout: 60 * time.Second}}
-	}
-	cases.PersistentPreRunE = func(*cobra.Command, []string) error {
+	cmd.PersistentFlags().StringVar(&server, "server", envOr("CLOSELOOP_URL", "http://127.0.0.1:8080"), "Closeloop API base URL (CLOSELOOP_URL)")
+	cmd.PersistentFlags().StringVar(&token, "token", os.Getenv("CLOSELOOP_TOKEN"), "API token (CLOSELOOP_TOKEN)")
+	cmd.PersistentFlags().StringVar(&as, "as", "", "act as the demo user with this username or role, from <data dir>/demo-credentials.json")
+	cmd.PersistentPreRunE = func(*cobra.Command, []string) error {
 		if as == "" {
 			return nil
 		}
@@ -46,6 +42,16 @@ func newCaseCommand() *cobra.Command {
 		}
 		return fmt.Errorf("--as %s: no such demo user or role in %s", as, path)
 	}
+	return func() *apiClient {
+		return &apiClient{base: strings.TrimRight(server, "/"), token: token, http: &http.Client{Timeout: 60 * time.Second}}
+	}
+}
+
+// The case commands talk to a running Closeloop over its HTTP API, so the
+// CLI sees exactly what the API allows.
+func newCaseCommand() *cobra.Command {
+	cases := &cobra.Command{Use: "case", Short: "Create, list, show and act on cases"}
+	api := clientFlags(cases)
 
 	var file, kind string
 	endpoints := map[string]string{"complaint": "/api/v1/complaints", "media-inquiry": "/api/v1/media-inquiries", "consultation": "/api/v1/consultations", "repair": "/api/v1/repairs", "collaboration": "/api/v1/collaborations"}
@@ -207,12 +213,16 @@ func (a *apiClient) get(path string, v any) error {
 }
 
 func (a *apiClient) send(method, path string, body []byte) ([]byte, error) {
+	return a.sendType(method, path, "application/json", body)
+}
+
+func (a *apiClient) sendType(method, path, contentType string, body []byte) ([]byte, error) {
 	req, err := http.NewRequest(method, a.base+path, bytes.NewReader(body))
 	if err != nil {
 		return nil, err
 	}
 	if body != nil {
-		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("Content-Type", contentType)
 	}
 	if a.token != "" {
 		req.Header.Set("Authorization", "Bearer "+a.token)

@@ -2,8 +2,12 @@ package main
 
 import (
 	"bufio"
+	"bytes"
+	"encoding/csv"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"os"
 	"path/filepath"
 	"strings"
 	"text/tabwriter"
@@ -11,7 +15,9 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/closeloop/closeloop/activities"
+	"github.com/closeloop/closeloop/forms"
 	"github.com/closeloop/closeloop/identity"
+	"github.com/closeloop/closeloop/starter"
 )
 
 // The directory commands make the secrets of a directory file: a password
@@ -91,4 +97,82 @@ func newOutboxCommand() *cobra.Command {
 	cmd.Flags().StringVar(&caseNo, "case", "", "only this case's notices")
 	cmd.Flags().BoolVar(&full, "full", false, "show each message's text")
 	return cmd
+}
+
+// newImportCommand enters an emergency registration form (CSV) through the
+// API in batches, with a progress bar, and reports every row (E1).
+func newImportCommand() *cobra.Command {
+	imp := &cobra.Command{Use: "import", Short: "Enter cases recorded on paper during an outage"}
+	api := clientFlags(imp)
+	var batch int
+	emergency := &cobra.Command{
+		Use:   "emergency FILE.csv",
+		Short: "Enter an emergency registration form (应急登记表) with the cases' original times",
+		Long: "Columns (first row): " + strings.Join(forms.EmergencyColumns, ", ") + "; required: " + strings.Join(forms.EmergencyRequired, ", ") +
+			".\nintake_at is the original time, e.g. 2026-11-23 08:15. Entering the same file again creates nothing twice.",
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			b, err := os.ReadFile(args[0])
+			if err != nil {
+				return err
+			}
+			records, err := csv.NewReader(bytes.NewReader(b)).ReadAll()
+			if err != nil {
+				return fmt.Errorf("%s: %w", args[0], err)
+			}
+			if len(records) < 2 {
+				return fmt.Errorf("%s: no rows under the header", args[0])
+			}
+			header, rows := records[0], records[1:]
+			var total starter.ImportResult
+			out := cmd.ErrOrStderr()
+			for start := 0; start < len(rows); start += batch {
+				end := min(start+batch, len(rows))
+				var buf bytes.Buffer
+				w := csv.NewWriter(&buf)
+				_ = w.Write(header)
+				_ = w.WriteAll(rows[start:end])
+				res, err := api().sendType("POST", "/api/v1/imports/emergency", "text/csv", buf.Bytes())
+				if err != nil {
+					return fmt.Errorf("rows %d-%d: %w", start+2, end+1, err)
+				}
+				var part starter.ImportResult
+				if err := json.Unmarshal(res, &part); err != nil {
+					return err
+				}
+				shift := func(rs []starter.ImportedRow) []starter.ImportedRow {
+					for i := range rs {
+						rs[i].Line += start
+					}
+					return rs
+				}
+				total.Created = append(total.Created, shift(part.Created)...)
+				total.Skipped = append(total.Skipped, shift(part.Skipped)...)
+				for _, e := range part.Errors {
+					e.Line += start
+					total.Errors = append(total.Errors, e)
+				}
+				done := end * 30 / len(rows)
+				fmt.Fprintf(out, "\r[%s%s] %d/%d rows", strings.Repeat("#", done), strings.Repeat(".", 30-done), end, len(rows))
+			}
+			fmt.Fprintln(out)
+			w := cmd.OutOrStdout()
+			fmt.Fprintf(w, "created %d, already entered %d, refused %d\n", len(total.Created), len(total.Skipped), len(total.Errors))
+			for _, c := range total.Created {
+				fmt.Fprintf(w, "  line %d → %s\n", c.Line, c.No)
+			}
+			for _, e := range total.Errors {
+				for _, f := range e.Fields {
+					fmt.Fprintf(w, "  line %d: %s: %s\n", e.Line, f.Field, f.Message)
+				}
+			}
+			if len(total.Errors) > 0 {
+				return fmt.Errorf("%d rows were not entered; fix them and enter the file again (entered rows are skipped)", len(total.Errors))
+			}
+			return nil
+		},
+	}
+	emergency.Flags().IntVar(&batch, "batch", 100, "rows per request")
+	imp.AddCommand(emergency)
+	return imp
 }

@@ -1,0 +1,52 @@
+package api
+
+import (
+	"bytes"
+	"io"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/closeloop/closeloop/forms"
+	"github.com/closeloop/closeloop/policies"
+	"github.com/closeloop/closeloop/starter"
+	"github.com/closeloop/closeloop/workflows"
+)
+
+// maxImport bounds an emergency form upload; the CLI sends large files in
+// batches.
+const maxImport = 10 << 20
+
+// importEmergency enters an emergency registration form (text/csv) as
+// complaints with their original times (E1) and answers row by row.
+func (s *Server) importEmergency(w http.ResponseWriter, r *http.Request) {
+	c := callerOf(r.Context())
+	if s.Authz.Allowed(r.Context(), c.subject(), policies.ActionCreate, policies.Case{Type: workflows.TypeComplaint}) != nil {
+		s.fail(w, r, errForbidden("entering complaints"))
+		return
+	}
+	if ct := r.Header.Get("Content-Type"); !strings.HasPrefix(ct, "text/csv") {
+		s.fail(w, r, &starter.Error{Status: http.StatusUnsupportedMediaType, Code: "unsupported_media_type", Message: "send the emergency form as text/csv"})
+		return
+	}
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxImport))
+	if err != nil {
+		s.fail(w, r, &starter.Error{Status: http.StatusRequestEntityTooLarge, Code: "too_large", Message: "upload at most 10 MiB at a time"})
+		return
+	}
+	loc := time.UTC
+	if s.Cases.Location != nil {
+		loc = s.Cases.Location
+	}
+	rows, err := forms.ParseEmergency(bytes.NewReader(body), loc, time.Now(), c.Username)
+	if err != nil {
+		s.fail(w, r, &starter.Error{Status: http.StatusBadRequest, Code: "bad_file", Message: err.Error()})
+		return
+	}
+	res, err := s.Cases.ImportEmergency(r.Context(), rows)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, res)
+}
