@@ -5,9 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
-	"errors"
 	"fmt"
-	"io/fs"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -19,6 +17,7 @@ import (
 	"github.com/sendgrid/rest"
 	"github.com/sendgrid/sendgrid-go"
 	sgmail "github.com/sendgrid/sendgrid-go/helpers/mail"
+	"go.temporal.io/sdk/activity"
 	"go.temporal.io/sdk/temporal"
 
 	"github.com/closeloop/closeloop/identity"
@@ -86,7 +85,12 @@ func (s *SendGrid) Send(ctx context.Context, n workflows.Notice) (workflows.Noti
 			return workflows.NoticeResult{}, err
 		}
 		if err := s.Ledger.Record(key, ref); err != nil {
-			return workflows.NoticeResult{}, err
+			// SendGrid has the message: failing now would send it again on
+			// every retry. Say so and carry on.
+			if activity.IsActivity(ctx) {
+				activity.GetLogger(ctx).Error("mail ledger: accepted message not recorded; a retry of this notice may repeat it",
+					"notice", n.ID, "error", err)
+			}
 		}
 		if s.accepted != nil {
 			if err := s.accepted(key); err != nil {
@@ -262,19 +266,18 @@ func (l *Ledger) Sent(key string) (string, bool) {
 	return e.MessageID, true
 }
 
-// Record notes that key was accepted.
+// Record notes that key was accepted: written aside, synced, then renamed
+// into place, so the entry is whole or absent.
 func (l *Ledger) Record(key, messageID string) error {
 	if err := os.MkdirAll(l.Dir, 0o750); err != nil {
 		return fmt.Errorf("mail ledger: %w", err)
 	}
 	b, _ := json.Marshal(ledgerEntry{Key: key, MessageID: messageID, At: time.Now().UTC()})
-	f, err := os.OpenFile(l.path(key), os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o640)
-	if errors.Is(err, fs.ErrExist) {
-		return nil
-	}
+	f, err := os.CreateTemp(l.Dir, ".entry-*")
 	if err != nil {
 		return fmt.Errorf("mail ledger: %w", err)
 	}
+	defer func() { _ = os.Remove(f.Name()) }()
 	if _, err := f.Write(b); err != nil {
 		_ = f.Close()
 		return fmt.Errorf("mail ledger: %w", err)
@@ -283,5 +286,11 @@ func (l *Ledger) Record(key, messageID string) error {
 		_ = f.Close()
 		return fmt.Errorf("mail ledger: %w", err)
 	}
-	return f.Close()
+	if err := f.Close(); err != nil {
+		return fmt.Errorf("mail ledger: %w", err)
+	}
+	if err := os.Rename(f.Name(), l.path(key)); err != nil {
+		return fmt.Errorf("mail ledger: %w", err)
+	}
+	return nil
 }

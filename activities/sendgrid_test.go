@@ -7,6 +7,8 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
@@ -225,5 +227,25 @@ func TestAddresses(t *testing.T) {
 	var app *temporal.ApplicationError
 	if !errors.As(err, &app) || app.Type() != ErrNoAddress {
 		t.Fatalf("nobody in management: %v", err)
+	}
+}
+
+// A ledger that cannot be written after SendGrid accepted a message does
+// not fail the notice: failing would send it again on every retry.
+func TestSendGridLedgerFailureDoesNotResend(t *testing.T) {
+	fake := &fakeSendGrid{t: t}
+	srv := httptest.NewServer(fake)
+	defer srv.Close()
+	sg := newSendGrid(t, srv)
+	blocked := filepath.Join(t.TempDir(), "not-a-dir")
+	if err := os.WriteFile(blocked, []byte("x"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	sg.Ledger = &Ledger{Dir: blocked}
+	if _, err := sg.Send(context.Background(), escalationNotice()); err != nil {
+		t.Fatalf("send with a broken ledger: %v", err)
+	}
+	if len(fake.accepted) != 2 {
+		t.Fatalf("accepted %v", fake.accepted)
 	}
 }

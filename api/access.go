@@ -2,6 +2,7 @@ package api
 
 import (
 	"context"
+	"encoding/json"
 	"net/http"
 	"strings"
 
@@ -105,34 +106,31 @@ func mask(v workflows.CaseView) workflows.CaseView {
 		r.Form.ReporterName, r.Form.ReporterPhone, r.Form.ReporterEmail = m.Name, m.Phone, m.Email
 		v.Media = &r
 	}
+	// The same data may stand in any free text — a handling result, an
+	// extension reason, a visit comment, the timeline: replace it in the
+	// whole record.
 	var pairs []string
 	for _, p := range [][2]string{{c.Name, m.Name}, {c.Phone, m.Phone}, {c.Email, m.Email}} {
 		if p[0] != "" {
-			pairs = append(pairs, p[0], p[1])
+			pairs = append(pairs, jsonText(p[0]), jsonText(p[1]))
 		}
 	}
 	if len(pairs) == 0 {
 		return v
 	}
-	r := strings.NewReplacer(pairs...)
-	timeline := make([]workflows.Event, len(v.Timeline))
-	for i, e := range v.Timeline {
-		e.Message = r.Replace(e.Message)
-		if len(e.Fields) > 0 {
-			fields := make(map[string]string, len(e.Fields))
-			for k, val := range e.Fields {
-				fields[k] = r.Replace(val)
-			}
-			e.Fields = fields
-		}
-		timeline[i] = e
+	b, err := json.Marshal(v)
+	if err != nil {
+		return v
 	}
-	v.Timeline = timeline
-	esc := make([]workflows.Escalation, len(v.Escalations))
-	for i, e := range v.Escalations {
-		e.Reason, e.Proposal = r.Replace(e.Reason), r.Replace(e.Proposal)
-		esc[i] = e
+	var out workflows.CaseView
+	if err := json.Unmarshal([]byte(strings.NewReplacer(pairs...).Replace(string(b))), &out); err != nil {
+		return v
 	}
-	v.Escalations = esc
-	return v
+	return out
+}
+
+// jsonText is s as it appears inside a JSON string.
+func jsonText(s string) string {
+	b, _ := json.Marshal(s)
+	return string(b[1 : len(b)-1])
 }

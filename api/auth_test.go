@@ -13,6 +13,7 @@ import (
 	"github.com/closeloop/closeloop/forms"
 	"github.com/closeloop/closeloop/links"
 	"github.com/closeloop/closeloop/starter"
+	"github.com/closeloop/closeloop/workflows"
 )
 
 // browser is a cookie-keeping client against a test server.
@@ -210,5 +211,26 @@ func TestRatingPage(t *testing.T) {
 	_ = resp.Body.Close()
 	if resp.StatusCode != 422 || !strings.Contains(string(b), "choose a rating from 1 to 5") {
 		t.Errorf("bad score: %d %s", resp.StatusCode, b)
+	}
+}
+
+// Rule P1: the customer's data is masked in every free-text field, not only
+// in the form.
+func TestMaskEverywhere(t *testing.T) {
+	now := time.Now()
+	v := workflows.CaseView{No: "TS-1", Type: "complaint",
+		Form:      &forms.Complaint{ComplainantName: "张伟", Phone: "13812345678", Email: "zhang.wei@example.com"},
+		Record:    &workflows.ComplaintRecord{HandlingResult: "called 13812345678 and told 张伟", ReturnVisitOutcome: "张伟 happy"},
+		Timeline:  []workflows.Event{{At: now, Message: "mail to zhang.wei@example.com", Fields: map[string]string{"note": "张伟"}}},
+		Deadlines: []workflows.Deadline{{Name: "resolution", Extensions: []workflows.Extension{{Reason: "张伟 away until Monday"}}}},
+	}
+	b, _ := json.Marshal(mask(v))
+	for _, p := range []string{"张伟", "13812345678", "zhang.wei@example.com"} {
+		if strings.Contains(string(b), p) {
+			t.Errorf("%q left unmasked: %s", p, b)
+		}
+	}
+	if !strings.Contains(string(b), "138****5678") || !strings.Contains(string(b), "张*") {
+		t.Errorf("masked forms missing: %s", b)
 	}
 }

@@ -140,7 +140,9 @@ func (f Filter) Query() (string, error) {
 // OpenCases lists every case whose workflow is still running, for the
 // daily digest.
 func (s *Service) OpenCases(ctx context.Context) ([]workflows.CaseLine, error) {
-	q := fmt.Sprintf("%s IN ('%s') AND ExecutionStatus = 'Running'", workflows.SACaseType.GetName(), strings.Join(caseTypes, "', '"))
+	// A closed case whose last notices are still going out is not open.
+	q := fmt.Sprintf("%s IN ('%s') AND ExecutionStatus = 'Running' AND %s != '%s' AND %s != '%s'", workflows.SACaseType.GetName(),
+		strings.Join(caseTypes, "', '"), workflows.SACaseStatus.GetName(), workflows.StatusClosed, workflows.SACaseStatus.GetName(), workflows.StatusDeclined)
 	var out []workflows.CaseLine
 	var token []byte
 	for {

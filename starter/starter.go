@@ -16,6 +16,7 @@ import (
 	"time"
 
 	enumspb "go.temporal.io/api/enums/v1"
+	historypb "go.temporal.io/api/history/v1"
 	"go.temporal.io/api/serviceerror"
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/converter"
@@ -527,6 +528,11 @@ func (s *Service) Reopen(ctx context.Context, no, by, reason string) (workflows.
 		TypedSearchAttributes:    temporal.NewSearchAttributes(sa...),
 		StaticSummary:            view.Type + " " + no + " (reopened)",
 	}, name, input)
+	var started *serviceerror.WorkflowExecutionAlreadyStarted
+	if errors.As(err, &started) {
+		return workflows.CaseView{}, &Error{Status: http.StatusConflict, Code: "invalid_state",
+			Message: fmt.Sprintf("case %s is closed but still sending its last notices; reopen it once they have gone", no)}
+	}
 	if err != nil {
 		return workflows.CaseView{}, fmt.Errorf("reopen %s: %w", no, err)
 	}
@@ -536,10 +542,16 @@ func (s *Service) Reopen(ctx context.Context, no, by, reason string) (workflows.
 // startInput decodes the input the case's latest run started with.
 func (s *Service) startInput(ctx context.Context, no string, v any) error {
 	it := s.Client.GetWorkflowHistory(ctx, workflows.CaseWorkflowID(no), "", false, enumspb.HISTORY_EVENT_FILTER_TYPE_ALL_EVENT)
-	if !it.HasNext() {
-		return fmt.Errorf("case %s has no history", no)
+	var e *historypb.HistoryEvent
+	var err error
+	if it.HasNext() {
+		e, err = it.Next()
 	}
-	e, err := it.Next()
+	var nf *serviceerror.NotFound
+	if e == nil || errors.As(err, &nf) {
+		return &Error{Status: http.StatusConflict, Code: "invalid_state",
+			Message: fmt.Sprintf("case %s is only in the archive now and cannot be reopened; register a new case that refers to it", no)}
+	}
 	if err != nil {
 		return fmt.Errorf("history of %s: %w", no, err)
 	}

@@ -394,6 +394,7 @@ type CollaborationResult struct {
 	Status   string    `json:"status"`  // closed or declined
 	Outcome  string    `json:"outcome"` // rated, unrated or declined
 	Rating   int       `json:"rating,omitempty"`
+	Overdue  bool      `json:"overdue,omitempty"` // its time node was missed
 	ClosedAt time.Time `json:"closed_at"`
 }
 

@@ -110,7 +110,7 @@ func (c *core) requestCollaboration(ctx workflow.Context, in RequestCollaboratio
 	workflow.Go(ctx, func(ctx workflow.Context) {
 		var res CollaborationResult
 		err := child.Get(ctx, &res)
-		st := CollaborationStatus{No: num.No, Status: res.Status, Outcome: res.Outcome, Rating: res.Rating, At: workflow.Now(ctx)}
+		st := CollaborationStatus{No: num.No, Status: res.Status, Outcome: res.Outcome, Rating: res.Rating, Overdue: res.Overdue, At: workflow.Now(ctx)}
 		if err != nil {
 			st.Status, st.Outcome = childFailed, err.Error()
 		}

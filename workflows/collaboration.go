@@ -34,7 +34,8 @@ func CollaborationWorkflow(ctx workflow.Context, in CollaborationInput) (Collabo
 		return CollaborationResult{}, err
 	}
 	r := w.view.Collaboration
-	return CollaborationResult{No: w.view.No, Status: w.view.Status, Outcome: r.Outcome, Rating: r.Rating, ClosedAt: *w.view.ClosedAt}, nil
+	return CollaborationResult{No: w.view.No, Status: w.view.Status, Outcome: r.Outcome, Rating: r.Rating, Overdue: w.view.Overdue,
+		ClosedAt: *w.view.ClosedAt}, nil
 }
 
 type collaboration struct {

@@ -292,9 +292,9 @@ func TestComplaint_ResolutionClockPausedForCollaboration(t *testing.T) {
 	child := h.stateOfAt(first, 30*time.Hour+time.Minute)
 	h.doOn(first, 31*time.Hour, workflows.ActionRate, workflows.RateInput{Actor: "prop.lead", Score: 5})
 	childDone := h.stateAt(31*time.Hour + time.Minute)
-	h.do(70*time.Hour, workflows.ActionResolve, resolveWith("roof drain cleared and membrane patched"))
-	h.do(71*time.Hour, workflows.ActionReturnVisit, visit(true, "dry now"))
-	h.do(72*time.Hour, workflows.ActionDeliverResult, deliver())
+	h.do(75*time.Hour, workflows.ActionResolve, resolveWith("roof drain cleared and membrane patched"))
+	h.do(76*time.Hour, workflows.ActionReturnVisit, visit(true, "dry now"))
+	h.do(77*time.Hour, workflows.ActionDeliverResult, deliver())
 	h.runToClose(input(form(t, reg, online)))
 
 	v := opened.ok(t)
@@ -347,7 +347,8 @@ func TestComplaint_ResolutionClockPausedForCollaboration(t *testing.T) {
 	}
 	// Reminders count running time only: 50% of the 72h falls 36h of
 	// running time after Mon 09:00 — Tue 21:00 without the pause, Thu 01:00
-	// after the 28h pause; 80% (Thu 22:36) comes after the resolution.
+	// after the 28h pause (sent when business opens); 80% (Thu 22:36) comes
+	// after the resolution.
 	var reminders []time.Time
 	for _, n := range ofCase(h.notes.notices(workflows.NoticeReminder), "TS-20261123-0001") {
 		if n.Deadline == sla.Resolution {
@@ -430,5 +431,26 @@ func TestComplaint_CollaborationRequestChecked(t *testing.T) {
 	}
 	if d := deadline(t, *state, sla.Resolution, 0); d.State != workflows.DeadlinePending {
 		t.Errorf("resolution %s, want pending", d.State)
+	}
+}
+
+// A case that closes while a request it opened is still open lets go of it:
+// nothing is left holding clocks, in this run or a reopened one.
+func TestComplaint_ClosingReleasesRequests(t *testing.T) {
+	reg := sh(2026, 11, 23, 9, 0)
+	h := newHarness(t, reg)
+	h.do(time.Hour, workflows.ActionFirstFeedback, firstFeedback())
+	h.do(2*time.Hour, workflows.ActionRequestCollaboration, requestFrom("prop.lead", sh(2026, 11, 25, 12, 0)))
+	h.do(3*time.Hour, workflows.ActionResolve, resolveWith("fixed without engineering"))
+	h.do(4*time.Hour, workflows.ActionReturnVisit, visit(true, "fine"))
+	h.do(5*time.Hour, workflows.ActionDeliverResult, deliver())
+	h.doOn("XZ-20261123-0001", 6*time.Hour, workflows.ActionDecline, workflows.DeclineInput{Actor: "eng.head", Reason: "no longer needed"})
+	h.runToClose(input(form(t, reg, online)))
+	v := h.query()
+	if len(v.Children) != 1 || v.Children[0].Holds {
+		t.Fatalf("children after close %+v, want none holding", v.Children)
+	}
+	if d := deadline(t, v, sla.Resolution, 0); d.State != workflows.DeadlineMet {
+		t.Errorf("resolution %s, want met (resolved while paused)", d.State)
 	}
 }

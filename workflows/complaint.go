@@ -339,6 +339,7 @@ func (w *complaint) closeIfDone(ctx workflow.Context, now time.Time, actor strin
 			d.State = DeadlineCancelled
 		}
 	}
+	w.releaseChildren()
 	w.event(now, actor, "closed", "customer satisfied; case closed", nil)
 }
 

@@ -117,17 +117,21 @@ func TestComplaint_RemindersAndBreachLadderWhenNobodyActs(t *testing.T) {
 	h.runUntilCancelled(input(form(t, reg, online)))
 
 	ff, res, rd := sla.FirstFeedback, sla.Resolution, sla.ResultDelivery
+	// Reminders are raised at 50% and 80% of each clock; one raised out of
+	// business hours waits for the opening, and is dropped when business
+	// opens only at or after its deadline (the first-feedback reminders at
+	// Mon 21:00 and Tue 04:12, the resolution one at Wed 18:36).
 	requireSent(t, h.notes.notices(workflows.NoticeReminder, workflows.NoticeEscalation), []sent{
-		{sh(2026, 11, 23, 21, 0), workflows.NoticeReminder, "handler", ff},    // 50% of 24h
-		{sh(2026, 11, 24, 4, 12), workflows.NoticeReminder, "handler", ff},    // 80% of 24h = 19h12m
 		{sh(2026, 11, 24, 9, 0), workflows.NoticeEscalation, "dept_head", ""}, // C2 breach at +24h
-		{sh(2026, 11, 24, 21, 0), workflows.NoticeReminder, "handler", res},   // 50% of 72h
-		{sh(2026, 11, 25, 18, 36), workflows.NoticeReminder, "handler", res},  // 80% of 72h
+		{sh(2026, 11, 24, 21, 0), workflows.NoticeReminder, "handler", res},   // 50% of 72h, sent Wed 09:00
 		{sh(2026, 11, 26, 9, 0), workflows.NoticeEscalation, "cs_head", ""},   // C3 breach at +72h
-		{sh(2026, 11, 27, 1, 30), workflows.NoticeReminder, "handler", rd},    // 50% of Mon 09:00..Mon 18:00 (177h)
-		{sh(2026, 11, 29, 6, 36), workflows.NoticeReminder, "handler", rd},    // 80%
+		{sh(2026, 11, 27, 1, 30), workflows.NoticeReminder, "handler", rd},    // 50% of Mon 09:00..Mon 18:00 (177h), sent Fri 09:00
+		{sh(2026, 11, 29, 6, 36), workflows.NoticeReminder, "handler", rd},    // 80%, sent Mon 09:00
 		{sh(2026, 11, 30, 18, 0), workflows.NoticeEscalation, "management", ""},
 	})
+	if dropped := events(*final, "notice_dropped"); len(dropped) != 3 {
+		t.Errorf("dropped reminders %d, want 3: %+v", len(dropped), dropped)
+	}
 	for _, n := range h.notes.notices(workflows.NoticeReminder) {
 		if n.To.Department != "property" || n.Due == nil || n.Fields["point"] == "" {
 			t.Errorf("reminder %+v lacks department, due or point", n)
@@ -196,9 +200,9 @@ func TestComplaint_ExtensionBeforeBreachMovesDeadline(t *testing.T) {
 	}
 
 	ff := sla.FirstFeedback
+	// The night reminders (Mon 21:00, Tue 04:12) could only have gone out at
+	// the old due instant, Tue 09:00: dropped.
 	requireSent(t, h.notes.notices(workflows.NoticeReminder, workflows.NoticeEscalation, workflows.NoticeCustomerDelay), []sent{
-		{sh(2026, 11, 23, 21, 0), workflows.NoticeReminder, "handler", ff},
-		{sh(2026, 11, 24, 4, 12), workflows.NoticeReminder, "handler", ff},
 		{sh(2026, 11, 24, 5, 0), workflows.NoticeCustomerDelay, "customer", ff},
 		{sh(2026, 11, 24, 9, 0), workflows.NoticeReminder, "handler", ff},      // 80% of the new 30h clock
 		{sh(2026, 11, 24, 15, 0), workflows.NoticeEscalation, "dept_head", ""}, // breach at the new due, not at 09:00
@@ -974,5 +978,29 @@ func TestComplaint_Archived(t *testing.T) {
 	if got.Status != workflows.StatusClosed || len(got.Timeline) != len(want.Timeline) || got.Form.ComplainantName != want.Form.ComplainantName ||
 		len(got.Deadlines) != len(want.Deadlines) || got.Record.ResultDeliveredAt == nil {
 		t.Fatalf("archived record %s with %d events, want the closed case with %d", got.Status, len(got.Timeline), len(want.Timeline))
+	}
+}
+
+// A reminder held for business hours is dropped when its clock is met
+// before it could go out, so a closed case does not wait for it.
+func TestComplaint_HeldReminderDroppedWhenMet(t *testing.T) {
+	reg := sh(2026, 11, 23, 9, 0)
+	h := newHarness(t, reg)
+	h.do(time.Hour, workflows.ActionFirstFeedback, firstFeedback())
+	resolvedAt := sh(2026, 11, 24, 22, 0) // the resolution reminder of Tue 21:00 is held until Wed 09:00
+	h.do(resolvedAt.Sub(reg), workflows.ActionResolve, resolveWith("fixed at night"))
+	h.do(resolvedAt.Sub(reg)+time.Minute, workflows.ActionReturnVisit, visit(true, "fine"))
+	h.do(resolvedAt.Sub(reg)+2*time.Minute, workflows.ActionDeliverResult, deliver())
+	res := h.runToClose(input(form(t, reg, online, func(c *forms.Complaint) { c.Email = "" })))
+	for _, n := range h.notes.notices(workflows.NoticeReminder) {
+		if n.Deadline == sla.Resolution {
+			t.Errorf("resolution reminder sent at %s after the clock was met", fmtSH(h.notes.sentAt[n.ID]))
+		}
+	}
+	if ev := events(h.query(), "notice_dropped"); len(ev) != 1 || !ev[0].At.Equal(resolvedAt) {
+		t.Errorf("dropped %+v, want the held reminder dropped at the resolution", ev)
+	}
+	if !res.ClosedAt.Equal(resolvedAt.Add(2 * time.Minute)) {
+		t.Errorf("closed at %s", fmtSH(res.ClosedAt))
 	}
 }

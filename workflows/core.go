@@ -394,7 +394,17 @@ func (c *core) takeOver(r Reopen) {
 	c.view = r.View
 	c.view.Status = StatusRework
 	c.view.ClosedAt = nil
+	c.releaseChildren()
 	c.lastSA = searchState{status: StatusRework, department: r.View.Department, level: r.View.EscalationLevel}
+}
+
+// releaseChildren lets go of the requests a closing (or reopened) case was
+// waiting for: its paused clocks are over, and a new run gets no word of
+// requests opened by the old one.
+func (c *core) releaseChildren() {
+	for i := range c.view.Children {
+		c.view.Children[i].Holds = false
+	}
 }
 
 // reopened records the reopening, tells the heads, and runs the rework
@@ -506,7 +516,9 @@ func (c *core) notify(ctx workflow.Context, n Notice) {
 	c.sending++
 	workflow.Go(ctx, func(ctx workflow.Context) {
 		defer func() { c.sending-- }()
-		c.holdForQuietHours(ctx, n)
+		if !c.holdForQuietHours(ctx, n) {
+			return
+		}
 		actx := workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
 			StartToCloseTimeout: 30 * time.Second,
 			RetryPolicy: &temporal.RetryPolicy{
@@ -531,10 +543,12 @@ func (c *core) notify(ctx workflow.Context, n Notice) {
 
 // holdForQuietHours waits until the notice may go out: staff reminders at
 // the next business opening, customer notices after the night; urgent
-// escalations at once. Cases that started before quiet hours send at once.
-func (c *core) holdForQuietHours(ctx workflow.Context, n Notice) {
+// escalations at once. A held reminder whose clock was met, extended or
+// breached meanwhile, or whose case closed, is dropped: it reports false.
+// Cases that started before quiet hours send at once.
+func (c *core) holdForQuietHours(ctx workflow.Context, n Notice) bool {
 	if workflow.GetVersion(ctx, "quiet-hours", workflow.DefaultVersion, 1) < 1 || n.Urgent {
-		return
+		return true
 	}
 	lctx := workflow.WithLocalActivityOptions(ctx, workflow.LocalActivityOptions{
 		StartToCloseTimeout: 10 * time.Second,
@@ -544,13 +558,38 @@ func (c *core) holdForQuietHours(ctx workflow.Context, n Notice) {
 	req := SendAtRequest{At: n.CreatedAt, Kind: n.Kind, Role: n.To.Role, Urgent: n.Urgent}
 	if err := workflow.ExecuteLocalActivity(lctx, ActivitySendAt, req).Get(ctx, &at); err != nil {
 		workflow.GetLogger(ctx).Warn("quiet hours", "notice", n.ID, "error", err)
-		return
+		return true
 	}
-	if wait := at.At.Sub(workflow.Now(ctx)); wait > 0 {
+	wait := at.At.Sub(workflow.Now(ctx))
+	if wait <= 0 {
+		return true
+	}
+	if n.Kind != NoticeReminder || n.Due == nil || at.At.Before(*n.Due) {
 		c.event(workflow.Now(ctx), "system", "notice_held", fmt.Sprintf("%s to %s held until %s (quiet hours)", n.Kind, n.To.Role, at.At.Format(time.RFC3339)),
 			kv("notice", n.ID))
-		_ = workflow.Sleep(ctx, wait)
 	}
+	if n.Kind != NoticeReminder {
+		_ = workflow.Sleep(ctx, wait)
+		return true
+	}
+	if n.Due != nil && !at.At.Before(*n.Due) {
+		// It could only arrive with the deadline itself: the breach's
+		// escalation says it better.
+		c.event(workflow.Now(ctx), "system", "notice_dropped", fmt.Sprintf("%s for %s dropped: business opens only when it is due", n.Kind, n.Deadline),
+			kv("notice", n.ID))
+		return false
+	}
+	stale := func() bool {
+		i := c.current(n.Deadline)
+		return c.view.Status == StatusClosed || i < 0 || c.view.Deadlines[i].State != DeadlinePending ||
+			n.Due == nil || !c.view.Deadlines[i].Due.Equal(*n.Due)
+	}
+	if _, err := workflow.AwaitWithTimeout(ctx, wait, stale); err != nil || stale() {
+		c.event(workflow.Now(ctx), "system", "notice_dropped", fmt.Sprintf("%s for %s dropped: the clock moved on while it was held", n.Kind, n.Deadline),
+			kv("notice", n.ID))
+		return false
+	}
+	return true
 }
 
 // noticeID is stable for the same case, kind, recipient, deadline and round;

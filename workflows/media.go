@@ -70,9 +70,10 @@ func (w *mediaInquiry) register(ctx workflow.Context) error {
 	if err := w.arm(ctx, sla.MediaContact, f.ReceivedAt, 0); err != nil {
 		return err
 	}
+	// The reporter is masked in staff mail like a customer (P1).
 	w.notify(ctx, Notice{Kind: NoticeAssignment, Urgent: true, Deadline: sla.MediaContact,
-		To:     Recipient{Role: "handler", Name: f.ContactPerson},
-		Fields: kv("outlet", f.Outlet, "reporter", f.ReporterName, "topic", f.Topic)})
+		To: Recipient{Role: "handler", Name: f.ContactPerson}, Customer: f.ReporterName,
+		Fields: kv("outlet", f.Outlet, "topic", f.Topic)})
 	return nil
 }
 

@@ -218,6 +218,7 @@ func (w *repair) visit(ctx workflow.Context, in RepairVisitInput) error {
 				d.State = DeadlineCancelled
 			}
 		}
+		w.releaseChildren()
 		w.event(now, in.Actor, "closed", "every return-visit item passed; order closed", nil)
 		return nil
 	}
