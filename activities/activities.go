@@ -195,6 +195,27 @@ func (a *Activities) ArchiveCase(ctx context.Context, req workflows.ArchiveReque
 	return a.Archive.Put(ctx, req.View)
 }
 
+// supervisionSample is how many of the day's cases quality control looks at.
+const supervisionSample = 10
+
+// OpenSupervision opens the supervision task for the day before req.At
+// (business time zone) with a sample of that day's cases (K2).
+func (a *Activities) OpenSupervision(ctx context.Context, req workflows.SupervisionRequest) (workflows.SupervisionResult, error) {
+	if a.Archive == nil {
+		return workflows.SupervisionResult{}, fmt.Errorf("supervision needs the archive")
+	}
+	loc := a.Calendar.Location()
+	t := req.At.In(loc)
+	to := time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, loc)
+	from := to.AddDate(0, 0, -1)
+	day := from.Format(time.DateOnly)
+	sv, err := a.Archive.OpenSupervision(ctx, day, from, to, supervisionSample)
+	if err != nil {
+		return workflows.SupervisionResult{}, err
+	}
+	return workflows.SupervisionResult{Day: day, Sample: sv.Sample}, nil
+}
+
 // SendNotice hands a notice to the configured channel.
 func (a *Activities) SendNotice(ctx context.Context, n workflows.Notice) (workflows.NoticeResult, error) {
 	return a.Notifier.Send(ctx, n)

@@ -80,6 +80,11 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("POST /api/v1/cases/{no}/reopen", s.authed(s.reopen))
 	mux.HandleFunc("GET /api/v1/reports/kpi", s.authed(s.kpi))
 	mux.HandleFunc("POST /api/v1/imports/emergency", s.authed(s.importEmergency))
+	mux.HandleFunc("GET /api/v1/reports/evaluations", s.authed(s.grades))
+	mux.HandleFunc("GET /api/v1/supervision/{day}", s.authed(s.getSupervision))
+	mux.HandleFunc("POST /api/v1/supervision/{day}/evaluation", s.authed(s.evaluate))
+	mux.HandleFunc("POST /api/v1/cases/{no}/typical", s.authed(s.markTypical))
+	mux.HandleFunc("GET /api/v1/knowledge", s.authed(s.knowledge))
 	mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, &starter.Error{Status: http.StatusNotFound, Code: "not_found", Message: "no such endpoint: " + r.Method + " " + r.URL.Path})
 	})

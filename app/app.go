@@ -200,6 +200,19 @@ func ensureDigestSchedule(ctx context.Context, c client.Client, cfg config.Confi
 	if err != nil && !errors.Is(err, temporal.ErrScheduleAlreadyRunning) {
 		return fmt.Errorf("daily digest schedule: %w", err)
 	}
+	// K2: quality control supervises service at least once a day.
+	_, err = c.ScheduleClient().Create(ctx, client.ScheduleOptions{
+		ID: workflows.SupervisionScheduleID,
+		Spec: client.ScheduleSpec{
+			Calendars:    []client.ScheduleCalendarSpec{{Hour: []client.ScheduleRange{{Start: 9}}, Comment: "daily quality supervision"}},
+			TimeZoneName: cfg.TimeZone.String(),
+		},
+		Action: &client.ScheduleWorkflowAction{ID: "supervision", Workflow: workflows.SupervisionWorkflowName,
+			Args: []any{workflows.SupervisionInput{}}, TaskQueue: workflows.TaskQueue},
+	})
+	if err != nil && !errors.Is(err, temporal.ErrScheduleAlreadyRunning) {
+		return fmt.Errorf("daily supervision schedule: %w", err)
+	}
 	return nil
 }
 

@@ -17,6 +17,7 @@ import (
 	_ "github.com/jackc/pgx/v5/stdlib" // PostgreSQL driver "pgx"
 	_ "modernc.org/sqlite"             // pure-Go SQLite driver "sqlite"
 
+	"github.com/closeloop/closeloop/forms"
 	"github.com/closeloop/closeloop/workflows"
 )
 
@@ -87,6 +88,21 @@ var migrations = []string{
 		key         TEXT PRIMARY KEY,
 		case_no     TEXT NOT NULL,
 		imported_at TIMESTAMP NOT NULL
+	)`,
+	`CREATE TABLE typical_cases (
+		case_no      TEXT PRIMARY KEY,
+		highlights   TEXT NOT NULL,
+		improvements TEXT NOT NULL,
+		marked_by    TEXT NOT NULL,
+		marked_at    TIMESTAMP NOT NULL
+	)`,
+	`CREATE TABLE supervision (
+		day          TEXT PRIMARY KEY,
+		sample       TEXT NOT NULL,
+		opened_at    TIMESTAMP NOT NULL,
+		evaluation   TEXT,
+		evaluated_by TEXT,
+		evaluated_at TIMESTAMP
 	)`,
 }
 
@@ -208,6 +224,162 @@ func (s *Store) RecordImport(ctx context.Context, key, no string) error {
 		return fmt.Errorf("archive imports: %w", err)
 	}
 	return nil
+}
+
+// Typical is a case marked for the knowledge base (K8).
+type Typical struct {
+	CaseNo       string    `json:"case_no"`
+	Highlights   string    `json:"highlights"`
+	Improvements string    `json:"improvements"`
+	MarkedBy     string    `json:"marked_by"`
+	MarkedAt     time.Time `json:"marked_at"`
+}
+
+// MarkTypical records (or updates) a typical case.
+func (s *Store) MarkTypical(ctx context.Context, t Typical) error {
+	_, err := s.db.ExecContext(ctx, s.bind(`INSERT INTO typical_cases (case_no, highlights, improvements, marked_by, marked_at)
+		VALUES (?, ?, ?, ?, ?) ON CONFLICT (case_no) DO UPDATE SET highlights = excluded.highlights,
+		improvements = excluded.improvements, marked_by = excluded.marked_by, marked_at = excluded.marked_at`),
+		t.CaseNo, t.Highlights, t.Improvements, t.MarkedBy, t.MarkedAt.UTC())
+	if err != nil {
+		return fmt.Errorf("archive typical case: %w", err)
+	}
+	return nil
+}
+
+// TypicalCases lists the knowledge base, newest first.
+func (s *Store) TypicalCases(ctx context.Context) ([]Typical, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT case_no, highlights, improvements, marked_by, marked_at FROM typical_cases ORDER BY marked_at DESC`)
+	if err != nil {
+		return nil, fmt.Errorf("archive typical cases: %w", err)
+	}
+	defer func() { _ = rows.Close() }()
+	out := []Typical{}
+	for rows.Next() {
+		var t Typical
+		if err := rows.Scan(&t.CaseNo, &t.Highlights, &t.Improvements, &t.MarkedBy, &t.MarkedAt); err != nil {
+			return nil, err
+		}
+		out = append(out, t)
+	}
+	return out, rows.Err()
+}
+
+// Supervision is one day's quality supervision (K2): the sample of cases
+// quality control looks at, and its evaluation once filled in (K3).
+type Supervision struct {
+	Day         string            `json:"day"` // 2026-11-24
+	Sample      []string          `json:"sample"`
+	OpenedAt    time.Time         `json:"opened_at"`
+	Evaluation  *forms.Evaluation `json:"evaluation,omitempty"`
+	EvaluatedBy string            `json:"evaluated_by,omitempty"`
+	EvaluatedAt *time.Time        `json:"evaluated_at,omitempty"`
+}
+
+// OpenSupervision opens the day's task with a sample of the cases opened
+// in [from, to): every k-th, at most size, so it spreads over the day. A
+// task already open is kept as it is.
+func (s *Store) OpenSupervision(ctx context.Context, day string, from, to time.Time, size int) (Supervision, error) {
+	if sv, ok, err := s.Supervision(ctx, day); err != nil || ok {
+		return sv, err
+	}
+	rows, err := s.db.QueryContext(ctx, s.bind(`SELECT no FROM cases WHERE opened_at >= ? AND opened_at < ? ORDER BY opened_at, no`), from.UTC(), to.UTC())
+	if err != nil {
+		return Supervision{}, fmt.Errorf("supervision sample: %w", err)
+	}
+	var all []string
+	for rows.Next() {
+		var no string
+		if err := rows.Scan(&no); err != nil {
+			_ = rows.Close()
+			return Supervision{}, err
+		}
+		all = append(all, no)
+	}
+	_ = rows.Close()
+	sample := []string{}
+	step := max(1, (len(all)+size-1)/size)
+	for i := 0; i < len(all) && len(sample) < size; i += step {
+		sample = append(sample, all[i])
+	}
+	b, _ := json.Marshal(sample)
+	now := time.Now().UTC()
+	_, err = s.db.ExecContext(ctx, s.bind(`INSERT INTO supervision (day, sample, opened_at) VALUES (?, ?, ?) ON CONFLICT (day) DO NOTHING`), day, string(b), now)
+	if err != nil {
+		return Supervision{}, fmt.Errorf("open supervision: %w", err)
+	}
+	sv, _, err := s.Supervision(ctx, day)
+	return sv, err
+}
+
+// Supervision reads a day's task.
+func (s *Store) Supervision(ctx context.Context, day string) (Supervision, bool, error) {
+	var sv Supervision
+	var sample string
+	var eval, by sql.NullString
+	var at sql.NullTime
+	err := s.db.QueryRowContext(ctx, s.bind(`SELECT day, sample, opened_at, evaluation, evaluated_by, evaluated_at FROM supervision WHERE day = ?`), day).
+		Scan(&sv.Day, &sample, &sv.OpenedAt, &eval, &by, &at)
+	if errors.Is(err, sql.ErrNoRows) {
+		return Supervision{}, false, nil
+	}
+	if err != nil {
+		return Supervision{}, false, fmt.Errorf("supervision %s: %w", day, err)
+	}
+	_ = json.Unmarshal([]byte(sample), &sv.Sample)
+	if eval.Valid {
+		var e forms.Evaluation
+		if err := json.Unmarshal([]byte(eval.String), &e); err == nil {
+			sv.Evaluation = &e
+		}
+		sv.EvaluatedBy = by.String
+		t := at.Time
+		sv.EvaluatedAt = &t
+	}
+	return sv, true, nil
+}
+
+// Evaluate stores quality control's evaluation of a day; a day is
+// evaluated once.
+func (s *Store) Evaluate(ctx context.Context, day string, e forms.Evaluation, by string) (bool, error) {
+	b, _ := json.Marshal(e)
+	res, err := s.db.ExecContext(ctx, s.bind(`UPDATE supervision SET evaluation = ?, evaluated_by = ?, evaluated_at = ? WHERE day = ? AND evaluation IS NULL`),
+		string(b), by, time.Now().UTC(), day)
+	if err != nil {
+		return false, fmt.Errorf("evaluate %s: %w", day, err)
+	}
+	n, _ := res.RowsAffected()
+	return n == 1, nil
+}
+
+// Grades counts the grades given per item over the days [from, to]
+// (YYYY-MM-DD), for the reports.
+func (s *Store) Grades(ctx context.Context, from, to string) (map[string]map[string]int, int, error) {
+	rows, err := s.db.QueryContext(ctx, s.bind(`SELECT evaluation FROM supervision WHERE day >= ? AND day <= ? AND evaluation IS NOT NULL`), from, to)
+	if err != nil {
+		return nil, 0, fmt.Errorf("grades: %w", err)
+	}
+	defer func() { _ = rows.Close() }()
+	out := map[string]map[string]int{}
+	days := 0
+	for rows.Next() {
+		var raw string
+		if err := rows.Scan(&raw); err != nil {
+			return nil, 0, err
+		}
+		var e forms.Evaluation
+		if json.Unmarshal([]byte(raw), &e) != nil {
+			continue
+		}
+		days++
+		for item, it := range e.Items {
+			if out[item] == nil {
+				out[item] = map[string]int{}
+			}
+			out[item][it.Grade]++
+		}
+	}
+	return out, days, rows.Err()
 }
 
 // Count is the number of archived cases, open and closed.

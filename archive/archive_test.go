@@ -119,5 +119,37 @@ func TestStore(t *testing.T) {
 		if no, ok, err := s.Imported(ctx, "k1"); !ok || err != nil || no != "TS-20261123-0001" {
 			t.Fatalf("import: %s %t %v", no, ok, err)
 		}
+		// Rule K8: typical cases for the knowledge base; marking again updates.
+		for _, h := range []string{"first", "calm apology, fixed in a day"} {
+			if err := s.MarkTypical(ctx, Typical{CaseNo: "TS-20261123-0001", Highlights: h, Improvements: "call sooner", MarkedBy: "qc01", MarkedAt: time.Now()}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		kb, err := s.TypicalCases(ctx)
+		if err != nil || len(kb) != 1 || kb[0].Highlights != "calm apology, fixed in a day" {
+			t.Fatalf("knowledge base %+v %v", kb, err)
+		}
+		// Rules K2, K3: the day's supervision samples the day's cases, is
+		// evaluated once, and its grades are counted.
+		from := time.Date(2026, 11, 23, 0, 0, 0, 0, time.UTC)
+		sv, err := s.OpenSupervision(ctx, "2026-11-23", from, from.Add(24*time.Hour), 10)
+		if err != nil || len(sv.Sample) != 2 || sv.Evaluation != nil {
+			t.Fatalf("supervision %+v %v", sv, err)
+		}
+		e := forms.Evaluation{Items: map[string]forms.EvaluationItem{"attitude": {Grade: "差", Problems: "rude", Measures: "training"}, "etiquette": {Grade: "优"}}}
+		if ok, err := s.Evaluate(ctx, "2026-11-23", e, "qc01"); !ok || err != nil {
+			t.Fatalf("evaluate: %t %v", ok, err)
+		}
+		if ok, _ := s.Evaluate(ctx, "2026-11-23", e, "qc01"); ok {
+			t.Error("a day was evaluated twice")
+		}
+		grades, days, err := s.Grades(ctx, "2026-11-01", "2026-11-30")
+		if err != nil || days != 1 || grades["attitude"]["差"] != 1 || grades["etiquette"]["优"] != 1 {
+			t.Fatalf("grades %v %d %v", grades, days, err)
+		}
+		again, err := s.OpenSupervision(ctx, "2026-11-23", from, from.Add(24*time.Hour), 10)
+		if err != nil || again.EvaluatedBy != "qc01" || again.Evaluation == nil || again.Evaluation.Items["attitude"].Measures != "training" {
+			t.Fatalf("reopened task %+v %v", again, err)
+		}
 	})
 }

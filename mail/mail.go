@@ -184,6 +184,8 @@ func (r *Renderer) data(n workflows.Notice, to Address, lang string) data {
 		d.Customer = forms.MaskName(n.Customer)
 		switch {
 		case r.BaseURL == "":
+		case n.Kind == workflows.NoticeSupervision:
+			d.Link = r.BaseURL + "/api/v1/supervision/" + n.Fields["day"]
 		case n.CaseNo == "": // about a department, not a case
 			d.Link = r.BaseURL + "/api/v1/cases?department=" + n.To.Department
 		default:

