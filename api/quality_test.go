@@ -2,44 +2,25 @@ package api
 
 import (
 	"context"
-	"io"
-	"net/http"
 	"net/http/httptest"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/closeloop/closeloop/archive"
 	"github.com/closeloop/closeloop/starter"
 )
 
 // Rules K2, K3: quality control reads the day's supervision and fills in
 // the evaluation table once; others may not; the grades reach the report.
 func TestSupervisionAPI(t *testing.T) {
-	store, err := archive.Open(context.Background(), "", filepath.Join(t.TempDir(), "a.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer func() { _ = store.Close() }()
+	store := testArchive(t)
 	from := time.Date(2026, 11, 23, 0, 0, 0, 0, time.UTC)
 	if _, err := store.OpenSupervision(context.Background(), "2026-11-23", from, from.Add(24*time.Hour), 10); err != nil {
 		t.Fatal(err)
 	}
 	srv := httptest.NewServer(testServer(&starter.Service{Archive: store}).Handler())
 	defer srv.Close()
-	call := func(token, method, path, body string) (int, string) {
-		req, _ := http.NewRequest(method, srv.URL+path, strings.NewReader(body))
-		req.Header.Set("Authorization", "Bearer "+token)
-		req.Header.Set("Content-Type", "application/json")
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer func() { _ = resp.Body.Close() }()
-		b, _ := io.ReadAll(resp.Body)
-		return resp.StatusCode, string(b)
-	}
+	call := func(token, method, path, body string) (int, string) { return call(t, srv, token, method, path, body) }
 	if code, _ := call("clt_test_qc", "GET", "/api/v1/supervision/2026-11-23", ""); code != 200 {
 		t.Fatalf("qc reads the supervision: %d", code)
 	}

@@ -19,11 +19,7 @@ import (
 // Rules K4, K5, P3: the KPI report in JSON and CSV, for those the policies
 // let read it; a department head sees the own department only.
 func TestKPIReport(t *testing.T) {
-	store, err := archive.Open(context.Background(), "", filepath.Join(t.TempDir(), "a.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer func() { _ = store.Close() }()
+	store := testArchive(t)
 	now := time.Now().UTC()
 	closed := now
 	for _, v := range []workflows.CaseView{
@@ -39,15 +35,7 @@ func TestKPIReport(t *testing.T) {
 	srv := httptest.NewServer(testServer(&starter.Service{Archive: store}).Handler())
 	defer srv.Close()
 	get := func(token, query string) (int, string) {
-		req, _ := http.NewRequest("GET", srv.URL+"/api/v1/reports/kpi"+query, nil)
-		req.Header.Set("Authorization", "Bearer "+token)
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer func() { _ = resp.Body.Close() }()
-		b, _ := io.ReadAll(resp.Body)
-		return resp.StatusCode, string(b)
+		return call(t, srv, token, "GET", "/api/v1/reports/kpi"+query, "")
 	}
 	if code, _ := get(agentToken, ""); code != 403 {
 		t.Errorf("agent: %d, want 403", code)
@@ -70,4 +58,30 @@ func TestKPIReport(t *testing.T) {
 	if code, body := get("clt_test_qc", "?from=yesterday&group_by=colour"); code != 400 || !strings.Contains(body, "group_by") || !strings.Contains(body, `"from"`) {
 		t.Errorf("bad filter: %d %s", code, body)
 	}
+}
+
+// testArchive is a fresh SQLite archive for one test.
+func testArchive(t *testing.T) *archive.Store {
+	t.Helper()
+	store, err := archive.Open(context.Background(), "", filepath.Join(t.TempDir(), "a.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = store.Close() })
+	return store
+}
+
+// call sends a JSON request with a bearer token.
+func call(t *testing.T, srv *httptest.Server, token, method, path, body string) (int, string) {
+	t.Helper()
+	req, _ := http.NewRequest(method, srv.URL+path, strings.NewReader(body))
+	req.Header.Set("Authorization", "Bearer "+token)
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = resp.Body.Close() }()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(b)
 }
