@@ -173,7 +173,7 @@ func (a *Activities) Digest(ctx context.Context, req workflows.DigestRequest) (w
 		}
 	}
 	slices.Sort(order)
-	var res workflows.DigestResult
+	res := workflows.DigestResult{Day: day.Format("20060102")}
 	for _, dept := range order {
 		d := byDept[dept]
 		for _, no := range dueToday[dept] {

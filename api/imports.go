@@ -21,8 +21,8 @@ const maxImport = 10 << 20
 // complaints with their original times (E1) and answers row by row.
 func (s *Server) importEmergency(w http.ResponseWriter, r *http.Request) {
 	c := callerOf(r.Context())
-	if s.Authz.Allowed(r.Context(), c.subject(), policies.ActionCreate, policies.Case{Type: workflows.TypeComplaint}) != nil {
-		s.fail(w, r, errForbidden("entering complaints"))
+	if s.Authz.Allowed(r.Context(), c.subject(), policies.ActionImport, policies.Case{Type: workflows.TypeComplaint}) != nil {
+		s.fail(w, r, errForbidden("entering the emergency form"))
 		return
 	}
 	if ct := r.Header.Get("Content-Type"); !strings.HasPrefix(ct, "text/csv") {

@@ -2,6 +2,7 @@ package api
 
 import (
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/closeloop/closeloop/archive"
@@ -137,7 +138,17 @@ func (s *Server) markTypical(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	t := archive.Typical{CaseNo: no, Highlights: in.Highlights, Improvements: in.Improvements, MarkedBy: c.Username, MarkedAt: time.Now()}
+	// Staff write from the case: keep its customer out of the knowledge
+	// base every role reads (P1).
+	cust := customerOf(view)
+	var pairs []string
+	for _, p := range [][2]string{{cust.Name, forms.MaskName(cust.Name)}, {cust.Phone, forms.MaskPhone(cust.Phone)}, {cust.Email, forms.MaskEmail(cust.Email)}} {
+		if p[0] != "" {
+			pairs = append(pairs, p[0], p[1])
+		}
+	}
+	rep := strings.NewReplacer(pairs...)
+	t := archive.Typical{CaseNo: no, Highlights: rep.Replace(in.Highlights), Improvements: rep.Replace(in.Improvements), MarkedBy: c.Username, MarkedAt: time.Now()}
 	if err := store.MarkTypical(r.Context(), t); err != nil {
 		s.fail(w, r, err)
 		return
@@ -158,6 +169,15 @@ func (s *Server) knowledge(w http.ResponseWriter, r *http.Request) {
 	if err != nil {
 		s.fail(w, r, err)
 		return
+	}
+	// The lessons are for everyone; which case they came from only for
+	// those who may see it (P3).
+	sub := callerOf(r.Context()).subject()
+	for i := range kb {
+		v, err := store.Get(r.Context(), kb[i].CaseNo)
+		if err != nil || s.Authz.Allowed(r.Context(), sub, policies.ActionRead, caseOf(v)) != nil {
+			kb[i].CaseNo = ""
+		}
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"typical_cases": kb})
 }

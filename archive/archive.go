@@ -216,11 +216,30 @@ func (s *Store) Imported(ctx context.Context, key string) (string, bool, error) 
 	return no, true, nil
 }
 
-// RecordImport notes that the row with key became case no.
-func (s *Store) RecordImport(ctx context.Context, key, no string) error {
-	_, err := s.db.ExecContext(ctx, s.bind(`INSERT INTO imports (key, case_no, imported_at) VALUES (?, ?, ?) ON CONFLICT (key) DO NOTHING`),
-		key, no, time.Now().UTC())
+// ReserveImport claims the row with key for entering: false when another
+// import holds or has entered it. Two uploads of the same file at once
+// therefore enter each row once.
+func (s *Store) ReserveImport(ctx context.Context, key string) (bool, error) {
+	res, err := s.db.ExecContext(ctx, s.bind(`INSERT INTO imports (key, case_no, imported_at) VALUES (?, '', ?) ON CONFLICT (key) DO NOTHING`),
+		key, time.Now().UTC())
 	if err != nil {
+		return false, fmt.Errorf("archive imports: %w", err)
+	}
+	n, _ := res.RowsAffected()
+	return n == 1, nil
+}
+
+// RecordImport notes that the reserved row became case no.
+func (s *Store) RecordImport(ctx context.Context, key, no string) error {
+	if _, err := s.db.ExecContext(ctx, s.bind(`UPDATE imports SET case_no = ? WHERE key = ?`), no, key); err != nil {
+		return fmt.Errorf("archive imports: %w", err)
+	}
+	return nil
+}
+
+// ReleaseImport gives up a reservation whose case could not be started.
+func (s *Store) ReleaseImport(ctx context.Context, key string) error {
+	if _, err := s.db.ExecContext(ctx, s.bind(`DELETE FROM imports WHERE key = ? AND case_no = ''`), key); err != nil {
 		return fmt.Errorf("archive imports: %w", err)
 	}
 	return nil

@@ -111,10 +111,17 @@ func TestStore(t *testing.T) {
 		if _, ok, err := s.Imported(ctx, "k1"); ok || err != nil {
 			t.Fatalf("unknown import: %t %v", ok, err)
 		}
-		for range 2 {
-			if err := s.RecordImport(ctx, "k1", "TS-20261123-0001"); err != nil {
-				t.Fatal(err)
-			}
+		if ok, err := s.ReserveImport(ctx, "k1"); !ok || err != nil {
+			t.Fatalf("reserve: %t %v", ok, err)
+		}
+		if ok, _ := s.ReserveImport(ctx, "k1"); ok {
+			t.Fatal("a row was reserved twice")
+		}
+		if err := s.RecordImport(ctx, "k1", "TS-20261123-0001"); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.ReleaseImport(ctx, "k1"); err != nil {
+			t.Fatal(err)
 		}
 		if no, ok, err := s.Imported(ctx, "k1"); !ok || err != nil || no != "TS-20261123-0001" {
 			t.Fatalf("import: %s %t %v", no, ok, err)

@@ -72,6 +72,9 @@ func (s *Store) KPIs(ctx context.Context, q KPIQuery) ([]KPI, KPI, error) {
 	args := []any{q.From.UTC(), q.To.UTC()}
 	if q.Type != "" {
 		where, args = append(where, "type = ?"), append(args, q.Type)
+	} else {
+		// Cross-department requests are internal work, not customer cases.
+		where, args = append(where, "type <> ?"), append(args, workflows.TypeCollaboration)
 	}
 	if q.Department != "" {
 		where, args = append(where, "department = ?"), append(args, q.Department)
@@ -127,7 +130,7 @@ func groupOf(v workflows.CaseView, by string) string {
 // add counts one case.
 func (k *KPI) add(v workflows.CaseView) {
 	k.Cases++
-	if v.Status == workflows.StatusClosed {
+	if v.Status == workflows.StatusClosed || v.Status == workflows.StatusDeclined {
 		k.Closed++
 		if v.Rounds > 0 {
 			k.roundsSum += v.Rounds
@@ -135,6 +138,12 @@ func (k *KPI) add(v workflows.CaseView) {
 		}
 	}
 	for _, d := range v.Deadlines {
+		for _, e := range d.Extensions {
+			if k.ExtensionReasons == nil {
+				k.ExtensionReasons = map[string]int{}
+			}
+			k.ExtensionReasons[e.Reason]++
+		}
 		decided := d.State == workflows.DeadlineMet || d.State == workflows.DeadlineMetLate || d.State == workflows.DeadlineBreached
 		if !decided || d.Round != 0 {
 			continue
@@ -152,12 +161,6 @@ func (k *KPI) add(v workflows.CaseView) {
 				k.onRes++
 			}
 		}
-		for _, e := range d.Extensions {
-			if k.ExtensionReasons == nil {
-				k.ExtensionReasons = map[string]int{}
-			}
-			k.ExtensionReasons[e.Reason]++
-		}
 	}
 	k.Extensions += v.Extensions
 	for _, e := range v.Escalations {
@@ -171,8 +174,11 @@ func (k *KPI) add(v workflows.CaseView) {
 		k.Ratings++
 	}
 	if v.Repair != nil {
-		for _, visit := range v.Repair.Visits {
-			if visit.By != "customer" { // an online rating is counted above
+		// One satisfaction per round: a round the customer rated online is
+		// counted above, whatever visit followed.
+		for i, visit := range v.Repair.Visits {
+			round := i + 1
+			if !slices.ContainsFunc(v.Ratings, func(r workflows.CustomerRating) bool { return r.Round == round }) {
 				k.scoreSum += visit.Satisfaction
 				k.Ratings++
 			}
@@ -182,6 +188,9 @@ func (k *KPI) add(v workflows.CaseView) {
 			k.signN++
 		}
 	}
+	// A department's rating of a request it made (X4) is satisfaction too,
+	// but only in a report of requests: they are left out of the customer
+	// figures unless asked for.
 	if c := v.Collaboration; c != nil && c.Rating > 0 {
 		k.scoreSum += c.Rating
 		k.Ratings++

@@ -119,3 +119,39 @@ func TestKPIs(t *testing.T) {
 		}
 	})
 }
+
+// One satisfaction per repair round; requests stay out of the customer
+// figures unless asked for, and a declined one counts as finished;
+// extension reasons come from every deadline.
+func TestKPIEdgeCases(t *testing.T) {
+	stores(t, func(t *testing.T, s *Store) {
+		ctx := context.Background()
+		closed := at(30)
+		views := []workflows.CaseView{
+			{No: "BX-2", Type: workflows.TypeRepair, Status: workflows.StatusClosed, Department: "maintenance", ClosedAt: &closed,
+				Ratings:   []workflows.CustomerRating{{Round: 1, Score: 4}},
+				Repair:    &workflows.RepairRecord{Visits: []workflows.RepairVisit{{Satisfaction: 5, By: "agent01"}}},
+				Deadlines: []workflows.Deadline{dl(sla.RepairCompletion, workflows.DeadlinePending, "parts")}, Extensions: 1,
+				Timeline: []workflows.Event{{At: at(0)}}},
+			{No: "XZ-1", Type: workflows.TypeCollaboration, Status: workflows.StatusDeclined, Department: "engineering", ClosedAt: &closed,
+				Collaboration: &workflows.CollaborationRecord{}, Timeline: []workflows.Event{{At: at(0)}}},
+		}
+		for _, v := range views {
+			if err := s.Put(ctx, v); err != nil {
+				t.Fatal(err)
+			}
+		}
+		_, total, err := s.KPIs(ctx, KPIQuery{From: day.Add(-time.Hour), To: day.AddDate(0, 0, 1)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if total.Cases != 1 || total.Ratings != 1 || total.ExtensionReasons["parts"] != 1 {
+			t.Fatalf("customer figures %+v", total)
+		}
+		near(t, "satisfaction", total.Satisfaction, 4)
+		_, req, err := s.KPIs(ctx, KPIQuery{From: day.Add(-time.Hour), To: day.AddDate(0, 0, 1), Type: workflows.TypeCollaboration})
+		if err != nil || req.Cases != 1 || req.Closed != 1 {
+			t.Fatalf("requests %+v %v", req, err)
+		}
+	})
+}

@@ -117,9 +117,9 @@ func emergencyRow(line int, rec []string, col map[string]int, loc *time.Location
 	row.Errors = append(row.Errors, c.Validate(now)...)
 	row.Complaint = c
 	if len(row.Errors) == 0 {
-		keyed := c
-		keyed.Recorder = ""
-		b, _ := json.Marshal(keyed)
+		// Who, when and what: filling in a missing department or priority
+		// and entering the file again must not make a second case.
+		b, _ := json.Marshal([]string{c.IntakeAt.UTC().Format(time.RFC3339), c.ComplainantName, c.Phone, c.Email, c.Content})
 		sum := sha256.Sum256(b)
 		row.Key = hex.EncodeToString(sum[:])
 	}

@@ -40,6 +40,11 @@ func TestParseEmergency(t *testing.T) {
 	if rows[3].Key != good.Key {
 		t.Error("the same complaint written with another time format has another key")
 	}
+	again, _ := ParseEmergency(strings.NewReader("intake_at,complainant_name,phone,content,demand,channel,region,department,priority\n"+
+		"2026-11-23 08:15,张伟,13812345678,lobby leak,fix it now,phone,Pudong,engineering,high\n"), sh, now, "agent02")
+	if len(again) != 1 || again[0].Key != good.Key {
+		t.Error("the same complaint with a department filled in has another key")
+	}
 	for _, bad := range []string{"", "intake_at,colour\n", "intake_at,complainant_name\n"} {
 		if _, err := ParseEmergency(strings.NewReader(bad), sh, now, "agent01"); err == nil {
 			t.Errorf("header %q accepted", bad)

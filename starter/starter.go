@@ -113,23 +113,34 @@ func (s *Service) ImportEmergency(ctx context.Context, rows []forms.EmergencyRow
 			res.Errors = append(res.Errors, RowErrors{Line: row.Line, Fields: row.Errors})
 			continue
 		}
-		if no, done, err := s.Archive.Imported(ctx, row.Key); err != nil {
+		mine, err := s.Archive.ReserveImport(ctx, row.Key)
+		if err != nil {
 			return res, err
-		} else if done {
-			res.Skipped = append(res.Skipped, ImportedRow{Line: row.Line, No: no})
+		}
+		if !mine {
+			no, _, err := s.Archive.Imported(ctx, row.Key)
+			if err != nil {
+				return res, err
+			}
+			res.Skipped = append(res.Skipped, ImportedRow{Line: row.Line, No: no}) // no is empty while another import enters it
 			continue
 		}
 		f := row.Complaint
 		in := workflows.ComplaintInput{Form: f, Policy: s.SLA.Complaint, CreatedBy: f.Recorder, CollaborationPolicy: &s.SLA.Collaboration}
-		view, err := s.start(ctx, workflows.PrefixComplaint, workflows.TypeComplaint, workflows.ComplaintWorkflowName, f.Department, now,
-			func(no string) any { in.No = no; return in })
+		no, err := s.NextNumber(ctx, workflows.PrefixComplaint, now)
+		if err == nil {
+			in.No = no
+			err = s.startNumbered(ctx, no, workflows.TypeComplaint, workflows.ComplaintWorkflowName, f.Department, in)
+		}
 		if err != nil {
+			_ = s.Archive.ReleaseImport(ctx, row.Key)
 			return res, fmt.Errorf("line %d: %w", row.Line, err)
 		}
-		if err := s.Archive.RecordImport(ctx, row.Key, view.No); err != nil {
+		// The case runs: record it even if the caller has gone.
+		if err := s.Archive.RecordImport(context.WithoutCancel(ctx), row.Key, no); err != nil {
 			return res, err
 		}
-		res.Created = append(res.Created, ImportedRow{Line: row.Line, No: view.No})
+		res.Created = append(res.Created, ImportedRow{Line: row.Line, No: no})
 	}
 	return res, nil
 }
@@ -254,6 +265,15 @@ func (s *Service) start(ctx context.Context, prefix, caseType, workflowName, dep
 	if err != nil {
 		return workflows.CaseView{}, err
 	}
+	if err := s.startNumbered(ctx, no, caseType, workflowName, department, input(no), extra...); err != nil {
+		return workflows.CaseView{}, err
+	}
+	return s.Case(ctx, no)
+}
+
+// startNumbered starts the workflow of case no with its search attributes.
+func (s *Service) startNumbered(ctx context.Context, no, caseType, workflowName, department string, input any,
+	extra ...temporal.SearchAttributeUpdate) error {
 	sa := []temporal.SearchAttributeUpdate{
 		workflows.SACaseType.ValueSet(caseType),
 		workflows.SACaseStatus.ValueSet(workflows.StatusRegistered),
@@ -264,18 +284,18 @@ func (s *Service) start(ctx context.Context, prefix, caseType, workflowName, dep
 		sa = append(sa, workflows.SADepartment.ValueSet(department))
 	}
 	sa = append(sa, extra...)
-	_, err = s.Client.ExecuteWorkflow(ctx, client.StartWorkflowOptions{
+	_, err := s.Client.ExecuteWorkflow(ctx, client.StartWorkflowOptions{
 		ID:                       workflows.CaseWorkflowID(no),
 		TaskQueue:                workflows.TaskQueue,
 		WorkflowIDReusePolicy:    enumspb.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE,
 		WorkflowIDConflictPolicy: enumspb.WORKFLOW_ID_CONFLICT_POLICY_FAIL,
 		TypedSearchAttributes:    temporal.NewSearchAttributes(sa...),
 		StaticSummary:            caseType + " " + no,
-	}, workflowName, input(no))
+	}, workflowName, input)
 	if err != nil {
-		return workflows.CaseView{}, fmt.Errorf("start %s %s: %w", caseType, no, err)
+		return fmt.Errorf("start %s %s: %w", caseType, no, err)
 	}
-	return s.Case(ctx, no)
+	return nil
 }
 
 // NextNumber hands out the next case number for prefix and the day of now,

@@ -52,8 +52,9 @@ type core struct {
 	// registered is set once the registration is done; an action that
 	// arrives with the start waits for it.
 	registered bool
-	// archived is the status last written to the archive.
-	archived string
+	// archived is how much of the timeline the archive has: every change
+	// adds an event, so a longer timeline is a change to write.
+	archived int
 }
 
 // searchState is what was last written to the search attributes.
@@ -109,7 +110,7 @@ func (c *core) loop(ctx workflow.Context, register func(workflow.Context) error,
 	c.registered = true
 	for !closed() {
 		c.upsertSearch(ctx)
-		if c.view.Status != c.archived {
+		if len(c.view.Timeline) != c.archived {
 			c.archiveAsync(ctx)
 		}
 		c.dirty = false
@@ -157,7 +158,7 @@ var archiveOptions = workflow.ActivityOptions{
 // archive writes the case as it stands; cases started before the archive
 // existed run on without it.
 func (c *core) archive(ctx workflow.Context) workflow.Future {
-	c.archived = c.view.Status
+	c.archived = len(c.view.Timeline)
 	if workflow.GetVersion(ctx, "archive", workflow.DefaultVersion, 1) < 1 {
 		f, set := workflow.NewFuture(ctx)
 		set.Set(nil, nil)
@@ -166,7 +167,7 @@ func (c *core) archive(ctx workflow.Context) workflow.Future {
 	return workflow.ExecuteActivity(workflow.WithActivityOptions(ctx, archiveOptions), ActivityArchive, ArchiveRequest{View: c.view})
 }
 
-// archiveAsync keeps the open case's summary current without holding it up.
+// archiveAsync keeps the open case's record current without holding it up.
 func (c *core) archiveAsync(ctx workflow.Context) {
 	f := c.archive(ctx)
 	c.sending++

@@ -44,8 +44,10 @@ type DepartmentDigest struct {
 	Cases      []string `json:"cases,omitempty"` // overdue first, then due today
 }
 
-// DigestResult is every department's digest.
+// DigestResult is every department's digest, for Day (the business
+// time zone's date).
 type DigestResult struct {
+	Day         string             `json:"day"`
 	Departments []DepartmentDigest `json:"departments"`
 }
 
@@ -64,7 +66,7 @@ func DigestWorkflow(ctx workflow.Context, _ DigestInput) (DigestResult, error) {
 	}
 	var sends []workflow.Future
 	for _, d := range res.Departments {
-		n := Notice{ID: fmt.Sprintf("digest:%s:%s", d.Department, now.Format("20060102")), Kind: NoticeDigest,
+		n := Notice{ID: fmt.Sprintf("digest:%s:%s", d.Department, res.Day), Kind: NoticeDigest,
 			To: Recipient{Role: "dept_head", Department: d.Department}, Language: "zh-CN", CreatedAt: now,
 			Fields: kv("open", fmt.Sprint(d.Open), "due_today", fmt.Sprint(d.DueToday), "overdue", fmt.Sprint(d.Overdue),
 				"cases", strings.Join(d.Cases, " "))}
