@@ -83,11 +83,29 @@ func customerOf(v workflows.CaseView) customer {
 	return customer{}
 }
 
+// masked is the customer as staff see it.
+func (c customer) masked() customer {
+	return customer{Name: forms.MaskName(c.Name), Phone: forms.MaskPhone(c.Phone), Email: forms.MaskEmail(c.Email)}
+}
+
+// replacements pair each of the customer's values, as enc writes it, with
+// its masked form, for a strings.Replacer.
+func (c customer) replacements(enc func(string) string) []string {
+	m := c.masked()
+	var pairs []string
+	for _, p := range [][2]string{{c.Name, m.Name}, {c.Phone, m.Phone}, {c.Email, m.Email}} {
+		if p[0] != "" {
+			pairs = append(pairs, enc(p[0]), enc(p[1]))
+		}
+	}
+	return pairs
+}
+
 // mask hides the customer's name, phone and e-mail everywhere in the case,
 // the timeline included; only the reveal action shows them (P1).
 func mask(v workflows.CaseView) workflows.CaseView {
 	c := customerOf(v)
-	m := customer{Name: forms.MaskName(c.Name), Phone: forms.MaskPhone(c.Phone), Email: forms.MaskEmail(c.Email)}
+	m := c.masked()
 	switch {
 	case v.Form != nil:
 		f := *v.Form
@@ -109,12 +127,7 @@ func mask(v workflows.CaseView) workflows.CaseView {
 	// The same data may stand in any free text — a handling result, an
 	// extension reason, a visit comment, the timeline: replace it in the
 	// whole record.
-	var pairs []string
-	for _, p := range [][2]string{{c.Name, m.Name}, {c.Phone, m.Phone}, {c.Email, m.Email}} {
-		if p[0] != "" {
-			pairs = append(pairs, jsonText(p[0]), jsonText(p[1]))
-		}
-	}
+	pairs := c.replacements(jsonText)
 	if len(pairs) == 0 {
 		return v
 	}

@@ -34,10 +34,7 @@ func (s *Server) importEmergency(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, &starter.Error{Status: http.StatusRequestEntityTooLarge, Code: "too_large", Message: "upload at most 10 MiB at a time"})
 		return
 	}
-	loc := time.UTC
-	if s.Cases.Location != nil {
-		loc = s.Cases.Location
-	}
+	loc := s.Cases.Zone()
 	rows, err := forms.ParseEmergency(bytes.NewReader(body), loc, time.Now(), c.Username)
 	if err != nil {
 		s.fail(w, r, &starter.Error{Status: http.StatusBadRequest, Code: "bad_file", Message: err.Error()})

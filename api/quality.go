@@ -140,14 +140,7 @@ func (s *Server) markTypical(w http.ResponseWriter, r *http.Request) {
 	}
 	// Staff write from the case: keep its customer out of the knowledge
 	// base every role reads (P1).
-	cust := customerOf(view)
-	var pairs []string
-	for _, p := range [][2]string{{cust.Name, forms.MaskName(cust.Name)}, {cust.Phone, forms.MaskPhone(cust.Phone)}, {cust.Email, forms.MaskEmail(cust.Email)}} {
-		if p[0] != "" {
-			pairs = append(pairs, p[0], p[1])
-		}
-	}
-	rep := strings.NewReplacer(pairs...)
+	rep := strings.NewReplacer(customerOf(view).replacements(func(s string) string { return s })...)
 	t := archive.Typical{CaseNo: no, Highlights: rep.Replace(in.Highlights), Improvements: rep.Replace(in.Improvements), MarkedBy: c.Username, MarkedAt: time.Now()}
 	if err := store.MarkTypical(r.Context(), t); err != nil {
 		s.fail(w, r, err)

@@ -37,10 +37,7 @@ type kpiTargets struct {
 func (s *Server) kpi(w http.ResponseWriter, r *http.Request) {
 	c := callerOf(r.Context())
 	q := r.URL.Query()
-	loc := time.UTC
-	if s.Cases.Location != nil {
-		loc = s.Cases.Location
-	}
+	loc := s.Cases.Zone()
 	var bad forms.Errors
 	today := time.Now().In(loc)
 	kq := archive.KPIQuery{

@@ -140,9 +140,6 @@ func New(f File) (*Directory, error) {
 	return d, nil
 }
 
-// Departments lists the directory's departments.
-func (d *Directory) Departments() []Department { return slices.Clone(d.file.Departments) }
-
 // Users lists the directory's users.
 func (d *Directory) Users() []User { return slices.Clone(d.file.Users) }
 

@@ -62,10 +62,14 @@ var ErrDenied = errors.New("not allowed by the access policies")
 // Allowed reports whether s may do action on c; a refusal is logged with
 // subject, action and resource.
 func (a *Authorizer) Allowed(ctx context.Context, s Subject, action string, c Case) error {
-	r := Request(s, action, c)
+	return a.decide(ctx, s, request(s, action, c))
+}
+
+// decide asks ladon and logs a refusal with subject, action and resource.
+func (a *Authorizer) decide(ctx context.Context, s Subject, r *ladon.Request) error {
 	if err := a.warden.IsAllowed(ctx, r); err != nil {
 		a.log.Warn("access denied", "subject", s.Username, "role", s.Role, "department", s.Department,
-			"action", action, "resource", r.Resource, "reason", err.Error())
+			"action", r.Action, "resource", r.Resource, "reason", err.Error())
 		return ErrDenied
 	}
 	return nil
@@ -80,13 +84,8 @@ const CtxReportDepartment = "report_department"
 // AllowedReport reports whether s may read the KPI report limited to
 // department ("" for every department).
 func (a *Authorizer) AllowedReport(ctx context.Context, s Subject, department string) error {
-	r := &ladon.Request{Subject: subjectPrefix + s.Role, Action: ActionReport, Resource: "reports:kpi",
-		Context: ladon.Context{CtxUserDepartment: s.Department, CtxReportDepartment: department}}
-	if err := a.warden.IsAllowed(ctx, r); err != nil {
-		a.log.Warn("access denied", "subject", s.Username, "role", s.Role, "action", ActionReport, "resource", r.Resource, "department", department)
-		return ErrDenied
-	}
-	return nil
+	return a.decide(ctx, s, &ladon.Request{Subject: subjectPrefix + s.Role, Action: ActionReport, Resource: "reports:kpi",
+		Context: ladon.Context{CtxUserDepartment: s.Department, CtxReportDepartment: department}})
 }
 
 // Actions on what is not a case.
@@ -100,17 +99,13 @@ const (
 // AllowedOn reports whether s may do action on a resource that is not a
 // case, such as a day's supervision.
 func (a *Authorizer) AllowedOn(ctx context.Context, s Subject, action, resource string) error {
-	r := &ladon.Request{Subject: subjectPrefix + s.Role, Action: action, Resource: resource, Context: ladon.Context{CtxUserDepartment: s.Department}}
-	if err := a.warden.IsAllowed(ctx, r); err != nil {
-		a.log.Warn("access denied", "subject", s.Username, "role", s.Role, "action", action, "resource", resource)
-		return ErrDenied
-	}
-	return nil
+	return a.decide(ctx, s, &ladon.Request{Subject: subjectPrefix + s.Role, Action: action, Resource: resource,
+		Context: ladon.Context{CtxUserDepartment: s.Department}})
 }
 
-// Request builds the ladon request; the context holds only server-side
+// request builds the ladon request; the context holds only server-side
 // facts about the user and the case.
-func Request(s Subject, action string, c Case) *ladon.Request {
+func request(s Subject, action string, c Case) *ladon.Request {
 	resource := newCasePrefix + c.Type
 	if c.No != "" {
 		resource = casePrefix + c.Type + ":" + c.No

@@ -241,7 +241,7 @@ func (s *Service) CreateCollaboration(ctx context.Context, f forms.Collaboration
 		}
 		f.TimeNode, f.TimeNodeWithin = due.At, ""
 	}
-	if errs := f.Validate(now.In(s.location()), s.SLA.Collaboration.MinBookingLead); len(errs) > 0 {
+	if errs := f.Validate(now.In(s.Zone()), s.SLA.Collaboration.MinBookingLead); len(errs) > 0 {
 		return workflows.CaseView{}, invalid(errs)
 	}
 	in := workflows.CollaborationInput{Form: f, Policy: s.SLA.Collaboration, CreatedBy: f.Requester}
@@ -249,7 +249,8 @@ func (s *Service) CreateCollaboration(ctx context.Context, f forms.Collaboration
 		func(no string) any { in.No = no; return in }, workflows.SARequestingDepartment.ValueSet(f.RequestingDepartment))
 }
 
-func (s *Service) location() *time.Location {
+// Zone is the business time zone (UTC when unset).
+func (s *Service) Zone() *time.Location {
 	if s.Location == nil {
 		return time.UTC
 	}
@@ -301,7 +302,7 @@ func (s *Service) startNumbered(ctx context.Context, no, caseType, workflowName,
 // NextNumber hands out the next case number for prefix and the day of now,
 // e.g. TS-20261123-0001, from a sequence workflow per prefix and day.
 func (s *Service) NextNumber(ctx context.Context, prefix string, now time.Time) (string, error) {
-	loc := s.location()
+	loc := s.Zone()
 	local := now.In(loc)
 	key := prefix + "-" + local.Format("20060102")
 	endOfDay := time.Date(local.Year(), local.Month(), local.Day()+1, 0, 0, 0, 0, loc)
