@@ -46,6 +46,8 @@ type Server struct {
 	SecureCookies bool
 	// Links checks the satisfaction links of the public rating page.
 	Links *links.Signer
+	// Outbox, when e-mail is kept locally, lists what would have been sent.
+	Outbox Outbox
 }
 
 // Handler routes the API.
@@ -85,6 +87,7 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("POST /api/v1/supervision/{day}/evaluation", s.authed(s.evaluate))
 	mux.HandleFunc("POST /api/v1/cases/{no}/typical", s.authed(s.markTypical))
 	mux.HandleFunc("GET /api/v1/knowledge", s.authed(s.knowledge))
+	mux.HandleFunc("GET /api/v1/outbox", s.authed(s.outbox))
 	mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, &starter.Error{Status: http.StatusNotFound, Code: "not_found", Message: "no such endpoint: " + r.Method + " " + r.URL.Path})
 	})
@@ -141,7 +144,10 @@ func (s *Server) getCase(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, present(mask(view), lang(r)))
+	resp := present(mask(view), lang(r))
+	p := s.permissionsOn(r.Context(), view)
+	resp.Permissions = &p
+	writeJSON(w, http.StatusOK, resp)
 }
 
 func (s *Server) listCases(w http.ResponseWriter, r *http.Request) {
@@ -154,6 +160,13 @@ func (s *Server) listCases(w http.ResponseWriter, r *http.Request) {
 			bad = append(bad, forms.FieldError{Field: "overdue", Code: "invalid", Message: "overdue must be true or false"})
 		}
 		f.Overdue = &b
+	}
+	if v := q.Get("escalated"); v != "" {
+		b, err := strconv.ParseBool(v)
+		if err != nil {
+			bad = append(bad, forms.FieldError{Field: "escalated", Code: "invalid", Message: "escalated must be true or false"})
+		}
+		f.Escalated = b
 	}
 	if v := q.Get("page_size"); v != "" {
 		n, err := strconv.Atoi(v)
@@ -361,6 +374,8 @@ func lang(r *http.Request) string {
 type caseResponse struct {
 	workflows.CaseView
 	Deadlines []deadlineResponse `json:"deadlines"`
+	// Permissions are the caller's, on reading a case.
+	Permissions *permissions `json:"permissions,omitempty"`
 }
 
 type deadlineResponse struct {

@@ -4,10 +4,12 @@ import (
 	"context"
 	"net/http"
 	"strings"
+	"time"
 
 	"github.com/closeloop/closeloop/identity"
 	"github.com/closeloop/closeloop/policies"
 	"github.com/closeloop/closeloop/starter"
+	"github.com/closeloop/closeloop/workflows"
 )
 
 // SessionCookie holds a web session's ID.
@@ -102,6 +104,42 @@ type me struct {
 	Role       string `json:"role"`
 	Department string `json:"department"`
 	CSRFToken  string `json:"csrf_token,omitempty"`
+	// Can says which areas the user may use, so a client shows only
+	// those; each request is still checked on its own.
+	Can *rights `json:"can,omitempty"`
+}
+
+// rights are the areas a user may use, beyond reading cases.
+type rights struct {
+	Create      []string `json:"create"` // case types the user may register
+	Import      bool     `json:"import"`
+	Reports     bool     `json:"reports"`
+	Supervision bool     `json:"supervision"`
+	Evaluate    bool     `json:"evaluate"`
+	Knowledge   bool     `json:"knowledge"`
+	Outbox      bool     `json:"outbox"`
+}
+
+func (s *Server) rightsOf(ctx context.Context, c caller) *rights {
+	sub := c.subject()
+	rt := &rights{Create: []string{}}
+	for _, t := range []string{workflows.TypeComplaint, workflows.TypeRepair, workflows.TypeConsultation, workflows.TypeMediaInquiry, workflows.TypeCollaboration} {
+		if s.Authz.Allowed(ctx, sub, policies.ActionCreate, policies.Case{Type: t}) == nil {
+			rt.Create = append(rt.Create, t)
+		}
+	}
+	dept := ""
+	if c.Role == identity.RoleDeptHead {
+		dept = c.Department
+	}
+	today := "supervision:" + time.Now().In(s.Cases.Zone()).Format(time.DateOnly)
+	rt.Import = s.Authz.Allowed(ctx, sub, policies.ActionImport, policies.Case{Type: workflows.TypeComplaint}) == nil
+	rt.Reports = s.Authz.AllowedReport(ctx, sub, dept) == nil
+	rt.Supervision = s.Authz.AllowedOn(ctx, sub, policies.ActionSupervisionRead, today) == nil
+	rt.Evaluate = s.Authz.AllowedOn(ctx, sub, policies.ActionSupervisionEvaluate, today) == nil
+	rt.Knowledge = s.Authz.AllowedOn(ctx, sub, policies.ActionKnowledgeRead, "knowledge") == nil
+	rt.Outbox = s.Outbox != nil && s.Authz.AllowedOn(ctx, sub, policies.ActionOutboxRead, "outbox") == nil
+	return rt
 }
 
 func meOf(c caller) me {
@@ -148,5 +186,8 @@ func (s *Server) logout(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) whoami(w http.ResponseWriter, r *http.Request) {
-	writeJSON(w, http.StatusOK, meOf(callerOf(r.Context())))
+	c := callerOf(r.Context())
+	m := meOf(c)
+	m.Can = s.rightsOf(r.Context(), c)
+	writeJSON(w, http.StatusOK, m)
 }

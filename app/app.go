@@ -35,6 +35,7 @@ import (
 	"github.com/closeloop/closeloop/mail"
 	"github.com/closeloop/closeloop/policies"
 	"github.com/closeloop/closeloop/starter"
+	"github.com/closeloop/closeloop/web"
 	"github.com/closeloop/closeloop/worker"
 	"github.com/closeloop/closeloop/workflows"
 	"github.com/closeloop/closeloop/workflows/sla"
@@ -99,7 +100,7 @@ func Run(ctx context.Context, cfg config.Config, log *slog.Logger, out io.Writer
 	if err != nil {
 		return err
 	}
-	notifier, err := notifier(cfg, dir, signer)
+	notifier, outbox, err := notifier(cfg, dir, signer)
 	if err != nil {
 		return err
 	}
@@ -123,6 +124,7 @@ func Run(ctx context.Context, cfg config.Config, log *slog.Logger, out io.Writer
 		Authz:         authz,
 		SecureCookies: cfg.SecureCookies,
 		Links:         signer,
+		Outbox:        outbox,
 		Ready: func() error {
 			if !serving.Load() {
 				return errors.New("starting")
@@ -146,7 +148,12 @@ func Run(ctx context.Context, cfg config.Config, log *slog.Logger, out io.Writer
 	if err != nil {
 		return fmt.Errorf("http listen: %w", err)
 	}
-	httpSrv := &http.Server{Handler: srv.Handler(), ReadHeaderTimeout: 10 * time.Second}
+	pages, err := web.New(web.Server{API: srv.Handler(), Log: log.With("component", "web"), Location: cfg.TimeZone,
+		Departments: dir.Departments(), Outbox: outbox != nil})
+	if err != nil {
+		return err
+	}
+	httpSrv := &http.Server{Handler: pages.Handler(), ReadHeaderTimeout: 10 * time.Second}
 
 	g, gctx := errgroup.WithContext(ctx)
 	g.Go(func() error {
@@ -164,6 +171,7 @@ func Run(ctx context.Context, cfg config.Config, log *slog.Logger, out io.Writer
 	})
 	serving.Store(true)
 	base := "http://" + ln.Addr().String()
+	fmt.Fprintf(out, "Closeloop:        %s/ (sign in with a demo user)\n", base)
 	fmt.Fprintf(out, "Closeloop API:    %s/api/v1/ (health %s/healthz, spec %s/api/v1/openapi.json)\n", base, base, base)
 	if cfg.SendGridKey == "" {
 		fmt.Fprintf(out, "Outbox:           %s (no SENDGRID_API_KEY: e-mail is kept here)\n", cfg.OutboxDir())
@@ -246,11 +254,12 @@ func loadAccess(cfg config.Config, log *slog.Logger, out io.Writer) (*identity.D
 }
 
 // notifier is SendGrid when a key is set, otherwise the outbox, which keeps
-// each notice with the e-mail it would have been.
-func notifier(cfg config.Config, dir *identity.Directory, signer *links.Signer) (activities.Notifier, error) {
+// each notice with the e-mail it would have been; the outbox is returned
+// for reading only in that case.
+func notifier(cfg config.Config, dir *identity.Directory, signer *links.Signer) (activities.Notifier, api.Outbox, error) {
 	r, err := mail.NewRenderer(cfg.PublicURL, cfg.TimeZone)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	// The satisfaction link names the case and round; it expires a week
 	// after the notice and its nonce is the notice's ID.
@@ -273,10 +282,10 @@ func notifier(cfg config.Config, dir *identity.Directory, signer *links.Signer) 
 		return out
 	}}
 	if cfg.SendGridKey == "" {
-		return outbox, nil
+		return outbox, outbox, nil
 	}
 	return &activities.SendGrid{APIKey: cfg.SendGridKey, Host: cfg.SendGridHost, FromEmail: cfg.MailFrom, FromName: cfg.MailFromName,
-		Renderer: r, Directory: dir, Ledger: &activities.Ledger{Dir: cfg.LedgerDir()}, Failed: outbox}, nil
+		Renderer: r, Directory: dir, Ledger: &activities.Ledger{Dir: cfg.LedgerDir()}, Failed: outbox}, nil, nil
 }
 
 // loadRules reads the business calendar and the SLA settings.

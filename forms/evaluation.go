@@ -32,6 +32,20 @@ var EvaluationItems = []label{
 	{"information_feedback", "信息反馈", "Information feedback"},
 }
 
+// EvaluationFields returns the items' field names and labels in lang, in
+// the table's order.
+func EvaluationFields(lang Language) [][2]string {
+	out := make([][2]string, len(EvaluationItems))
+	for i, l := range EvaluationItems {
+		label := l.zh
+		if lang == LanguageEN {
+			label = l.en
+		}
+		out[i] = [2]string{l.field, label}
+	}
+	return out
+}
+
 // Grades, best first; English names are accepted as the same grade.
 var Grades = []string{"优", "良", "一般", "差"}
 

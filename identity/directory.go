@@ -143,6 +143,9 @@ func New(f File) (*Directory, error) {
 // Users lists the directory's users.
 func (d *Directory) Users() []User { return slices.Clone(d.file.Users) }
 
+// Departments returns the departments in the directory's order.
+func (d *Directory) Departments() []Department { return slices.Clone(d.file.Departments) }
+
 // User returns a user by name.
 func (d *Directory) User(username string) (User, bool) {
 	u, ok := d.byName[username]

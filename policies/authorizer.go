@@ -94,6 +94,9 @@ const (
 	ActionSupervisionEvaluate = "supervision:evaluate" // resource supervision:<day>
 	ActionMarkTypical         = "case:mark-typical"    // on a case
 	ActionKnowledgeRead       = "knowledge:read"       // resource knowledge
+	// ActionOutboxRead is reading the local outbox (resource outbox): every
+	// message to every customer, names and addresses included.
+	ActionOutboxRead = "outbox:read"
 )
 
 // AllowedOn reports whether s may do action on a resource that is not a

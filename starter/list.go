@@ -23,6 +23,8 @@ type Filter struct {
 	Department string
 	Overdue    *bool
 	Parent     string // requests opened by this case
+	// Escalated keeps only cases that climbed the ladder (level ≥ 1).
+	Escalated bool
 	// Scope limits the list to what the caller may see (P3); it is set by
 	// the server from the signed-in user, never from the query string.
 	Scope     Scope
@@ -75,6 +77,33 @@ type Summary struct {
 	EscalationLevel      int64     `json:"escalation_level"`
 	Overdue              bool      `json:"overdue"`
 	StartedAt            time.Time `json:"started_at"`
+	// Marks from the case's memo, for the work queue (K7).
+	Marks
+}
+
+// Marks are what makes a case stand out in a list: a VIP customer, a major
+// complaint, an urgent priority. They are fixed at registration and kept in
+// the workflow's memo, so lists show them without reading each case.
+type Marks struct {
+	VIP    bool `json:"vip,omitempty"`
+	Major  bool `json:"major,omitempty"`
+	Urgent bool `json:"urgent,omitempty"`
+}
+
+// marksMemo is the memo field holding Marks.
+const marksMemo = "marks"
+
+// marksOf reads the marks from a workflow input.
+func marksOf(input any) Marks {
+	switch in := input.(type) {
+	case workflows.ComplaintInput:
+		return Marks{VIP: in.Form.VIP, Major: in.Form.Major, Urgent: in.Form.Priority == forms.PriorityUrgent}
+	case workflows.RepairInput:
+		return Marks{Urgent: in.Form.Urgency == forms.UrgencyUrgent}
+	case workflows.CollaborationInput:
+		return Marks{Urgent: in.Form.Urgency == forms.UrgencyUrgent}
+	}
+	return Marks{}
 }
 
 // Page is a page of cases.
@@ -117,6 +146,9 @@ func (f Filter) Query() (string, error) {
 	}
 	if f.Overdue != nil {
 		clauses = append(clauses, fmt.Sprintf("%s = %t", workflows.SAOverdue.GetName(), *f.Overdue))
+	}
+	if f.Escalated {
+		clauses = append(clauses, fmt.Sprintf("%s >= 1", workflows.SAEscalationLevel.GetName()))
 	}
 	if f.Parent != "" {
 		if !validNo(f.Parent) {
@@ -199,6 +231,9 @@ func summaryOf(e *workflowpb.WorkflowExecutionInfo) Summary {
 	decode(workflows.SAOverdue.GetName(), &sum.Overdue)
 	decode(workflows.SAParentCase.GetName(), &sum.Parent)
 	decode(workflows.SARequestingDepartment.GetName(), &sum.RequestingDepartment)
+	if p, ok := e.GetMemo().GetFields()[marksMemo]; ok {
+		_ = converter.GetDefaultDataConverter().FromPayload(p, &sum.Marks)
+	}
 	var next time.Time
 	decode(workflows.SANextDeadline.GetName(), &next)
 	if !next.IsZero() {

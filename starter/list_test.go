@@ -6,6 +6,7 @@ import (
 	"slices"
 	"testing"
 
+	"github.com/closeloop/closeloop/forms"
 	"github.com/closeloop/closeloop/workflows"
 )
 
@@ -21,6 +22,7 @@ func TestFilterQuery(t *testing.T) {
 		{Filter{}, "CaseType IN ('complaint', 'repair', 'consultation', 'media_inquiry', 'collaboration')"},
 		{Filter{Type: "complaint", Status: "routed"}, "CaseType = 'complaint' AND CaseStatus = 'routed'"},
 		{Filter{Type: "collaboration", Parent: "TS-20261123-0001"}, "CaseType = 'collaboration' AND ParentCase = 'TS-20261123-0001'"},
+		{Filter{Type: "complaint", Escalated: true}, "CaseType = 'complaint' AND EscalationLevel >= 1"},
 		{Filter{Department: "property", Overdue: &yes}, "CaseType IN ('complaint', 'repair', 'consultation', 'media_inquiry', 'collaboration') AND Department = 'property' AND Overdue = true"},
 	}
 	for i := range tests[2:] {
@@ -77,5 +79,23 @@ func TestActionsMatchWorkflows(t *testing.T) {
 		if !slices.Equal(got, slices.Sorted(slices.Values(want))) {
 			t.Errorf("%s: starter has %v, workflow has %v", prefix, got, want)
 		}
+	}
+}
+
+// K7: the work queue marks VIP, major and urgent cases from the memo set
+// at registration.
+func TestMarksOf(t *testing.T) {
+	c := workflows.ComplaintInput{}
+	c.Form.VIP, c.Form.Major, c.Form.Priority = true, true, forms.PriorityUrgent
+	if got := marksOf(c); got != (Marks{VIP: true, Major: true, Urgent: true}) {
+		t.Errorf("complaint marks = %+v", got)
+	}
+	r := workflows.RepairInput{}
+	r.Form.Urgency = forms.UrgencyUrgent
+	if got := marksOf(r); got != (Marks{Urgent: true}) {
+		t.Errorf("repair marks = %+v", got)
+	}
+	if got := marksOf(workflows.ConsultationInput{}); got != (Marks{}) {
+		t.Errorf("consultation marks = %+v", got)
 	}
 }

@@ -291,6 +291,7 @@ func (s *Service) startNumbered(ctx context.Context, no, caseType, workflowName,
 		WorkflowIDReusePolicy:    enumspb.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE,
 		WorkflowIDConflictPolicy: enumspb.WORKFLOW_ID_CONFLICT_POLICY_FAIL,
 		TypedSearchAttributes:    temporal.NewSearchAttributes(sa...),
+		Memo:                     map[string]any{marksMemo: marksOf(input)},
 		StaticSummary:            caseType + " " + no,
 	}, workflowName, input)
 	if err != nil {
@@ -547,6 +548,7 @@ func (s *Service) Reopen(ctx context.Context, no, by, reason string) (workflows.
 		WorkflowIDReusePolicy:    enumspb.WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE,
 		WorkflowIDConflictPolicy: enumspb.WORKFLOW_ID_CONFLICT_POLICY_FAIL,
 		TypedSearchAttributes:    temporal.NewSearchAttributes(sa...),
+		Memo:                     map[string]any{marksMemo: marksOf(input)},
 		StaticSummary:            view.Type + " " + no + " (reopened)",
 	}, name, input)
 	var started *serviceerror.WorkflowExecutionAlreadyStarted

@@ -1,0 +1,42 @@
+package api
+
+import (
+	"context"
+
+	"github.com/closeloop/closeloop/policies"
+	"github.com/closeloop/closeloop/workflows"
+)
+
+// permissions says what the caller may do with a case, so a client offers
+// only those actions; every request is still checked on its own.
+type permissions struct {
+	Actions     []string `json:"actions"`
+	Reveal      bool     `json:"reveal"`
+	Reopen      bool     `json:"reopen"`
+	MarkTypical bool     `json:"mark_typical"`
+}
+
+// actionsOf lists each case type's staff actions in workflow order.
+var actionsOf = map[string][]string{
+	workflows.TypeComplaint:     workflows.ComplaintActions,
+	workflows.TypeRepair:        workflows.RepairActions,
+	workflows.TypeConsultation:  workflows.ConsultationActions,
+	workflows.TypeMediaInquiry:  workflows.MediaInquiryActions,
+	workflows.TypeCollaboration: workflows.CollaborationActions,
+}
+
+func (s *Server) permissionsOn(ctx context.Context, v workflows.CaseView) permissions {
+	sub, target := callerOf(ctx).subject(), caseOf(v)
+	ok := func(action string) bool { return s.Authz.Allowed(ctx, sub, action, target) == nil }
+	p := permissions{Actions: []string{}}
+	open := v.Status != workflows.StatusClosed && v.Status != workflows.StatusDeclined
+	for _, a := range actionsOf[v.Type] {
+		if open && ok(policies.ActAction(a)) {
+			p.Actions = append(p.Actions, a)
+		}
+	}
+	p.Reveal = ok(policies.ActionRevealPII)
+	p.Reopen = !open && (v.Type == workflows.TypeComplaint || v.Type == workflows.TypeRepair) && ok(policies.ActionReopen)
+	p.MarkTypical = ok(policies.ActionMarkTypical)
+	return p
+}

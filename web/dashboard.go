@@ -1,0 +1,168 @@
+package web
+
+import (
+	"bytes"
+	"encoding/json"
+	"image/color"
+	"net/http"
+	"net/url"
+	"slices"
+
+	"gonum.org/v1/plot"
+	"gonum.org/v1/plot/plotter"
+	"gonum.org/v1/plot/vg"
+
+	"github.com/closeloop/closeloop/archive"
+	"github.com/closeloop/closeloop/starter"
+)
+
+// kpiReport is the API's KPI report.
+type kpiReport struct {
+	From    string `json:"from"`
+	To      string `json:"to"`
+	GroupBy string `json:"group_by"`
+	Targets struct {
+		ResolutionRate float64 `json:"resolution_rate"`
+		Satisfaction   float64 `json:"satisfaction"`
+	} `json:"targets"`
+	Groups []kpiRow `json:"groups"`
+	Total  kpiRow   `json:"total"`
+}
+
+type kpiRow struct {
+	Group               string         `json:"group"`
+	Cases               int            `json:"cases"`
+	Closed              int            `json:"closed"`
+	FirstFeedbackOnTime *float64       `json:"first_feedback_on_time"`
+	ResolutionOnTime    *float64       `json:"resolution_on_time"`
+	ResolutionRate      *float64       `json:"resolution_rate"`
+	Satisfaction        *float64       `json:"satisfaction"`
+	Ratings             int            `json:"ratings"`
+	ReturnVisitRounds   *float64       `json:"return_visit_rounds"`
+	Extensions          int            `json:"extensions"`
+	EscalationsByLevel  map[string]int `json:"escalations_by_level"`
+	MeetsResolutionRate bool           `json:"meets_resolution_rate_target"`
+	MeetsSatisfaction   bool           `json:"meets_satisfaction_target"`
+}
+
+// metrics are the dashboard's charts: what each plots and its target
+// line, if it has one.
+type metric struct {
+	Name   string
+	value  func(kpiRow) (float64, bool)
+	target func(kpiReport) float64 // nil: no target line
+}
+
+var metrics = []metric{
+	{"first_feedback_on_time", func(k kpiRow) (float64, bool) { return ptr(k.FirstFeedbackOnTime, 100) }, nil},
+	{"resolution_on_time", func(k kpiRow) (float64, bool) { return ptr(k.ResolutionOnTime, 100) }, nil},
+	{"resolution_rate", func(k kpiRow) (float64, bool) { return ptr(k.ResolutionRate, 100) },
+		func(r kpiReport) float64 { return r.Targets.ResolutionRate * 100 }},
+	{"satisfaction", func(k kpiRow) (float64, bool) { return ptr(k.Satisfaction, 1) },
+		func(r kpiReport) float64 { return r.Targets.Satisfaction }},
+	{"return_visit_rounds", func(k kpiRow) (float64, bool) { return ptr(k.ReturnVisitRounds, 1) }, nil},
+	{"extensions", func(k kpiRow) (float64, bool) { return float64(k.Extensions), true }, nil},
+}
+
+func ptr(f *float64, scale float64) (float64, bool) {
+	if f == nil {
+		return 0, false
+	}
+	return *f * scale, true
+}
+
+// reportQuery carries the dashboard's filter to the API.
+func reportQuery(q url.Values) url.Values {
+	out := url.Values{}
+	for _, k := range []string{"from", "to", "group_by", "type", "department"} {
+		if v := q.Get(k); v != "" {
+			out.Set(k, v)
+		}
+	}
+	return out
+}
+
+func (s *Server) dashboard(rq *request) {
+	q := reportQuery(rq.r.URL.Query())
+	res := s.call(rq, http.MethodGet, "/api/v1/reports/kpi?"+q.Encode(), nil, "")
+	var rep kpiReport
+	failure := res.problem()
+	if failure == nil {
+		_ = json.Unmarshal(res.body, &rep)
+	} else if failure.Status != http.StatusBadRequest {
+		s.fail(rq, failure)
+		return
+	}
+	var names []string
+	for _, m := range metrics {
+		names = append(names, m.Name)
+	}
+	csv := url.Values{}
+	for k, v := range q {
+		csv[k] = v
+	}
+	csv.Set("format", "csv")
+	s.render(rq, http.StatusOK, "dashboard", map[string]any{"Report": rep, "Query": rq.r.URL.Query(), "ChartQuery": q.Encode(),
+		"Metrics": names, "CSV": "/api/v1/reports/kpi?" + csv.Encode(), "Failure": failure, "Types": caseTypes,
+		"GroupBys": archive.GroupBys})
+}
+
+// chart draws one metric by group as an SVG bar chart, with its target
+// as a red line. It is served as an image, so nothing in it runs.
+func (s *Server) chart(rq *request) {
+	name := rq.r.URL.Query().Get("metric")
+	i := slices.IndexFunc(metrics, func(m metric) bool { return m.Name == name })
+	if i < 0 {
+		s.fail(rq, &starter.Error{Status: http.StatusNotFound, Code: "not_found", Message: "no such chart: " + name})
+		return
+	}
+	m := metrics[i]
+	var rep kpiReport
+	if !s.getJSON(rq, "/api/v1/reports/kpi?"+reportQuery(rq.r.URL.Query()).Encode(), &rep) {
+		return
+	}
+	p := plot.New()
+	p.Y.Min = 0
+	var values plotter.Values
+	var groups []string
+	for _, g := range rep.Groups {
+		v, _ := m.value(g)
+		values, groups = append(values, v), append(groups, g.Group)
+	}
+	if len(values) > 0 {
+		bars, err := plotter.NewBarChart(values, vg.Points(28))
+		if err != nil {
+			s.fail(rq, &starter.Error{Status: http.StatusInternalServerError, Code: "internal", Message: err.Error()})
+			return
+		}
+		bars.Color = color.RGBA{R: 0x1f, G: 0x5f, B: 0xa8, A: 0xff}
+		bars.LineStyle.Width = 0
+		p.Add(bars)
+		p.NominalX(groups...)
+	}
+	if m.target != nil {
+		t := m.target(rep)
+		line := plotter.NewFunction(func(float64) float64 { return t })
+		line.Color = color.RGBA{R: 0xb0, G: 0x1c, B: 0x1c, A: 0xff}
+		line.Width = vg.Points(2)
+		line.Dashes = []vg.Length{vg.Points(6), vg.Points(3)}
+		p.Add(line)
+		p.Y.Max = max(p.Y.Max, t*1.1)
+	}
+	if len(values) > 0 {
+		p.X.Min, p.X.Max = -0.5, float64(len(values))-0.5
+	}
+	w, err := p.WriterTo(vg.Points(float64(max(320, 70*len(values)))), vg.Points(220), "svg")
+	if err != nil {
+		s.fail(rq, &starter.Error{Status: http.StatusInternalServerError, Code: "internal", Message: err.Error()})
+		return
+	}
+	var buf bytes.Buffer
+	if _, err := w.WriteTo(&buf); err != nil {
+		s.fail(rq, &starter.Error{Status: http.StatusInternalServerError, Code: "internal", Message: err.Error()})
+		return
+	}
+	rq.w.Header().Set("Content-Type", "image/svg+xml")
+	rq.w.Header().Set("Cache-Control", "no-cache")
+	_, _ = rq.w.Write(buf.Bytes())
+}

@@ -1,0 +1,313 @@
+package web
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"html/template"
+	"io/fs"
+	"net/http"
+	"path"
+	"strings"
+	"time"
+
+	"github.com/closeloop/closeloop/forms"
+)
+
+// view is what every template gets: the page's data and the visitor.
+type view struct {
+	s    *Server
+	Lang string
+	Page string // the template's name, for tests and styles
+	Me   me
+	Path string
+	Data map[string]any
+	Can  rights
+}
+
+// rights are the areas the API says the user may use.
+type rights struct {
+	Create      []string `json:"create"`
+	Import      bool     `json:"import"`
+	Reports     bool     `json:"reports"`
+	Supervision bool     `json:"supervision"`
+	Outbox      bool     `json:"outbox"`
+}
+
+// T is a message in the page's language.
+func (v view) T(id string, args ...any) string { return v.s.i18n.text(v.Lang, id, args...) }
+
+// Label is a field's label, or the field name when there is none.
+func (v view) Label(name string) string { return v.s.label(v.Lang, name) }
+
+// Value is an enumerated value in the page's language, or as it is.
+func (v view) Value(val string) string {
+	if v.s.i18n.has(v.Lang, "value."+val) {
+		return v.T("value." + val)
+	}
+	return val
+}
+
+// Problem is a field error in the page's language: English shows the
+// API's own message, which names the exact rule; other languages say what
+// is wrong by its code.
+func (v view) Problem(e forms.FieldError) string {
+	if v.Lang == "en" || !v.s.i18n.has(v.Lang, "problem."+e.Code) {
+		return e.Message
+	}
+	return v.T("problem." + e.Code)
+}
+
+// When is an instant in the business time zone.
+func (v view) When(t any) string {
+	at, ok := instant(t)
+	if !ok {
+		return ""
+	}
+	return at.In(v.s.Location).Format("2006-01-02 15:04")
+}
+
+// instant reads a time or a time pointer; nil and zero are "none".
+func instant(t any) (time.Time, bool) {
+	switch t := t.(type) {
+	case time.Time:
+		return t, !t.IsZero()
+	case *time.Time:
+		if t != nil {
+			return *t, !t.IsZero()
+		}
+	}
+	return time.Time{}, false
+}
+
+// Left says how long until due, or how long it is overdue.
+func (v view) Left(t any) string {
+	due, ok := instant(t)
+	if !ok {
+		return ""
+	}
+	d := due.Sub(v.s.now())
+	if d < 0 {
+		return v.T("countdown.overdue", "Time", span(-d, v.Lang))
+	}
+	return v.T("countdown.left", "Time", span(d, v.Lang))
+}
+
+// Late reports whether due has passed.
+func (v view) Late(t any) bool {
+	due, ok := instant(t)
+	return ok && due.Before(v.s.now())
+}
+
+// Soon reports whether due is within 4 hours.
+func (v view) Soon(t any) bool {
+	due, ok := instant(t)
+	return ok && !due.Before(v.s.now()) && due.Sub(v.s.now()) < 4*time.Hour
+}
+
+// Stamp is an instant as an HTML datetime value.
+func (v view) Stamp(t any) string {
+	due, ok := instant(t)
+	if !ok {
+		return ""
+	}
+	return due.Format(time.RFC3339)
+}
+
+// span is a duration the way a person says it: days and hours, or hours
+// and minutes.
+func span(d time.Duration, lang string) string {
+	d = d.Round(time.Minute)
+	days, hours, mins := int(d/(24*time.Hour)), int(d%(24*time.Hour)/time.Hour), int(d%time.Hour/time.Minute)
+	zh := lang == "zh-CN"
+	unit := func(n int, en, cn string) string {
+		if zh {
+			return fmt.Sprintf("%d%s", n, cn)
+		}
+		return fmt.Sprintf("%d %s", n, en)
+	}
+	switch {
+	case days > 0:
+		return unit(days, "d", "天") + " " + unit(hours, "h", "小时")
+	case hours > 0:
+		return unit(hours, "h", "小时") + " " + unit(mins, "min", "分钟")
+	}
+	return unit(mins, "min", "分钟")
+}
+
+func (s *Server) label(lang, name string) string {
+	if s.i18n.has(lang, "field."+name) {
+		return s.i18n.text(lang, "field."+name)
+	}
+	return strings.ReplaceAll(name, "_", " ")
+}
+
+func (s *Server) funcs() template.FuncMap {
+	return template.FuncMap{
+		"join": strings.Join,
+		"dict": func(kv ...any) map[string]any {
+			m := map[string]any{}
+			for i := 0; i+1 < len(kv); i += 2 {
+				m[fmt.Sprint(kv[i])] = kv[i+1]
+			}
+			return m
+		},
+		"contains": func(list []string, v string) bool { return contains(list, v) },
+		"add":      func(a, b int) int { return a + b },
+		"pct": func(f *float64) string {
+			if f == nil {
+				return "–"
+			}
+			return fmt.Sprintf("%.1f%%", *f*100)
+		},
+		"num": func(f *float64) string {
+			if f == nil {
+				return "–"
+			}
+			return fmt.Sprintf("%.2f", *f)
+		},
+	}
+}
+
+func contains(list []string, v string) bool {
+	for _, x := range list {
+		if x == v {
+			return true
+		}
+	}
+	return false
+}
+
+// parsePages parses each page with the shared layout.
+func parsePages(funcs template.FuncMap) (map[string]*template.Template, error) {
+	files, err := fs.Glob(templateFS, "templates/*.html")
+	if err != nil {
+		return nil, err
+	}
+	pages := map[string]*template.Template{}
+	for _, f := range files {
+		name := strings.TrimSuffix(path.Base(f), ".html")
+		if name == "layout" {
+			continue
+		}
+		t, err := template.New("layout.html").Funcs(funcs).ParseFS(templateFS, "templates/layout.html", f)
+		if err != nil {
+			return nil, fmt.Errorf("page %s: %w", name, err)
+		}
+		pages[name] = t
+	}
+	return pages, nil
+}
+
+// render writes a page; it is rendered to a buffer first so a template
+// error is a clean 500, not half a page.
+func (s *Server) render(rq *request, status int, name string, data map[string]any) {
+	v := view{s: s, Lang: rq.lang, Page: name, Me: rq.me, Path: rq.r.URL.RequestURI(), Data: data}
+	if rq.me.Username != "" {
+		res := s.call(rq, http.MethodGet, "/api/v1/me", nil, "")
+		var m struct {
+			Can rights `json:"can"`
+		}
+		if json.Unmarshal(res.body, &m) == nil {
+			v.Can = m.Can
+		}
+	}
+	var buf bytes.Buffer
+	if err := s.pages[name].Execute(&buf, v); err != nil {
+		s.Log.Error("render page", "page", name, "error", err)
+		http.Error(rq.w, "internal error; see the server log", http.StatusInternalServerError)
+		return
+	}
+	h := rq.w.Header()
+	h.Set("Content-Type", "text/html; charset=utf-8")
+	h.Set("Content-Language", rq.lang)
+	if h.Get("Cache-Control") == "" {
+		h.Set("Cache-Control", "no-cache")
+	}
+	rq.w.WriteHeader(status)
+	_, _ = rq.w.Write(buf.Bytes())
+}
+
+// section is one part of the case (the form, the record) as label/value
+// pairs in the API's field order.
+type section struct {
+	Name  string
+	Pairs []pair
+}
+
+type pair struct {
+	Key, Label, Value string
+	Children          []pair
+	List              [][]pair
+}
+
+// pairs reads a JSON object in its own key order, so the form reads as
+// the paper form does; times are shown in the business zone and nested
+// objects as nested lists.
+func (s *Server) pairs(raw json.RawMessage, lang string) []pair {
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	if tok, err := dec.Token(); err != nil || tok != json.Delim('{') {
+		return nil
+	}
+	var out []pair
+	for dec.More() {
+		tok, err := dec.Token()
+		if err != nil {
+			return out
+		}
+		key, _ := tok.(string)
+		var v json.RawMessage
+		if err := dec.Decode(&v); err != nil {
+			return out
+		}
+		p := pair{Key: key, Label: s.label(lang, key)}
+		switch {
+		case len(v) > 0 && v[0] == '{':
+			p.Children = s.pairs(v, lang)
+		case len(v) > 0 && v[0] == '[':
+			var items []json.RawMessage
+			_ = json.Unmarshal(v, &items)
+			var scalars []string
+			for _, it := range items {
+				if len(it) > 0 && it[0] == '{' {
+					p.List = append(p.List, s.pairs(it, lang))
+				} else {
+					scalars = append(scalars, s.scalar(it, lang))
+				}
+			}
+			p.Value = strings.Join(scalars, ", ")
+		default:
+			p.Value = s.scalar(v, lang)
+		}
+		if p.Value == "" && p.Children == nil && p.List == nil {
+			continue
+		}
+		out = append(out, p)
+	}
+	return out
+}
+
+func (s *Server) scalar(v json.RawMessage, lang string) string {
+	var x any
+	if json.Unmarshal(v, &x) != nil {
+		return ""
+	}
+	switch x := x.(type) {
+	case string:
+		if t, err := time.Parse(time.RFC3339Nano, x); err == nil {
+			if t.IsZero() {
+				return ""
+			}
+			return t.In(s.Location).Format("2006-01-02 15:04")
+		}
+		if s.i18n.has(lang, "value."+x) {
+			return s.i18n.text(lang, "value."+x)
+		}
+		return x
+	case bool:
+		return s.i18n.text(lang, fmt.Sprintf("value.%t", x))
+	case float64:
+		return fmt.Sprint(x)
+	}
+	return ""
+}
