@@ -108,6 +108,7 @@ func (c Collaboration) ValidateRequest(now time.Time, minLead time.Duration) Err
 	case c.TargetDepartment == c.RequestingDepartment:
 		errs.add("target_department", CodeInvalid, "a department does not book collaboration with itself; name the other department")
 	}
+	checkStorable(&errs, "booked_at", "booking time", c.BookedAt)
 	checkText(&errs, "requester", "requester", c.Requester, true, maxRecorderLen)
 	if c.Urgency != UrgencyNormal && c.Urgency != UrgencyUrgent {
 		errs.add("urgency", CodeUnknownValue, "urgency %q is not one of normal, urgent", c.Urgency)
@@ -134,6 +135,9 @@ func (c Collaboration) checkTimeNode(errs *Errors, now time.Time, minLead time.D
 		return
 	case c.TimeNode.IsZero():
 		errs.add("time_node", CodeRequired, "time node (when the work must be done) is required")
+		return
+	case !storable(c.TimeNode):
+		errs.add("time_node", CodeInvalid, "the time node %s", outOfRange)
 		return
 	case !c.TimeNode.After(c.BookedAt):
 		errs.add("time_node", CodeOrder, "the time node %s must be after the booking (%s)", local(c.TimeNode), local(c.BookedAt))

@@ -122,6 +122,8 @@ func (c Complaint) Validate(now time.Time) Errors {
 	switch {
 	case c.IntakeAt.IsZero():
 		errs.add("intake_at", CodeRequired, "complaint time (投诉时间) is required")
+	case !storable(c.IntakeAt):
+		errs.add("intake_at", CodeInvalid, "complaint time (投诉时间) %s", outOfRange)
 	case c.IntakeAt.After(latest):
 		errs.add("intake_at", CodeFuture, "complaint time (投诉时间) is more than 5 minutes in the future")
 	case !c.RegisteredAt.IsZero() && c.IntakeAt.After(c.RegisteredAt):
@@ -130,6 +132,8 @@ func (c Complaint) Validate(now time.Time) Errors {
 	switch {
 	case c.RegisteredAt.IsZero():
 		errs.add("registered_at", CodeRequired, "registration time (登记时间) is required")
+	case !storable(c.RegisteredAt):
+		errs.add("registered_at", CodeInvalid, "registration time (登记时间) %s", outOfRange)
 	case c.RegisteredAt.After(latest):
 		errs.add("registered_at", CodeFuture, "registration time (登记时间) is more than 5 minutes in the future")
 	}

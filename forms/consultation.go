@@ -75,11 +75,14 @@ func (c Consultation) Validate(now time.Time) Errors {
 	switch {
 	case c.ReceivedAt.IsZero():
 		errs.add("received_at", CodeRequired, "time the question was received is required")
+	case !storable(c.ReceivedAt):
+		errs.add("received_at", CodeInvalid, "time the question was received %s", outOfRange)
 	case c.ReceivedAt.After(latest):
 		errs.add("received_at", CodeFuture, "time the question was received is in the future")
 	case !c.RegisteredAt.IsZero() && c.ReceivedAt.After(c.RegisteredAt):
 		errs.add("received_at", CodeOrder, "the question cannot be received after it was registered")
 	}
+	checkStorable(&errs, "registered_at", "registration time", c.RegisteredAt)
 	checkText(&errs, "caller_name", "caller name", c.CallerName, true, maxNameLen)
 	hasPhone, hasEmail := c.Phone != "", c.Email != ""
 	switch {
@@ -126,7 +129,11 @@ func (c Consultation) Validate(now time.Time) Errors {
 		if c.Answer != "" {
 			errs.add("answer", CodeInvalid, "record the answer with the call-back, or set answered_at_once")
 		}
-		if !c.CallbackAt.IsZero() && !c.CallbackAt.After(c.RegisteredAt) {
+		switch {
+		case c.CallbackAt.IsZero():
+		case !storable(c.CallbackAt):
+			errs.add("callback_at", CodeInvalid, "the promised call-back time %s", outOfRange)
+		case !c.CallbackAt.After(c.RegisteredAt):
 			errs.add("callback_at", CodeOrder, "the promised call-back time must be after registration")
 		}
 	}

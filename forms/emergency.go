@@ -101,7 +101,11 @@ func emergencyRow(line int, rec []string, col map[string]int, loc *time.Location
 			*b.dst = x
 		}
 	}
-	if v := get("intake_at"); v != "" {
+	// E1: the row keeps its original time; one without it would count
+	// from the moment of entry, so it is refused rather than defaulted.
+	if v := get("intake_at"); v == "" {
+		row.Errors.add("intake_at", CodeRequired, "intake_at, the original time of the complaint, is required")
+	} else {
 		t, err := time.Parse(time.RFC3339, v)
 		if err != nil {
 			t, err = time.ParseInLocation("2006-01-02 15:04", v, loc)

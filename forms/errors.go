@@ -3,6 +3,7 @@ package forms
 import (
 	"fmt"
 	"strings"
+	"time"
 )
 
 // Error codes carried in FieldError.Code. They are part of the API contract:
@@ -46,6 +47,25 @@ func (e Errors) Err() error {
 		return nil
 	}
 	return e
+}
+
+// storable reports whether instant t can be stored. Instants are kept in
+// UTC (T3) and forms travel as JSON, whose RFC 3339 times have four-digit
+// years; an offset can carry a time written as year 0000 or 9999 outside
+// that range, where encoding fails.
+func storable(t time.Time) bool {
+	y := t.UTC().Year()
+	return y >= 0 && y <= 9999
+}
+
+// outOfRange ends the message for an instant that is not storable.
+const outOfRange = "must be between the years 0000 and 9999 in UTC"
+
+// checkStorable reports an instant that cannot be stored.
+func checkStorable(errs *Errors, field, name string, t time.Time) {
+	if !storable(t) {
+		errs.add(field, CodeInvalid, "%s %s", name, outOfRange)
+	}
 }
 
 // add appends one problem; the message is a plain English sentence.

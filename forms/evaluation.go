@@ -1,6 +1,7 @@
 package forms
 
 import (
+	"maps"
 	"slices"
 	"strings"
 )
@@ -81,7 +82,8 @@ func (e Evaluation) Validate() Errors {
 		checkText(&errs, "items."+l.field+".problems", l.en+" problems", it.Problems, false, maxContentLen)
 		checkText(&errs, "items."+l.field+".measures", l.en+" measures", it.Measures, false, maxContentLen)
 	}
-	for k := range e.Items {
+	// In key order, so the same form gets the same answer every time.
+	for _, k := range slices.Sorted(maps.Keys(e.Items)) {
 		if !slices.ContainsFunc(EvaluationItems, func(l label) bool { return l.field == k }) {
 			errs.add("items."+k, CodeUnknownValue, "%q is not an item of the evaluation table", k)
 		}

@@ -53,11 +53,15 @@ func (m MediaInquiry) Validate(now time.Time) Errors {
 	switch {
 	case m.ReceivedAt.IsZero():
 		errs.add("received_at", CodeRequired, "time the inquiry was received is required")
+	case !storable(m.ReceivedAt):
+		errs.add("received_at", CodeInvalid, "time the inquiry was received %s", outOfRange)
 	case m.ReceivedAt.After(latest):
 		errs.add("received_at", CodeFuture, "time the inquiry was received is in the future")
 	case !m.RegisteredAt.IsZero() && m.ReceivedAt.After(m.RegisteredAt):
 		errs.add("received_at", CodeOrder, "the inquiry cannot be received after it was registered")
 	}
+	checkStorable(&errs, "registered_at", "registration time", m.RegisteredAt)
+	checkStorable(&errs, "outlet_deadline", "the outlet's deadline", m.OutletDeadline)
 	checkText(&errs, "outlet", "media outlet", m.Outlet, true, maxNameLen)
 	checkText(&errs, "reporter_name", "reporter name", m.ReporterName, true, maxNameLen)
 	hasPhone, hasEmail := m.ReporterPhone != "", m.ReporterEmail != ""

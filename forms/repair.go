@@ -70,11 +70,14 @@ func (r Repair) Validate(now time.Time) Errors {
 	switch {
 	case r.ReceivedAt.IsZero():
 		errs.add("received_at", CodeRequired, "time the repair was reported is required")
+	case !storable(r.ReceivedAt):
+		errs.add("received_at", CodeInvalid, "time the repair was reported %s", outOfRange)
 	case r.ReceivedAt.After(now.Add(futureTolerance)):
 		errs.add("received_at", CodeFuture, "time the repair was reported is in the future")
 	case !r.RegisteredAt.IsZero() && r.ReceivedAt.After(r.RegisteredAt):
 		errs.add("received_at", CodeOrder, "the repair cannot be reported after it was registered")
 	}
+	checkStorable(&errs, "registered_at", "registration time", r.RegisteredAt)
 	checkText(&errs, "location", "location", r.Location, true, maxUnitLen)
 	checkText(&errs, "fault", "fault description", r.Fault, true, maxContentLen)
 	checkText(&errs, "reporter_name", "reporter name", r.ReporterName, true, maxNameLen)
