@@ -39,11 +39,13 @@ var testDirectory = sync.OnceValue(func() *identity.Directory {
 		panic(err)
 	}
 	d, err := identity.New(identity.File{
-		Departments: []identity.Department{{Code: "customer_service"}, {Code: "property"}},
+		Departments: []identity.Department{{Code: "customer_service"}, {Code: "property"}, {Code: "it"}},
 		Users: []identity.User{
 			{Username: "agent01", Role: identity.RoleAgent, Department: "customer_service", PasswordHash: hash, TokenHashes: []string{identity.HashToken(agentToken)}},
 			{Username: "qc01", Role: identity.RoleQC, Department: "property", PasswordHash: hash, TokenHashes: []string{identity.HashToken("clt_test_qc")}},
 			{Username: "head01", Role: identity.RoleDeptHead, Department: "property", PasswordHash: hash, TokenHashes: []string{identity.HashToken("clt_test_head")}},
+			{Username: "cshead01", Role: identity.RoleCSHead, Department: "customer_service", PasswordHash: hash, TokenHashes: []string{identity.HashToken("clt_test_cshead")}},
+			{Username: "admin01", Role: identity.RoleAdmin, Department: "it", PasswordHash: hash, TokenHashes: []string{identity.HashToken("clt_test_admin")}},
 		}})
 	if err != nil {
 		panic(err)

@@ -58,6 +58,16 @@ func (v view) Problem(e forms.FieldError) string {
 	return v.T("problem." + e.Code)
 }
 
+// Dept is a department's name from the directory, or its code.
+func (v view) Dept(code string) string {
+	for _, d := range v.s.Departments {
+		if d.Code == code && d.Name != "" {
+			return d.Name
+		}
+	}
+	return code
+}
+
 // When is an instant in the business time zone.
 func (v view) When(t any) string {
 	at, ok := instant(t)
