@@ -51,17 +51,18 @@ type metric struct {
 	Name   string
 	value  func(kpiRow) (float64, bool)
 	target func(kpiReport) float64 // nil: no target line
+	top    float64                 // the scale's top: 100 for rates, 5 for scores, else at least this
 }
 
 var metrics = []metric{
-	{"first_feedback_on_time", func(k kpiRow) (float64, bool) { return ptr(k.FirstFeedbackOnTime, 100) }, nil},
-	{"resolution_on_time", func(k kpiRow) (float64, bool) { return ptr(k.ResolutionOnTime, 100) }, nil},
+	{"first_feedback_on_time", func(k kpiRow) (float64, bool) { return ptr(k.FirstFeedbackOnTime, 100) }, nil, 100},
+	{"resolution_on_time", func(k kpiRow) (float64, bool) { return ptr(k.ResolutionOnTime, 100) }, nil, 100},
 	{"resolution_rate", func(k kpiRow) (float64, bool) { return ptr(k.ResolutionRate, 100) },
-		func(r kpiReport) float64 { return r.Targets.ResolutionRate * 100 }},
+		func(r kpiReport) float64 { return r.Targets.ResolutionRate * 100 }, 100},
 	{"satisfaction", func(k kpiRow) (float64, bool) { return ptr(k.Satisfaction, 1) },
-		func(r kpiReport) float64 { return r.Targets.Satisfaction }},
-	{"return_visit_rounds", func(k kpiRow) (float64, bool) { return ptr(k.ReturnVisitRounds, 1) }, nil},
-	{"extensions", func(k kpiRow) (float64, bool) { return float64(k.Extensions), true }, nil},
+		func(r kpiReport) float64 { return r.Targets.Satisfaction }, 5},
+	{"return_visit_rounds", func(k kpiRow) (float64, bool) { return ptr(k.ReturnVisitRounds, 1) }, nil, 1},
+	{"extensions", func(k kpiRow) (float64, bool) { return float64(k.Extensions), true }, nil, 1},
 }
 
 func ptr(f *float64, scale float64) (float64, bool) {
@@ -122,7 +123,6 @@ func (s *Server) chart(rq *request) {
 		return
 	}
 	p := plot.New()
-	p.Y.Min = 0
 	var values plotter.Values
 	var groups []string
 	for _, g := range rep.Groups {
@@ -147,8 +147,8 @@ func (s *Server) chart(rq *request) {
 		line.Width = vg.Points(2)
 		line.Dashes = []vg.Length{vg.Points(6), vg.Points(3)}
 		p.Add(line)
-		p.Y.Max = max(p.Y.Max, t*1.1)
 	}
+	p.Y.Min, p.Y.Max = 0, max(p.Y.Max, m.top)
 	if len(values) > 0 {
 		p.X.Min, p.X.Max = -0.5, float64(len(values))-0.5
 	}

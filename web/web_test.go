@@ -258,6 +258,10 @@ func fakeAPI(caseJSON string) http.Handler {
 			_, _ = io.WriteString(w, `{"username":"agent01","name":"王芳","role":"agent","department":"customer_service","csrf_token":"tok","can":{"create":["complaint"]}}`)
 		case "/api/v1/cases/TS-20261201-0001":
 			_, _ = io.WriteString(w, caseJSON)
+		case "/api/v1/reports/kpi":
+			_, _ = io.WriteString(w, `{"from":"2026-11-01","to":"2026-11-30","group_by":"region","targets":{"resolution_rate":0.9,"satisfaction":4.5},
+				"groups":[{"group":"<script>x</script>","cases":4,"closed":3,"resolution_rate":0.75},{"group":"Pudong","cases":2,"closed":2,"resolution_rate":1}],
+				"total":{"cases":6,"closed":5,"resolution_rate":0.833}}`)
 		default:
 			w.WriteHeader(http.StatusNotFound)
 			_, _ = io.WriteString(w, `{"error":{"code":"not_found","message":"case not found"}}`)
@@ -338,5 +342,37 @@ func TestSessionAndLanguage(t *testing.T) {
 		if got := resp.Header.Get("Content-Language"); got != tc.want || !strings.Contains(string(b), `<html lang="`+tc.want+`">`) {
 			t.Errorf("Accept-Language %q, cookie %q: page in %q, want %q", tc.accept, tc.cookie, got, tc.want)
 		}
+	}
+}
+
+// K4, K5: the dashboard charts each figure by group against its target,
+// as an SVG image in which group names are text.
+func TestChart(t *testing.T) {
+	srv := httptest.NewServer(testServer(t, fakeAPI("{}")).Handler())
+	defer srv.Close()
+	get := func(path string) (int, string, string) {
+		req, _ := http.NewRequest(http.MethodGet, srv.URL+path, nil)
+		req.AddCookie(&http.Cookie{Name: "closeloop_session", Value: "good"})
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer func() { _ = resp.Body.Close() }()
+		b, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, resp.Header.Get("Content-Type"), string(b)
+	}
+	code, ct, svg := get("/dashboard/chart.svg?metric=resolution_rate&group_by=region")
+	if code != 200 || ct != "image/svg+xml" || !strings.HasPrefix(strings.TrimSpace(svg), "<?xml") {
+		t.Fatalf("chart: %d %s %.200s", code, ct, svg)
+	}
+	if strings.Contains(svg, "<script>") || !strings.Contains(svg, "Pudong") || !strings.Contains(svg, "&lt;script&gt;") {
+		t.Error("group names are not escaped text in the chart")
+	}
+	if code, _, _ := get("/dashboard/chart.svg?metric=nonsense"); code != 404 {
+		t.Errorf("unknown chart: %d", code)
+	}
+	code, _, page := get("/dashboard?group_by=region")
+	if code != 200 || !strings.Contains(page, "75.0%") || !strings.Contains(page, `class="miss"`) || !strings.Contains(page, "format=csv") {
+		t.Errorf("dashboard table: %d", code)
 	}
 }
