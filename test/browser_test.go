@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/chromedp/chromedp"
+	"go.temporal.io/sdk/client"
 
 	"github.com/closeloop/closeloop/identity"
 	"github.com/closeloop/closeloop/workflows"
@@ -172,10 +173,37 @@ func TestBrowser(t *testing.T) {
 		t.Fatalf("after a 1/5 rating the case page says %q, want Rework", got)
 	}
 
+	// Quality control evaluates the day the morning's supervision task
+	// covers; a poor grade needs its problems and measures (K2, K3).
+	tc := dialEngine(t, s.tPort)
+	if err := tc.ScheduleClient().GetHandle(context.Background(), workflows.SupervisionScheduleID).Trigger(context.Background(), client.ScheduleTriggerOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	qc := login("qc01")
+	for range 100 {
+		if qc.open("/quality"); qc.exists("table.evaluation") {
+			break
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	for _, item := range []string{"etiquette", "hotline_language", "attitude", "record_completeness", "complaint_efficiency", "return_visit_quality", "information_feedback"} {
+		qc.set("#grade-"+item, "良")
+	}
+	qc.set("#grade-attitude", "差")
+	qc.submit("form[action^='/quality/'] button[type=submit]")
+	if !qc.exists("tr.invalid #grade-attitude") {
+		t.Fatalf("a poor grade without problems was not refused beside its item:\n%s", qc.text("main"))
+	}
+	qc.set("#problems-attitude", "两次电话未回")
+	qc.set("#measures-attitude", "每日复核未回电话")
+	qc.submit("form[action^='/quality/'] button[type=submit]")
+	if got := qc.text("#h-done"); !strings.Contains(got, "qc01") {
+		t.Fatalf("after evaluating: %q\n%s", got, qc.text("main"))
+	}
+
 	// Every page, in both languages, with nothing left untranslated and
 	// the probe still text.
 	checkLanguages(t, head, no)
-	qc := login("qc01")
 	checkLanguages(t, qc, "")
 	agent.open("/lang/zh-CN?back=/cases/" + no)
 	if got := agent.text("dd.status"); got != "处理中" {
@@ -251,7 +279,22 @@ func checkLanguages(t *testing.T, b *browser, caseNo string) {
 			if m := untranslated.FindString(b.text("body")); m != "" {
 				t.Errorf("%s %s (%s): untranslated %q", b.user, p, lang, m)
 			}
+			if bare := b.eval(`[...document.querySelectorAll("input:not([type=hidden]), select, textarea")]
+				.filter(e => e.labels.length === 0 && !e.getAttribute("aria-label")).map(e => e.name || e.id).join(" ")`); bare != "" {
+				t.Errorf("%s %s: inputs without a label: %s", b.user, p, bare)
+			}
 			b.noScriptRan()
+		}
+	}
+	// At 200 % zoom (a 1280 px window is 640 CSS px wide) nothing needs
+	// scrolling sideways; wide tables scroll inside their own box.
+	b.do("zoom to 200%", chromedp.EmulateViewport(640, 900, chromedp.EmulateScale(2)))
+	defer b.do("zoom back", chromedp.EmulateViewport(1280, 900))
+	for _, p := range pages {
+		b.open(p)
+		if wide := b.eval(`document.documentElement.scrollWidth > window.innerWidth + 1`); wide != "false" {
+			t.Errorf("%s %s at 200%% zoom: the page is %s px wide in a %s px window", b.user, p,
+				b.eval(`document.documentElement.scrollWidth`), b.eval(`window.innerWidth`))
 		}
 	}
 }

@@ -295,25 +295,13 @@ func (s *Server) postCase(rq *request, what string, in map[string]string) {
 // --- New cases
 
 func (s *Server) newMenu(rq *request) {
-	s.render(rq, http.StatusOK, "new", map[string]any{"Types": s.creatable(rq)})
-}
-
-// creatable are the case types the user may register, from the API.
-func (s *Server) creatable(rq *request) []string {
-	var m struct {
-		Can struct {
-			Create []string `json:"create"`
-		} `json:"can"`
-	}
-	res := s.call(rq, http.MethodGet, "/api/v1/me", nil, "")
-	_ = json.Unmarshal(res.body, &m)
-	return m.Can.Create
+	s.render(rq, http.StatusOK, "new", map[string]any{"Types": rq.me.Can.Create})
 }
 
 func (s *Server) newForm(rq *request) {
 	t := rq.r.PathValue("type")
 	ft, ok := formTypes[t]
-	if !ok || !slices.Contains(s.creatable(rq), t) {
+	if !ok || !slices.Contains(rq.me.Can.Create, t) {
 		s.fail(rq, &starter.Error{Status: http.StatusNotFound, Code: "not_found", Message: "no such form: " + t})
 		return
 	}
@@ -395,11 +383,12 @@ func (s *Server) board(rq *request) {
 
 // --- Quality control
 
-// quality shows a day's supervision sample and its evaluation table.
+// quality shows a day's supervision sample and its evaluation table; by
+// default yesterday's, which the morning's supervision task covers (K2).
 func (s *Server) quality(rq *request) {
 	day := rq.r.URL.Query().Get("day")
 	if _, err := time.Parse(time.DateOnly, day); err != nil {
-		day = s.now().In(s.Location).Format(time.DateOnly)
+		day = s.now().In(s.Location).AddDate(0, 0, -1).Format(time.DateOnly)
 	}
 	s.showQuality(rq, http.StatusOK, day, nil)
 }

@@ -22,7 +22,6 @@ type view struct {
 	Me   me
 	Path string
 	Data map[string]any
-	Can  rights
 }
 
 // rights are the areas the API says the user may use.
@@ -31,6 +30,7 @@ type rights struct {
 	Import      bool     `json:"import"`
 	Reports     bool     `json:"reports"`
 	Supervision bool     `json:"supervision"`
+	Evaluate    bool     `json:"evaluate"`
 	Outbox      bool     `json:"outbox"`
 }
 
@@ -213,15 +213,6 @@ func parsePages(funcs template.FuncMap) (map[string]*template.Template, error) {
 // error is a clean 500, not half a page.
 func (s *Server) render(rq *request, status int, name string, data map[string]any) {
 	v := view{s: s, Lang: rq.lang, Page: name, Me: rq.me, Path: rq.r.URL.RequestURI(), Data: data}
-	if rq.me.Username != "" {
-		res := s.call(rq, http.MethodGet, "/api/v1/me", nil, "")
-		var m struct {
-			Can rights `json:"can"`
-		}
-		if json.Unmarshal(res.body, &m) == nil {
-			v.Can = m.Can
-		}
-	}
 	var buf bytes.Buffer
 	if err := s.pages[name].Execute(&buf, v); err != nil {
 		s.Log.Error("render page", "page", name, "error", err)

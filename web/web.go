@@ -128,13 +128,15 @@ type request struct {
 	me   me
 }
 
-// me is the signed-in user as GET /api/v1/me returns them.
+// me is the signed-in user as GET /api/v1/me returns them, with the areas
+// they may use.
 type me struct {
 	Username   string `json:"username"`
 	Name       string `json:"name"`
 	Role       string `json:"role"`
 	Department string `json:"department"`
 	CSRFToken  string `json:"csrf_token"`
+	Can        rights `json:"can"`
 }
 
 // page admits signed-in users; anyone else is sent to sign in and comes
