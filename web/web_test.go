@@ -274,9 +274,9 @@ func fakeAPI(caseJSON string) http.Handler {
 func TestCasePageEscapesStoredText(t *testing.T) {
 	probe := `<script>alert(1)</script><img src=x onerror=alert(2)>`
 	caseJSON, _ := json.Marshal(map[string]any{"no": "TS-20261201-0001", "type": "complaint", "status": "routed",
-		"form":     map[string]any{"content": probe, "complainant_name": probe},
-		"timeline": []map[string]any{{"at": "2026-12-01T01:00:00Z", "actor": probe, "kind": "comment", "message": probe}},
-		"deadlines": []map[string]any{{"name": "resolution", "state": "pending", "due": "2026-12-04T01:00:00Z", "explanation_text": probe}},
+		"form":        map[string]any{"content": probe, "complainant_name": probe},
+		"timeline":    []map[string]any{{"at": "2026-12-01T01:00:00Z", "actor": probe, "kind": "comment", "message": probe}},
+		"deadlines":   []map[string]any{{"name": "resolution", "state": "pending", "due": "2026-12-04T01:00:00Z", "explanation_text": probe}},
 		"permissions": map[string]any{"actions": []string{"comment"}}})
 	srv := httptest.NewServer(testServer(t, fakeAPI(string(caseJSON))).Handler())
 	defer srv.Close()
