@@ -58,6 +58,8 @@ type caseList struct {
 
 // inbox is the user's work: every open case they may see, most urgent
 // first — overdue, then highest on the ladder, then the nearest deadline.
+// Lists come newest first, so the overdue and escalated cases are asked
+// for on their own as well: an old overdue case is never off the page.
 func (s *Server) inbox(rq *request) {
 	q := rq.r.URL.Query()
 	filter := url.Values{"page_size": {"200"}}
@@ -66,18 +68,50 @@ func (s *Server) inbox(rq *request) {
 			filter.Set(k, v)
 		}
 	}
-	var list caseList
-	if !s.getJSON(rq, "/api/v1/cases?"+filter.Encode(), &list) {
-		return
+	queries := []url.Values{filter}
+	if q.Get("overdue") == "" && q.Get("escalated") == "" {
+		for _, k := range []string{"overdue", "escalated"} {
+			urgent := url.Values{k: {"true"}}
+			for key, v := range filter {
+				urgent[key] = v
+			}
+			queries = append(queries, urgent)
+		}
 	}
 	search := strings.ToUpper(strings.TrimSpace(q.Get("q")))
 	showClosed := q.Get("status") == workflows.StatusClosed || q.Get("status") == workflows.StatusDeclined
-	cases := slices.DeleteFunc(list.Cases, func(c starter.Summary) bool {
-		closed := c.Status == workflows.StatusClosed || c.Status == workflows.StatusDeclined
-		return (closed && !showClosed) || (search != "" && !strings.Contains(c.No, search))
+	cases, ok := s.lists(rq, queries, func(c starter.Summary) bool {
+		return (showClosed || !closed(c)) && (search == "" || strings.Contains(c.No, search))
 	})
-	sortByUrgency(cases)
+	if !ok {
+		return
+	}
 	s.render(rq, http.StatusOK, "inbox", map[string]any{"Cases": cases, "Query": q, "Types": caseTypes, "Statuses": statuses})
+}
+
+// lists merges the API's lists for queries, each case once, keeping those
+// keep accepts, most urgent first; on failure it has shown the error.
+func (s *Server) lists(rq *request, queries []url.Values, keep func(starter.Summary) bool) ([]starter.Summary, bool) {
+	seen := map[string]bool{}
+	var cases []starter.Summary
+	for _, q := range queries {
+		var list caseList
+		if !s.getJSON(rq, "/api/v1/cases?"+q.Encode(), &list) {
+			return nil, false
+		}
+		for _, c := range list.Cases {
+			if !seen[c.No] && keep(c) {
+				seen[c.No] = true
+				cases = append(cases, c)
+			}
+		}
+	}
+	sortByUrgency(cases)
+	return cases, true
+}
+
+func closed(c starter.Summary) bool {
+	return c.Status == workflows.StatusClosed || c.Status == workflows.StatusDeclined
 }
 
 var (
@@ -309,7 +343,7 @@ func (s *Server) newForm(rq *request) {
 	// The intake time defaults to now, as the agent usually types it in
 	// while the customer is on the line.
 	now := s.now().In(s.Location).Format("2006-01-02T15:04")
-	posted := map[string][]string{"intake_at": {now}, "received_at": {now}, "language": {rq.lang}}
+	posted := map[string][]string{"intake_at": {now}, "received_at": {now}}
 	s.render(rq, http.StatusOK, "form", map[string]any{"Type": t, "Fields": fill(fields, posted, nil)})
 }
 
@@ -342,7 +376,7 @@ func (s *Server) create(rq *request) {
 
 // --- Escalation board
 
-// boardCell is the cases of one department at one rung of the ladder.
+// boardRow is one department's escalated and overdue cases by rung.
 type boardRow struct {
 	Department string
 	Levels     [4][]starter.Summary
@@ -350,21 +384,11 @@ type boardRow struct {
 
 // board shows escalated and overdue cases by department and ladder level.
 func (s *Server) board(rq *request) {
-	seen := map[string]bool{}
-	var cases []starter.Summary
-	for _, q := range []string{"escalated=true", "overdue=true"} {
-		var list caseList
-		if !s.getJSON(rq, "/api/v1/cases?page_size=200&"+q, &list) {
-			return
-		}
-		for _, c := range list.Cases {
-			if !seen[c.No] && c.Status != workflows.StatusClosed && c.Status != workflows.StatusDeclined {
-				seen[c.No] = true
-				cases = append(cases, c)
-			}
-		}
+	queries := []url.Values{{"escalated": {"true"}, "page_size": {"200"}}, {"overdue": {"true"}, "page_size": {"200"}}}
+	cases, ok := s.lists(rq, queries, func(c starter.Summary) bool { return !closed(c) })
+	if !ok {
+		return
 	}
-	sortByUrgency(cases)
 	var rows []*boardRow
 	byDept := map[string]*boardRow{}
 	for _, c := range cases {
