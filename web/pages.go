@@ -176,9 +176,6 @@ type caseData struct {
 	Timeline    []workflows.Event          `json:"timeline"`
 	Escalations []workflows.Escalation     `json:"escalations"`
 	Ratings     []workflows.CustomerRating `json:"ratings"`
-	Form        json.RawMessage            `json:"form"`
-	Record      json.RawMessage            `json:"record"`
-	Parts       map[string]json.RawMessage `json:"-"`
 	Permissions struct {
 		Actions     []string `json:"actions"`
 		Reveal      bool     `json:"reveal"`
