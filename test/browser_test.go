@@ -187,15 +187,15 @@ func TestBrowser(t *testing.T) {
 		time.Sleep(100 * time.Millisecond)
 	}
 	for _, item := range []string{"etiquette", "hotline_language", "attitude", "record_completeness", "complaint_efficiency", "return_visit_quality", "information_feedback"} {
-		qc.set("#grade-"+item, "良")
+		qc.set(`[id="f-items.`+item+`"]`, "良")
 	}
-	qc.set("#grade-attitude", "差")
+	qc.set(`[id="f-items.attitude"]`, "差")
 	qc.submit("form[action^='/quality/'] button[type=submit]")
-	if !qc.exists("tr.invalid #grade-attitude") {
+	if !qc.exists(`tr.invalid [id="f-items.attitude"][aria-invalid=true]`) || qc.value(`[id="f-items.attitude"]`) != "差" {
 		t.Fatalf("a poor grade without problems was not refused beside its item:\n%s", qc.text("main"))
 	}
-	qc.set("#problems-attitude", "两次电话未回")
-	qc.set("#measures-attitude", "每日复核未回电话")
+	qc.set(`[id="f-items.attitude.problems"]`, "两次电话未回")
+	qc.set(`[id="f-items.attitude.measures"]`, "每日复核未回电话")
 	qc.submit("form[action^='/quality/'] button[type=submit]")
 	if got := qc.text("#h-done"); !strings.Contains(got, "qc01") {
 		t.Fatalf("after evaluating: %q\n%s", got, qc.text("main"))

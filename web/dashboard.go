@@ -3,6 +3,7 @@ package web
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"image/color"
 	"net/http"
 	"net/url"
@@ -94,17 +95,28 @@ func (s *Server) dashboard(rq *request) {
 		s.fail(rq, failure)
 		return
 	}
-	var names []string
+	// Each chart's address carries the page's filter, built here so that
+	// it is one URL value for the template to escape.
+	type chartLink struct{ Name, URL, Target string }
+	var charts []chartLink
 	for _, m := range metrics {
-		names = append(names, m.Name)
+		cq := reportQuery(rq.r.URL.Query())
+		cq.Set("metric", m.Name)
+		c := chartLink{Name: m.Name, URL: "/dashboard/chart.svg?" + cq.Encode()}
+		switch m.Name {
+		case "resolution_rate":
+			c.Target = fmt.Sprintf("%.0f%%", rep.Targets.ResolutionRate*100)
+		case "satisfaction":
+			c.Target = fmt.Sprintf("%.1f", rep.Targets.Satisfaction)
+		}
+		charts = append(charts, c)
 	}
 	csv := url.Values{}
 	for k, v := range q {
 		csv[k] = v
 	}
 	csv.Set("format", "csv")
-	s.render(rq, http.StatusOK, "dashboard", map[string]any{"Report": rep, "Query": rq.r.URL.Query(), "ChartQuery": q.Encode(),
-		"Metrics": names, "CSV": "/api/v1/reports/kpi?" + csv.Encode(), "Failure": failure, "Types": caseTypes,
+	s.render(rq, http.StatusOK, "dashboard", map[string]any{"Report": rep, "Query": rq.r.URL.Query(), "Charts": charts, "CSV": "/api/v1/reports/kpi?" + csv.Encode(), "Failure": failure, "Types": caseTypes,
 		"GroupBys": archive.GroupBys})
 }
 
@@ -114,7 +126,7 @@ func (s *Server) chart(rq *request) {
 	name := rq.r.URL.Query().Get("metric")
 	i := slices.IndexFunc(metrics, func(m metric) bool { return m.Name == name })
 	if i < 0 {
-		s.fail(rq, &starter.Error{Status: http.StatusNotFound, Code: "not_found", Message: "no such chart: " + name})
+		s.fail(rq, &starter.Error{Status: http.StatusNotFound, Code: "not_found", Message: name})
 		return
 	}
 	m := metrics[i]
@@ -132,7 +144,7 @@ func (s *Server) chart(rq *request) {
 	if len(values) > 0 {
 		bars, err := plotter.NewBarChart(values, vg.Points(28))
 		if err != nil {
-			s.fail(rq, &starter.Error{Status: http.StatusInternalServerError, Code: "internal", Message: err.Error()})
+			s.fail(rq, s.internal(rq, err))
 			return
 		}
 		bars.Color = color.RGBA{R: 0x1f, G: 0x5f, B: 0xa8, A: 0xff}
@@ -154,12 +166,12 @@ func (s *Server) chart(rq *request) {
 	}
 	w, err := p.WriterTo(vg.Points(float64(max(320, 70*len(values)))), vg.Points(220), "svg")
 	if err != nil {
-		s.fail(rq, &starter.Error{Status: http.StatusInternalServerError, Code: "internal", Message: err.Error()})
+		s.fail(rq, s.internal(rq, err))
 		return
 	}
 	var buf bytes.Buffer
 	if _, err := w.WriteTo(&buf); err != nil {
-		s.fail(rq, &starter.Error{Status: http.StatusInternalServerError, Code: "internal", Message: err.Error()})
+		s.fail(rq, s.internal(rq, err))
 		return
 	}
 	rq.w.Header().Set("Content-Type", "image/svg+xml")

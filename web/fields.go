@@ -183,13 +183,13 @@ func scoreOptions() []option {
 	return opts
 }
 
-// fill puts the posted values back into the fields, so a form with errors
-// comes back as the user typed it, with each field's error beside it.
+// fill puts the posted values back into fields (fresh from fieldsOf), so
+// a form with errors comes back as the user typed it, with each field's
+// error beside it.
 func fill(fields []field, posted map[string][]string, errs map[string]forms.FieldError) []field {
-	out := slices.Clone(fields)
+	out := fields
 	for i := range out {
 		f := &out[i]
-		f.Options = slices.Clone(f.Options)
 		v := ""
 		if vs := posted[f.Name]; len(vs) > 0 {
 			v = vs[0]

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"path"
 	"strings"
 
 	"github.com/nicksnyder/go-i18n/v2/i18n"
@@ -45,15 +46,20 @@ func loadCatalog() (*catalog, error) {
 // text is message id in lang with its template data as key, value pairs;
 // a missing message shows its id, which the catalog test rules out.
 func (c *catalog) text(lang, id string, args ...any) string {
-	data := map[string]any{}
-	for i := 0; i+1 < len(args); i += 2 {
-		data[fmt.Sprint(args[i])] = args[i+1]
-	}
-	s, err := c.localizers[lang].Localize(&i18n.LocalizeConfig{MessageID: id, TemplateData: data})
+	s, err := c.localizers[lang].Localize(&i18n.LocalizeConfig{MessageID: id, TemplateData: dict(args...)})
 	if err != nil {
 		return id
 	}
 	return s
+}
+
+// dict makes a map of key, value pairs, for message data and templates.
+func dict(kv ...any) map[string]any {
+	m := make(map[string]any, len(kv)/2)
+	for i := 0; i+1 < len(kv); i += 2 {
+		m[fmt.Sprint(kv[i])] = kv[i+1]
+	}
+	return m
 }
 
 // has reports whether id is in the catalog of lang.
@@ -89,7 +95,7 @@ func (s *Server) setLanguage(w http.ResponseWriter, r *http.Request) {
 		known = known || k == l
 	}
 	if !known {
-		http.Error(w, "unknown language", http.StatusNotFound)
+		http.NotFound(w, r)
 		return
 	}
 	http.SetCookie(w, &http.Cookie{Name: langCookie, Value: l, Path: "/", MaxAge: 365 * 24 * 3600, SameSite: http.SameSiteLaxMode, HttpOnly: true})
@@ -97,11 +103,18 @@ func (s *Server) setLanguage(w http.ResponseWriter, r *http.Request) {
 }
 
 // localPath is p when it is a path on this site, else def: redirects
-// never leave the site.
+// never leave the site. http.Redirect cleans the path, so the cleaned form
+// is checked too ("/./\\host" would become "/\\host", which browsers take as
+// another host).
 func localPath(p, def string) string {
 	u, err := url.Parse(p)
-	if err != nil || p == "" || !strings.HasPrefix(p, "/") || strings.HasPrefix(p, "//") || strings.HasPrefix(p, "/\\") || u.Host != "" || u.Scheme != "" {
+	if err != nil || u.Host != "" || u.Scheme != "" || strings.Contains(p, "\\") {
 		return def
+	}
+	for _, q := range []string{p, path.Clean(u.Path)} {
+		if !strings.HasPrefix(q, "/") || strings.HasPrefix(q, "//") {
+			return def
+		}
 	}
 	return p
 }

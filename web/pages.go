@@ -2,6 +2,7 @@ package web
 
 import (
 	"encoding/json"
+	"errors"
 	"io"
 	"net/http"
 	"net/url"
@@ -54,6 +55,7 @@ func (s *Server) logout(rq *request) {
 
 type caseList struct {
 	Cases []starter.Summary `json:"cases"`
+	Next  string            `json:"next_page_token"`
 }
 
 // inbox is the user's work: every open case they may see, most urgent
@@ -80,25 +82,26 @@ func (s *Server) inbox(rq *request) {
 	}
 	search := strings.ToUpper(strings.TrimSpace(q.Get("q")))
 	showClosed := q.Get("status") == workflows.StatusClosed || q.Get("status") == workflows.StatusDeclined
-	cases, ok := s.lists(rq, queries, func(c starter.Summary) bool {
+	cases, more, ok := s.lists(rq, queries, func(c starter.Summary) bool {
 		return (showClosed || !closed(c)) && (search == "" || strings.Contains(c.No, search))
 	})
 	if !ok {
 		return
 	}
-	s.render(rq, http.StatusOK, "inbox", map[string]any{"Cases": cases, "Query": q, "Types": caseTypes, "Statuses": statuses})
+	s.render(rq, http.StatusOK, "inbox", map[string]any{"Cases": cases, "More": more, "Query": q, "Types": caseTypes, "Statuses": statuses})
 }
 
 // lists merges the API's lists for queries, each case once, keeping those
-// keep accepts, most urgent first; on failure it has shown the error.
-func (s *Server) lists(rq *request, queries []url.Values, keep func(starter.Summary) bool) ([]starter.Summary, bool) {
+// keep accepts, most urgent first; more says a list had further pages. On
+// failure it has shown the error.
+func (s *Server) lists(rq *request, queries []url.Values, keep func(starter.Summary) bool) (cases []starter.Summary, more, ok bool) {
 	seen := map[string]bool{}
-	var cases []starter.Summary
 	for _, q := range queries {
 		var list caseList
 		if !s.getJSON(rq, "/api/v1/cases?"+q.Encode(), &list) {
-			return nil, false
+			return nil, false, false
 		}
+		more = more || list.Next != ""
 		for _, c := range list.Cases {
 			if !seen[c.No] && keep(c) {
 				seen[c.No] = true
@@ -107,7 +110,7 @@ func (s *Server) lists(rq *request, queries []url.Values, keep func(starter.Summ
 		}
 	}
 	sortByUrgency(cases)
-	return cases, true
+	return cases, more, true
 }
 
 func closed(c starter.Summary) bool {
@@ -205,7 +208,7 @@ func (s *Server) showCase(rq *request, status int, failed string, failure *start
 	}
 	var c caseData
 	if err := json.Unmarshal(res.body, &c); err != nil {
-		s.fail(rq, &starter.Error{Status: http.StatusInternalServerError, Code: "internal", Message: err.Error()})
+		s.fail(rq, s.internal(rq, err))
 		return
 	}
 	var all map[string]json.RawMessage
@@ -250,11 +253,11 @@ func (s *Server) act(rq *request) {
 	caseType := typeOfNo(no)
 	in, ok := actionInput(caseType, action)
 	if !ok {
-		s.fail(rq, &starter.Error{Status: http.StatusNotFound, Code: "unknown_action", Message: "no such action: " + action})
+		s.fail(rq, &starter.Error{Status: http.StatusNotFound, Code: "unknown_action", Message: action})
 		return
 	}
 	_ = rq.r.ParseForm()
-	body, bad := encode(s.fieldsOf(in, rq.lang, rq.r.PostForm["deadline"]), rq.r.PostForm, s.Location)
+	body, bad := encode(s.fieldsOf(in, rq.lang, nil), rq.r.PostForm, s.Location)
 	if len(bad) > 0 {
 		s.showCase(rq, http.StatusUnprocessableEntity, action, &starter.Error{Status: http.StatusUnprocessableEntity, Code: "invalid_input",
 			Message: s.i18n.text(rq.lang, "error.form"), Fields: bad}, nil)
@@ -272,16 +275,15 @@ func (s *Server) act(rq *request) {
 	http.Redirect(rq.w, rq.r, "/cases/"+url.PathEscape(no)+"#timeline", http.StatusSeeOther)
 }
 
-// typeOfNo is the case type a case number's prefix stands for.
+// typeByPrefix is the case type each case-number prefix stands for.
+var typeByPrefix = map[string]string{workflows.PrefixComplaint: workflows.TypeComplaint, workflows.PrefixRepair: workflows.TypeRepair,
+	workflows.PrefixConsultation: workflows.TypeConsultation, workflows.PrefixMediaInquiry: workflows.TypeMediaInquiry,
+	workflows.PrefixCollaboration: workflows.TypeCollaboration}
+
+// typeOfNo is the case type of a case number, or "".
 func typeOfNo(no string) string {
-	for t, p := range map[string]string{workflows.TypeComplaint: workflows.PrefixComplaint, workflows.TypeRepair: workflows.PrefixRepair,
-		workflows.TypeConsultation: workflows.PrefixConsultation, workflows.TypeMediaInquiry: workflows.PrefixMediaInquiry,
-		workflows.TypeCollaboration: workflows.PrefixCollaboration} {
-		if strings.HasPrefix(no, p+"-") {
-			return t
-		}
-	}
-	return ""
+	prefix, _, _ := strings.Cut(no, "-")
+	return typeByPrefix[prefix]
 }
 
 // reveal shows the customer's data once, on this response only; the API
@@ -333,7 +335,7 @@ func (s *Server) newForm(rq *request) {
 	t := rq.r.PathValue("type")
 	ft, ok := formTypes[t]
 	if !ok || !slices.Contains(rq.me.Can.Create, t) {
-		s.fail(rq, &starter.Error{Status: http.StatusNotFound, Code: "not_found", Message: "no such form: " + t})
+		s.fail(rq, &starter.Error{Status: http.StatusNotFound, Code: "not_found", Message: t})
 		return
 	}
 	fields := s.fieldsOf(ft.form, rq.lang, nil)
@@ -348,7 +350,7 @@ func (s *Server) create(rq *request) {
 	t := rq.r.PathValue("type")
 	ft, ok := formTypes[t]
 	if !ok {
-		s.fail(rq, &starter.Error{Status: http.StatusNotFound, Code: "not_found", Message: "no such form: " + t})
+		s.fail(rq, &starter.Error{Status: http.StatusNotFound, Code: "not_found", Message: t})
 		return
 	}
 	_ = rq.r.ParseForm()
@@ -359,7 +361,12 @@ func (s *Server) create(rq *request) {
 		failure = &starter.Error{Status: http.StatusUnprocessableEntity, Code: "invalid_form", Message: s.i18n.text(rq.lang, "error.form"), Fields: bad}
 	} else {
 		res := s.call(rq, http.MethodPost, "/api/v1/"+ft.collection, body, "application/json")
-		if failure = res.problem(); failure == nil {
+		failure = res.problem()
+		if failure != nil && failure.Status == http.StatusUnauthorized {
+			s.fail(rq, failure)
+			return
+		}
+		if failure == nil {
 			var created struct {
 				No string `json:"no"`
 			}
@@ -382,7 +389,7 @@ type boardRow struct {
 // board shows escalated and overdue cases by department and ladder level.
 func (s *Server) board(rq *request) {
 	queries := []url.Values{{"escalated": {"true"}, "page_size": {"200"}}, {"overdue": {"true"}, "page_size": {"200"}}}
-	cases, ok := s.lists(rq, queries, func(c starter.Summary) bool { return !closed(c) })
+	cases, more, ok := s.lists(rq, queries, func(c starter.Summary) bool { return !closed(c) })
 	if !ok {
 		return
 	}
@@ -399,7 +406,7 @@ func (s *Server) board(rq *request) {
 		row.Levels[level] = append(row.Levels[level], c)
 	}
 	slices.SortFunc(rows, func(a, b *boardRow) int { return strings.Compare(a.Department, b.Department) })
-	s.render(rq, http.StatusOK, "board", map[string]any{"Rows": rows, "Total": len(cases), "Levels": []int{0, 1, 2, 3}})
+	s.render(rq, http.StatusOK, "board", map[string]any{"Rows": rows, "Total": len(cases), "More": more, "Levels": []int{0, 1, 2, 3}})
 }
 
 // --- Quality control
@@ -415,7 +422,7 @@ func (s *Server) quality(rq *request) {
 }
 
 func (s *Server) showQuality(rq *request, status int, day string, failure *starter.Error) {
-	res := s.call(rq, http.MethodGet, "/api/v1/supervision/"+day, nil, "")
+	res := s.call(rq, http.MethodGet, "/api/v1/supervision/"+url.PathEscape(day), nil, "")
 	var sv map[string]any
 	p := res.problem()
 	switch {
@@ -432,7 +439,8 @@ func (s *Server) showQuality(rq *request, status int, day string, failure *start
 	}
 	errs := fieldErrors(failure)
 	type item struct {
-		Field, Label, Grade, Problems, Measures, Error string
+		Field, Label, Grade, Problems, Measures string
+		Error                                   *forms.FieldError
 	}
 	var items []item
 	for _, f := range forms.EvaluationFields(forms.Language(rq.lang)) {
@@ -441,8 +449,8 @@ func (s *Server) showQuality(rq *request, status int, day string, failure *start
 			it.Grade, it.Problems, it.Measures = rq.r.PostFormValue("grade."+f[0]), rq.r.PostFormValue("problems."+f[0]), rq.r.PostFormValue("measures."+f[0])
 		}
 		for _, k := range []string{"items." + f[0], "items." + f[0] + ".problems", "items." + f[0] + ".measures"} {
-			if e, ok := errs[k]; ok && it.Error == "" {
-				it.Error = e.Message
+			if e, ok := errs[k]; ok && it.Error == nil {
+				it.Error = &e
 			}
 		}
 		items = append(items, it)
@@ -453,6 +461,10 @@ func (s *Server) showQuality(rq *request, status int, day string, failure *start
 
 func (s *Server) evaluate(rq *request) {
 	day := rq.r.PathValue("day")
+	if _, err := time.Parse(time.DateOnly, day); err != nil {
+		s.fail(rq, &starter.Error{Status: http.StatusNotFound, Code: "not_found", Message: day})
+		return
+	}
 	_ = rq.r.ParseForm()
 	items := map[string]forms.EvaluationItem{}
 	for _, f := range forms.EvaluationFields(forms.LanguageEN) {
@@ -462,6 +474,10 @@ func (s *Server) evaluate(rq *request) {
 	body, _ := json.Marshal(forms.Evaluation{Items: items, Summary: rq.r.PostFormValue("summary")})
 	res := s.call(rq, http.MethodPost, "/api/v1/supervision/"+url.PathEscape(day)+"/evaluation", body, "application/json")
 	if p := res.problem(); p != nil {
+		if p.Status == http.StatusUnauthorized {
+			s.fail(rq, p)
+			return
+		}
 		s.showQuality(rq, p.Status, day, p)
 		return
 	}
@@ -498,22 +514,36 @@ func (s *Server) outbox(rq *request) {
 
 // --- Emergency import
 
+// maxImport is the largest emergency form the API takes.
+const maxImport = 10 << 20
+
 func (s *Server) importPage(rq *request) { s.render(rq, http.StatusOK, "import", nil) }
 
 // importUpload sends the uploaded emergency form to the API and shows its
 // answer row by row.
 func (s *Server) importUpload(rq *request) {
-	if err := rq.r.ParseMultipartForm(10 << 20); err != nil {
-		s.render(rq, http.StatusBadRequest, "import", map[string]any{"Failure": &starter.Error{Message: s.i18n.text(rq.lang, "import.nofile")}})
+	if !rq.me.Can.Import {
+		s.fail(rq, &starter.Error{Status: http.StatusForbidden, Code: "forbidden", Message: "import"})
+		return
+	}
+	// The API takes at most 10 MiB; the form's own fields need little more.
+	rq.r.Body = http.MaxBytesReader(rq.w, rq.r.Body, maxImport+64<<10)
+	if err := rq.r.ParseMultipartForm(maxImport); err != nil {
+		var tooLarge *http.MaxBytesError
+		if errors.As(err, &tooLarge) {
+			s.render(rq, http.StatusRequestEntityTooLarge, "import", map[string]any{"Failure": &starter.Error{Code: "too_large", Message: s.i18n.text(rq.lang, "import.tooLarge")}})
+			return
+		}
+		s.render(rq, http.StatusBadRequest, "import", map[string]any{"Failure": &starter.Error{Code: "bad_file", Message: s.i18n.text(rq.lang, "import.nofile")}})
 		return
 	}
 	f, _, err := rq.r.FormFile("file")
 	if err != nil {
-		s.render(rq, http.StatusBadRequest, "import", map[string]any{"Failure": &starter.Error{Message: s.i18n.text(rq.lang, "import.nofile")}})
+		s.render(rq, http.StatusBadRequest, "import", map[string]any{"Failure": &starter.Error{Code: "bad_file", Message: s.i18n.text(rq.lang, "import.nofile")}})
 		return
 	}
 	defer func() { _ = f.Close() }()
-	data, err := io.ReadAll(io.LimitReader(f, 10<<20+1))
+	data, err := io.ReadAll(io.LimitReader(f, maxImport+1))
 	if err != nil {
 		s.fail(rq, &starter.Error{Status: http.StatusBadRequest, Code: "bad_file", Message: err.Error()})
 		return

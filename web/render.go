@@ -7,11 +7,13 @@ import (
 	"html/template"
 	"io/fs"
 	"net/http"
+	"net/url"
 	"path"
 	"strings"
 	"time"
 
 	"github.com/closeloop/closeloop/forms"
+	"github.com/closeloop/closeloop/starter"
 )
 
 // view is what every template gets: the page's data and the visitor.
@@ -22,6 +24,21 @@ type view struct {
 	Me   me
 	Path string
 	Data map[string]any
+	// posted is the form that was sent, so a form that failed comes back
+	// as it was typed.
+	posted url.Values
+}
+
+// Posted is the value of a sent form's field, or "".
+func (v view) Posted(name string) string { return v.posted.Get(name) }
+
+// Headline says what went wrong in the page's language; Detail is the
+// API's own explanation, which names the exact case and rule.
+func (v view) Headline(e *starter.Error) string {
+	if e.Code != "" && v.s.i18n.has(v.Lang, "error.code."+e.Code) {
+		return v.T("error.code." + e.Code)
+	}
+	return e.Message
 }
 
 // rights are the areas the API says the user may use.
@@ -56,6 +73,14 @@ func (v view) Problem(e forms.FieldError) string {
 		return e.Message
 	}
 	return v.T("problem." + e.Code)
+}
+
+// Recipient names a notice's recipient role.
+func (v view) Recipient(role string) string {
+	if v.s.i18n.has(v.Lang, "role."+role) {
+		return v.T("role." + role)
+	}
+	return v.Value(role)
 }
 
 // Dept is a department's name from the directory, or its code.
@@ -155,15 +180,8 @@ func (s *Server) label(lang, name string) string {
 func (s *Server) funcs() template.FuncMap {
 	return template.FuncMap{
 		"join": strings.Join,
-		"dict": func(kv ...any) map[string]any {
-			m := map[string]any{}
-			for i := 0; i+1 < len(kv); i += 2 {
-				m[fmt.Sprint(kv[i])] = kv[i+1]
-			}
-			return m
-		},
-		"contains": func(list []string, v string) bool { return contains(list, v) },
-		"add":      func(a, b int) int { return a + b },
+		"dict": dict,
+		"add":  func(a, b int) int { return a + b },
 		"pct": func(f *float64) string {
 			if f == nil {
 				return "–"
@@ -177,15 +195,6 @@ func (s *Server) funcs() template.FuncMap {
 			return fmt.Sprintf("%.2f", *f)
 		},
 	}
-}
-
-func contains(list []string, v string) bool {
-	for _, x := range list {
-		if x == v {
-			return true
-		}
-	}
-	return false
 }
 
 // parsePages parses each page with the shared layout.
@@ -212,7 +221,7 @@ func parsePages(funcs template.FuncMap) (map[string]*template.Template, error) {
 // render writes a page; it is rendered to a buffer first so a template
 // error is a clean 500, not half a page.
 func (s *Server) render(rq *request, status int, name string, data map[string]any) {
-	v := view{s: s, Lang: rq.lang, Page: name, Me: rq.me, Path: rq.r.URL.RequestURI(), Data: data}
+	v := view{s: s, Lang: rq.lang, Page: name, Me: rq.me, Path: pagePath(rq.r), Data: data, posted: rq.r.PostForm}
 	var buf bytes.Buffer
 	if err := s.pages[name].Execute(&buf, v); err != nil {
 		s.Log.Error("render page", "page", name, "error", err)
@@ -223,10 +232,27 @@ func (s *Server) render(rq *request, status int, name string, data map[string]an
 	h.Set("Content-Type", "text/html; charset=utf-8")
 	h.Set("Content-Language", rq.lang)
 	if h.Get("Cache-Control") == "" {
-		h.Set("Cache-Control", "no-cache")
+		h.Set("Cache-Control", "no-cache") // sign-in and error pages; signed-in pages are no-store
 	}
 	rq.w.WriteHeader(status)
 	_, _ = rq.w.Write(buf.Bytes())
+}
+
+// pagePath is where the language switch comes back to: the page itself,
+// or for a form that was posted, the page that shows it.
+func pagePath(r *http.Request) string {
+	if r.Method == http.MethodGet {
+		return r.URL.RequestURI()
+	}
+	switch {
+	case r.PathValue("no") != "":
+		return "/cases/" + url.PathEscape(r.PathValue("no"))
+	case r.PathValue("day") != "":
+		return "/quality?day=" + url.QueryEscape(r.PathValue("day"))
+	case r.PathValue("type") != "":
+		return "/new/" + url.PathEscape(r.PathValue("type"))
+	}
+	return r.URL.Path // /login and /import show their own form
 }
 
 // section is one part of the case (the form, the record) as label/value

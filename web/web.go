@@ -145,10 +145,16 @@ func (s *Server) page(h func(*request)) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		rq := &request{w: w, r: r, lang: s.language(r)}
 		res := s.call(rq, http.MethodGet, "/api/v1/me", nil, "")
-		if res.status != http.StatusOK || json.Unmarshal(res.body, &rq.me) != nil {
-			s.toLogin(rq)
+		if p := res.problem(); p != nil {
+			s.fail(rq, p) // a lapsed session goes to sign-in, anything else is shown
 			return
 		}
+		if err := json.Unmarshal(res.body, &rq.me); err != nil {
+			s.fail(rq, s.internal(rq, err))
+			return
+		}
+		// Signed-in pages may hold customer data: never kept by the browser.
+		w.Header().Set("Cache-Control", "no-store")
 		h(rq)
 	}
 }
@@ -173,9 +179,10 @@ type apiError struct {
 	Error starter.Error `json:"error"`
 }
 
-// problem is the error in r, or nil when r succeeded.
+// problem is the error in r, or nil when r succeeded; the API never
+// redirects, so a 3xx is an error too.
 func (r result) problem() *starter.Error {
-	if r.status < 400 {
+	if r.status < 300 {
 		return nil
 	}
 	var e apiError
@@ -210,7 +217,7 @@ func (s *Server) call(rq *request, method, path string, body []byte, contentType
 	if method != http.MethodGet {
 		req.Header.Set(api.CSRFHeader, rq.r.PostFormValue("csrf"))
 	}
-	req.RemoteAddr = rq.r.RemoteAddr
+	req.RemoteAddr, req.TLS = rq.r.RemoteAddr, rq.r.TLS
 	rec := &recorder{header: http.Header{}, status: http.StatusOK}
 	s.API.ServeHTTP(rec, req)
 	return result{status: rec.status, header: rec.header, body: rec.buf.Bytes()}
@@ -225,10 +232,16 @@ func (s *Server) getJSON(rq *request, path string, v any) bool {
 		return false
 	}
 	if err := json.Unmarshal(res.body, v); err != nil {
-		s.fail(rq, &starter.Error{Status: http.StatusInternalServerError, Code: "internal", Message: err.Error()})
+		s.fail(rq, s.internal(rq, err))
 		return false
 	}
 	return true
+}
+
+// internal logs an unexpected error and gives the page's generic one.
+func (s *Server) internal(rq *request, err error) *starter.Error {
+	s.Log.Error("page failed", "path", rq.r.URL.Path, "error", err)
+	return &starter.Error{Status: http.StatusInternalServerError, Code: "internal", Message: "internal error; see the server log"}
 }
 
 // fail shows an API error as a page with its status; a lapsed session
@@ -237,9 +250,6 @@ func (s *Server) fail(rq *request, e *starter.Error) {
 	if e.Status == http.StatusUnauthorized {
 		s.toLogin(rq)
 		return
-	}
-	if e.Status >= 500 {
-		s.Log.Error("page failed", "path", rq.r.URL.Path, "error", e.Message)
 	}
 	s.render(rq, e.Status, "error", map[string]any{"Error": e})
 }

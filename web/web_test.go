@@ -109,6 +109,13 @@ func TestEveryCodeHasALabel(t *testing.T) {
 	add("part.", "form", "record", "media", "consultation", "repair", "collaboration")
 	add("problem.", forms.CodeRequired, forms.CodeInvalid, forms.CodeTooLong, forms.CodeFuture, forms.CodeOrder, forms.CodeUnknownValue)
 	add("event.", eventKinds(t)...)
+	add("notice.", workflows.NoticeReminder, workflows.NoticeEscalation, workflows.NoticeAssignment, workflows.NoticeRework,
+		workflows.NoticeCustomerAck, workflows.NoticeCustomerDelay, workflows.NoticeCustomerResult, workflows.NoticeSatisfactionReq,
+		workflows.NoticeCustomerProgress, workflows.NoticeQCReport, workflows.NoticeCollaboration, workflows.NoticeDigest, workflows.NoticeSupervision)
+	add("value.", forms.Grades...)
+	// The API's error codes, so a page can say what went wrong in Chinese.
+	add("error.code.", "bad_credentials", "bad_file", "bad_json", "csrf", "forbidden", "internal", "invalid_filter", "invalid_form",
+		"invalid_state", "no_archive", "no_outbox", "not_found", "not_ready", "too_large", "unauthenticated", "unknown_action", "unsupported_media_type")
 	s := testServer(t, http.NotFoundHandler())
 	var inputs []any
 	for _, ft := range formTypes {
@@ -190,6 +197,8 @@ func TestLocalPath(t *testing.T) {
 	for in, want := range map[string]string{
 		"/cases/TS-1?x=1": "/cases/TS-1?x=1", "": "/inbox", "https://evil.example/": "/inbox", "//evil.example/": "/inbox",
 		"/\\evil.example": "/inbox", "javascript:alert(1)": "/inbox", "inbox": "/inbox",
+		// http.Redirect cleans the path: these would become /\evil.example.
+		"/./\\evil.example": "/inbox", "/a/../\\evil.example": "/inbox", "/.//x": "/.//x",
 	} {
 		if got := localPath(in, "/inbox"); got != want {
 			t.Errorf("localPath(%q) = %q, want %q", in, got, want)
@@ -324,6 +333,16 @@ func TestSessionAndLanguage(t *testing.T) {
 	_ = resp.Body.Close()
 	if loc := resp.Header.Get("Location"); resp.StatusCode != http.StatusSeeOther || loc != "/login?next="+url.QueryEscape("/cases/TS-20261201-0001?x=1") {
 		t.Fatalf("expired session: %d %q", resp.StatusCode, loc)
+	}
+	for _, back := range []string{"/./%5Cevil.example", "%2F%2Fevil.example", "https:%2F%2Fevil.example"} {
+		resp, err := client.Get(srv.URL + "/lang/en?back=" + back)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_ = resp.Body.Close()
+		if loc := resp.Header.Get("Location"); loc != "/inbox" {
+			t.Errorf("language switch back=%s redirects to %q", back, loc)
+		}
 	}
 	for _, tc := range []struct{ accept, cookie, want string }{
 		{"en-US,en;q=0.9", "", "en"}, {"zh-CN,zh;q=0.9", "", "zh-CN"}, {"", "", "zh-CN"}, {"zh-TW", "", "zh-CN"}, {"en-US", "zh-CN", "zh-CN"},
