@@ -26,44 +26,28 @@ type kpiReport struct {
 		ResolutionRate float64 `json:"resolution_rate"`
 		Satisfaction   float64 `json:"satisfaction"`
 	} `json:"targets"`
-	Groups []kpiRow `json:"groups"`
-	Total  kpiRow   `json:"total"`
-}
-
-type kpiRow struct {
-	Group               string         `json:"group"`
-	Cases               int            `json:"cases"`
-	Closed              int            `json:"closed"`
-	FirstFeedbackOnTime *float64       `json:"first_feedback_on_time"`
-	ResolutionOnTime    *float64       `json:"resolution_on_time"`
-	ResolutionRate      *float64       `json:"resolution_rate"`
-	Satisfaction        *float64       `json:"satisfaction"`
-	Ratings             int            `json:"ratings"`
-	ReturnVisitRounds   *float64       `json:"return_visit_rounds"`
-	Extensions          int            `json:"extensions"`
-	EscalationsByLevel  map[string]int `json:"escalations_by_level"`
-	MeetsResolutionRate bool           `json:"meets_resolution_rate_target"`
-	MeetsSatisfaction   bool           `json:"meets_satisfaction_target"`
+	Groups []archive.KPI `json:"groups"`
+	Total  archive.KPI   `json:"total"`
 }
 
 // metrics are the dashboard's charts: what each plots and its target
 // line, if it has one.
 type metric struct {
 	Name   string
-	value  func(kpiRow) (float64, bool)
+	value  func(archive.KPI) (float64, bool)
 	target func(kpiReport) float64 // nil: no target line
 	top    float64                 // the scale's top: 100 for rates, 5 for scores, else at least this
 }
 
 var metrics = []metric{
-	{"first_feedback_on_time", func(k kpiRow) (float64, bool) { return ptr(k.FirstFeedbackOnTime, 100) }, nil, 100},
-	{"resolution_on_time", func(k kpiRow) (float64, bool) { return ptr(k.ResolutionOnTime, 100) }, nil, 100},
-	{"resolution_rate", func(k kpiRow) (float64, bool) { return ptr(k.ResolutionRate, 100) },
+	{"first_feedback_on_time", func(k archive.KPI) (float64, bool) { return ptr(k.FirstFeedbackOnTime, 100) }, nil, 100},
+	{"resolution_on_time", func(k archive.KPI) (float64, bool) { return ptr(k.ResolutionOnTime, 100) }, nil, 100},
+	{"resolution_rate", func(k archive.KPI) (float64, bool) { return ptr(k.ResolutionRate, 100) },
 		func(r kpiReport) float64 { return r.Targets.ResolutionRate * 100 }, 100},
-	{"satisfaction", func(k kpiRow) (float64, bool) { return ptr(k.Satisfaction, 1) },
+	{"satisfaction", func(k archive.KPI) (float64, bool) { return ptr(k.Satisfaction, 1) },
 		func(r kpiReport) float64 { return r.Targets.Satisfaction }, 5},
-	{"return_visit_rounds", func(k kpiRow) (float64, bool) { return ptr(k.ReturnVisitRounds, 1) }, nil, 1},
-	{"extensions", func(k kpiRow) (float64, bool) { return float64(k.Extensions), true }, nil, 1},
+	{"return_visit_rounds", func(k archive.KPI) (float64, bool) { return ptr(k.ReturnVisitRounds, 1) }, nil, 1},
+	{"extensions", func(k archive.KPI) (float64, bool) { return float64(k.Extensions), true }, nil, 1},
 }
 
 func ptr(f *float64, scale float64) (float64, bool) {

@@ -278,6 +278,20 @@ func fakeAPI(caseJSON string) http.Handler {
 	})
 }
 
+// signedIn gets a page with the fake API's good session.
+func signedIn(t *testing.T, srv *httptest.Server, path string) (*http.Response, string) {
+	t.Helper()
+	req, _ := http.NewRequest(http.MethodGet, srv.URL+path, nil)
+	req.AddCookie(&http.Cookie{Name: "closeloop_session", Value: "good"})
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = resp.Body.Close() }()
+	b, _ := io.ReadAll(resp.Body)
+	return resp, string(b)
+}
+
 // A stored script in a complaint comes back as text: html/template
 // escapes it wherever it is shown, and the page forbids inline script.
 func TestCasePageEscapesStoredText(t *testing.T) {
@@ -289,15 +303,7 @@ func TestCasePageEscapesStoredText(t *testing.T) {
 		"permissions": map[string]any{"actions": []string{"comment"}}})
 	srv := httptest.NewServer(testServer(t, fakeAPI(string(caseJSON))).Handler())
 	defer srv.Close()
-	req, _ := http.NewRequest(http.MethodGet, srv.URL+"/cases/TS-20261201-0001", nil)
-	req.AddCookie(&http.Cookie{Name: "closeloop_session", Value: "good"})
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer func() { _ = resp.Body.Close() }()
-	b, _ := io.ReadAll(resp.Body)
-	page := string(b)
+	resp, page := signedIn(t, srv, "/cases/TS-20261201-0001")
 	if resp.StatusCode != 200 {
 		t.Fatalf("case page: %d\n%s", resp.StatusCode, page)
 	}
@@ -370,15 +376,8 @@ func TestChart(t *testing.T) {
 	srv := httptest.NewServer(testServer(t, fakeAPI("{}")).Handler())
 	defer srv.Close()
 	get := func(path string) (int, string, string) {
-		req, _ := http.NewRequest(http.MethodGet, srv.URL+path, nil)
-		req.AddCookie(&http.Cookie{Name: "closeloop_session", Value: "good"})
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer func() { _ = resp.Body.Close() }()
-		b, _ := io.ReadAll(resp.Body)
-		return resp.StatusCode, resp.Header.Get("Content-Type"), string(b)
+		resp, body := signedIn(t, srv, path)
+		return resp.StatusCode, resp.Header.Get("Content-Type"), body
 	}
 	code, ct, svg := get("/dashboard/chart.svg?metric=resolution_rate&group_by=region")
 	if code != 200 || ct != "image/svg+xml" || !strings.HasPrefix(strings.TrimSpace(svg), "<?xml") {
