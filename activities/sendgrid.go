@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"os"
@@ -44,7 +45,7 @@ type SendGrid struct {
 	Timeout   time.Duration // per request; default 10s
 	Renderer  *mail.Renderer
 	Directory *identity.Directory // staff addresses and languages
-	Ledger    *Ledger
+	Ledger    MailLedger
 	// Failed records refused notices for staff to read (the outbox).
 	Failed *Outbox
 	// accepted, when set, runs after a message was accepted and recorded;
@@ -72,7 +73,13 @@ func (s *SendGrid) Send(ctx context.Context, n workflows.Notice) (workflows.Noti
 	var refs []string
 	for _, a := range to {
 		key := n.ID + "|" + a.Email
-		if ref, ok := s.Ledger.Sent(key); ok {
+		ref, ok, err := s.Ledger.Sent(ctx, key)
+		if err != nil {
+			// Not knowing whether it went out, sending could repeat it:
+			// retry once the ledger answers.
+			return workflows.NoticeResult{}, fmt.Errorf("mail ledger: %w", err)
+		}
+		if ok {
 			refs = append(refs, ref)
 			continue
 		}
@@ -80,11 +87,19 @@ func (s *SendGrid) Send(ctx context.Context, n workflows.Notice) (workflows.Noti
 		if err != nil {
 			return workflows.NoticeResult{}, temporal.NewNonRetryableApplicationError(err.Error(), "MailTemplate", err)
 		}
-		ref, err := s.post(ctx, n, m)
+		ref, err = s.post(ctx, n, m)
 		if err != nil {
+			countMail(ctx, n, mailFailed, errorKind(err))
 			return workflows.NoticeResult{}, err
 		}
-		if err := s.Ledger.Record(key, ref); err != nil {
+		// Recorded at once, on a context the activity's end does not
+		// cancel: the only window for a repeat is between SendGrid's
+		// answer and this write.
+		rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+		err = s.Ledger.Record(rctx, key, ref)
+		cancel()
+		countMail(ctx, n, mailSent, "")
+		if err != nil {
 			// SendGrid has the message: failing now would send it again on
 			// every retry. Say so and carry on.
 			if activity.IsActivity(ctx) {
@@ -135,6 +150,38 @@ func (s *SendGrid) post(ctx context.Context, n workflows.Notice, m mail.Message)
 			_ = s.Failed.Fail(n, why)
 		}
 		return "", temporal.NewNonRetryableApplicationError(why, ErrMailRejected, nil)
+	}
+}
+
+// Metrics of the mail channel, tagged with the notice kind.
+const (
+	mailSent   = "closeloop_emails_sent"
+	mailFailed = "closeloop_emails_failed"
+)
+
+// countMail counts one message sent or failed (with why: rejected,
+// rate_limited, unavailable), from the activity's metrics handler.
+func countMail(ctx context.Context, n workflows.Notice, name, why string) {
+	if !activity.IsActivity(ctx) {
+		return
+	}
+	tags := map[string]string{"kind": n.Kind}
+	if name == mailFailed {
+		tags["reason"] = why
+	}
+	activity.GetMetricsHandler(ctx).WithTags(tags).Counter(name).Inc(1)
+}
+
+// errorKind names a failed send for the failure metric.
+func errorKind(err error) string {
+	var app *temporal.ApplicationError
+	switch {
+	case errors.As(err, &app) && app.Type() == ErrMailRejected:
+		return "rejected"
+	case errors.As(err, &app) && app.Type() == errMailThrottled:
+		return "rate_limited"
+	default:
+		return "unavailable"
 	}
 }
 
@@ -235,9 +282,18 @@ func staffFor(r workflows.Recipient, dir *identity.Directory) []identity.User {
 	return out
 }
 
-// Ledger remembers the messages SendGrid accepted, one small file per
-// message in a directory, written and synced before the activity reports
-// back.
+// MailLedger remembers the messages SendGrid accepted, by notice ID and
+// address, before the activity reports back. With several workers it must
+// be shared: the archive database (archive.Store) is.
+type MailLedger interface {
+	// Sent reports whether key was accepted before, and its message ID.
+	Sent(ctx context.Context, key string) (messageID string, ok bool, err error)
+	// Record notes that key was accepted; recording it twice is no error.
+	Record(ctx context.Context, key, messageID string) error
+}
+
+// Ledger is the single node's MailLedger: one small file per message in
+// a directory, written and synced before the activity reports back.
 type Ledger struct {
 	Dir string
 }
@@ -254,21 +310,21 @@ func (l *Ledger) path(key string) string {
 }
 
 // Sent reports whether key was accepted before, and its message ID.
-func (l *Ledger) Sent(key string) (string, bool) {
+func (l *Ledger) Sent(_ context.Context, key string) (string, bool, error) {
 	b, err := os.ReadFile(l.path(key))
 	if err != nil {
-		return "", false
+		return "", false, nil // no entry (or a broken ledger, which Record reports)
 	}
 	var e ledgerEntry
 	if json.Unmarshal(b, &e) != nil || e.Key != key {
-		return "", false
+		return "", false, nil
 	}
-	return e.MessageID, true
+	return e.MessageID, true, nil
 }
 
 // Record notes that key was accepted: written aside, synced, then renamed
 // into place, so the entry is whole or absent.
-func (l *Ledger) Record(key, messageID string) error {
+func (l *Ledger) Record(_ context.Context, key, messageID string) error {
 	if err := os.MkdirAll(l.Dir, 0o750); err != nil {
 		return fmt.Errorf("mail ledger: %w", err)
 	}

@@ -104,18 +104,40 @@ var migrations = []string{
 		evaluated_by TEXT,
 		evaluated_at TIMESTAMP
 	)`,
+	`CREATE TABLE mail_ledger (
+		key        TEXT PRIMARY KEY,
+		message_id TEXT NOT NULL,
+		sent_at    TIMESTAMP NOT NULL
+	)`,
 }
 
+// migrationLock is the PostgreSQL advisory lock that lets one process at
+// a time migrate: an API and several workers start together.
+const migrationLock = 7_200_631
+
 func (s *Store) migrate(ctx context.Context) error {
-	if _, err := s.db.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at TIMESTAMP NOT NULL)`); err != nil {
+	conn, err := s.db.Conn(ctx)
+	if err != nil {
+		return fmt.Errorf("archive migrations: %w", err)
+	}
+	defer func() { _ = conn.Close() }()
+	if s.postgres {
+		if _, err := conn.ExecContext(ctx, `SELECT pg_advisory_lock($1)`, migrationLock); err != nil {
+			return fmt.Errorf("archive migrations: lock: %w", err)
+		}
+		defer func() {
+			_, _ = conn.ExecContext(context.WithoutCancel(ctx), `SELECT pg_advisory_unlock($1)`, migrationLock)
+		}()
+	}
+	if _, err := conn.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at TIMESTAMP NOT NULL)`); err != nil {
 		return fmt.Errorf("archive migrations: %w", err)
 	}
 	var done int
-	if err := s.db.QueryRowContext(ctx, `SELECT COALESCE(MAX(version), 0) FROM schema_migrations`).Scan(&done); err != nil {
+	if err := conn.QueryRowContext(ctx, `SELECT COALESCE(MAX(version), 0) FROM schema_migrations`).Scan(&done); err != nil {
 		return fmt.Errorf("archive migrations: %w", err)
 	}
 	for i := done; i < len(migrations); i++ {
-		tx, err := s.db.BeginTx(ctx, nil)
+		tx, err := conn.BeginTx(ctx, nil)
 		if err != nil {
 			return fmt.Errorf("archive migration %d: %w", i+1, err)
 		}
@@ -422,4 +444,30 @@ func origin(v workflows.CaseView) (string, string) {
 		return "", v.Collaboration.Form.Region
 	}
 	return "", ""
+}
+
+// Sent reports whether the mail ledger holds key (a notice ID and an
+// address): SendGrid accepted that message before, with this message ID.
+// Every worker shares the archive, so a retry on another worker sees it.
+func (s *Store) Sent(ctx context.Context, key string) (string, bool, error) {
+	var id string
+	err := s.db.QueryRowContext(ctx, s.bind(`SELECT message_id FROM mail_ledger WHERE key = ?`), key).Scan(&id)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", false, nil
+	}
+	if err != nil {
+		return "", false, fmt.Errorf("mail ledger: %w", err)
+	}
+	return id, true, nil
+}
+
+// Record notes in the mail ledger that key was accepted; the first record
+// stands.
+func (s *Store) Record(ctx context.Context, key, messageID string) error {
+	_, err := s.db.ExecContext(ctx, s.bind(`INSERT INTO mail_ledger (key, message_id, sent_at) VALUES (?, ?, ?) ON CONFLICT (key) DO NOTHING`),
+		key, messageID, time.Now().UTC())
+	if err != nil {
+		return fmt.Errorf("mail ledger: %w", err)
+	}
+	return nil
 }

@@ -160,3 +160,59 @@ func TestStore(t *testing.T) {
 		}
 	})
 }
+
+// The mail ledger shared by every worker: a key is unknown until recorded,
+// then known with its message ID; a second record keeps the first.
+func TestMailLedger(t *testing.T) {
+	stores(t, func(t *testing.T, s *Store) {
+		ctx := context.Background()
+		if _, ok, err := s.Sent(ctx, "TS-1/ack|a@example.com"); ok || err != nil {
+			t.Fatalf("unknown key: %v %v", ok, err)
+		}
+		if err := s.Record(ctx, "TS-1/ack|a@example.com", "msg-1"); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.Record(ctx, "TS-1/ack|a@example.com", "msg-2"); err != nil {
+			t.Fatalf("recording twice: %v", err)
+		}
+		if id, ok, err := s.Sent(ctx, "TS-1/ack|a@example.com"); !ok || err != nil || id != "msg-1" {
+			t.Fatalf("recorded key: %q %v %v", id, ok, err)
+		}
+		if _, ok, _ := s.Sent(ctx, "TS-1/ack|b@example.com"); ok {
+			t.Fatal("another address of the same notice counts as sent")
+		}
+	})
+}
+
+// Processes that start together (an API and several workers) migrate one
+// at a time: every Open succeeds and the schema is applied once.
+func TestConcurrentOpenMigratesOnce(t *testing.T) {
+	url := freshPostgres(t)
+	errs := make(chan error, 4)
+	for range 4 {
+		go func() {
+			s, err := Open(context.Background(), url, "")
+			if err == nil {
+				err = s.Close()
+			}
+			errs <- err
+		}()
+	}
+	for range 4 {
+		if err := <-errs; err != nil {
+			t.Fatalf("concurrent open: %v", err)
+		}
+	}
+	db, err := sql.Open("pgx", url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = db.Close() }()
+	var n, versions int
+	if err := db.QueryRow(`SELECT COUNT(*), COUNT(DISTINCT version) FROM schema_migrations`).Scan(&n, &versions); err != nil {
+		t.Fatal(err)
+	}
+	if n != len(migrations) || versions != len(migrations) {
+		t.Fatalf("schema_migrations has %d rows (%d versions), want %d", n, versions, len(migrations))
+	}
+}

@@ -78,7 +78,7 @@ func (s *system) start() {
 			s.t.Fatalf("closeloop exited during start: %v\n%s", err, s.out)
 		default:
 		}
-		if resp, err := http.Get(s.base() + "/healthz"); err == nil {
+		if resp, err := http.Get(s.base() + "/readyz"); err == nil {
 			_ = resp.Body.Close()
 			if resp.StatusCode == http.StatusOK {
 				s.loadTokens()
