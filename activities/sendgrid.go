@@ -21,6 +21,7 @@ import (
 	"go.temporal.io/sdk/activity"
 	"go.temporal.io/sdk/temporal"
 
+	"github.com/closeloop/closeloop/archive"
 	"github.com/closeloop/closeloop/identity"
 	"github.com/closeloop/closeloop/mail"
 	"github.com/closeloop/closeloop/workflows"
@@ -48,9 +49,9 @@ type SendGrid struct {
 	Ledger    MailLedger
 	// Failed records refused notices for staff to read (the outbox).
 	Failed *Outbox
-	// accepted, when set, runs after a message was accepted and recorded;
-	// tests use it to stand for a worker dying before it reports back.
-	accepted func(key string) error
+	// posted, when set, runs after SendGrid accepted a message and before
+	// it is recorded; tests use it to stand for a worker dying there.
+	posted func(key string) error
 }
 
 func (s *SendGrid) client() *rest.Client {
@@ -73,28 +74,48 @@ func (s *SendGrid) Send(ctx context.Context, n workflows.Notice) (workflows.Noti
 	var refs []string
 	for _, a := range to {
 		key := n.ID + "|" + a.Email
-		ref, ok, err := s.Ledger.Sent(ctx, key)
+		e, err := s.Ledger.Claim(ctx, key)
 		if err != nil {
 			// Not knowing whether it went out, sending could repeat it:
 			// retry once the ledger answers.
-			return workflows.NoticeResult{}, fmt.Errorf("mail ledger: %w", err)
+			return workflows.NoticeResult{}, err
 		}
-		if ok {
-			refs = append(refs, ref)
+		if e.Sent {
+			refs = append(refs, e.MessageID)
 			continue
+		}
+		if e.InDoubt {
+			// An earlier attempt died between sending and recording: ask
+			// SendGrid whether it has the message before sending again.
+			ref, found, err := s.lookup(ctx, n.ID, a.Email)
+			if found {
+				if err := s.Ledger.Record(ctx, key, ref); err != nil {
+					return workflows.NoticeResult{}, err
+				}
+				refs = append(refs, ref)
+				continue
+			}
+			if err != nil && activity.IsActivity(ctx) {
+				activity.GetLogger(ctx).Warn("mail ledger: an earlier attempt may have sent this message and SendGrid cannot tell; sending again",
+					"case", n.CaseNo, "notice", n.ID, "error", err)
+			}
 		}
 		m, err := s.Renderer.Render(n, a)
 		if err != nil {
 			return workflows.NoticeResult{}, temporal.NewNonRetryableApplicationError(err.Error(), "MailTemplate", err)
 		}
-		ref, err = s.post(ctx, n, m)
+		ref, err := s.post(ctx, n, m)
 		if err != nil {
 			countMail(ctx, n, mailFailed, errorKind(err))
 			return workflows.NoticeResult{}, err
 		}
+		if s.posted != nil {
+			if err := s.posted(key); err != nil {
+				return workflows.NoticeResult{}, err
+			}
+		}
 		// Recorded at once, on a context the activity's end does not
-		// cancel: the only window for a repeat is between SendGrid's
-		// answer and this write.
+		// cancel, so a retry skips it.
 		rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
 		err = s.Ledger.Record(rctx, key, ref)
 		cancel()
@@ -105,11 +126,6 @@ func (s *SendGrid) Send(ctx context.Context, n workflows.Notice) (workflows.Noti
 			if activity.IsActivity(ctx) {
 				activity.GetLogger(ctx).Error("mail ledger: accepted message not recorded; a retry of this notice may repeat it",
 					"notice", n.ID, "error", err)
-			}
-		}
-		if s.accepted != nil {
-			if err := s.accepted(key); err != nil {
-				return workflows.NoticeResult{}, err
 			}
 		}
 		refs = append(refs, ref)
@@ -151,6 +167,39 @@ func (s *SendGrid) post(ctx context.Context, n workflows.Notice, m mail.Message)
 		}
 		return "", temporal.NewNonRetryableApplicationError(why, ErrMailRejected, nil)
 	}
+}
+
+// lookup asks SendGrid's Email Activity API whether it holds the message
+// of notice id to addr (by the notice_id custom argument). The API is a
+// SendGrid add-on and lags a little behind mail/send; an error means "cannot
+// tell".
+func (s *SendGrid) lookup(ctx context.Context, id, addr string) (string, bool, error) {
+	req := sendgrid.GetRequest(s.APIKey, "/v3/messages", s.Host)
+	req.Method = rest.Get
+	req.QueryParams = map[string]string{"limit": "10",
+		"query": fmt.Sprintf(`unique_args['notice_id']=%q AND to_email=%q`, id, addr)}
+	resp, err := s.client().SendWithContext(ctx, req)
+	if err != nil {
+		return "", false, fmt.Errorf("sendgrid activity: %w", err)
+	}
+	if resp.StatusCode != http.StatusOK {
+		return "", false, fmt.Errorf("sendgrid activity: %d %s", resp.StatusCode, sendgridMessage(resp.Body))
+	}
+	var body struct {
+		Messages []struct {
+			MsgID   string `json:"msg_id"`
+			ToEmail string `json:"to_email"`
+		} `json:"messages"`
+	}
+	if err := json.Unmarshal([]byte(resp.Body), &body); err != nil {
+		return "", false, fmt.Errorf("sendgrid activity: %w", err)
+	}
+	for _, m := range body.Messages {
+		if strings.EqualFold(m.ToEmail, addr) {
+			return m.MsgID, true, nil
+		}
+	}
+	return "", false, nil
 }
 
 // Metrics of the mail channel, tagged with the notice kind.
@@ -282,15 +331,20 @@ func staffFor(r workflows.Recipient, dir *identity.Directory) []identity.User {
 	return out
 }
 
-// MailLedger remembers the messages SendGrid accepted, by notice ID and
-// address, before the activity reports back. With several workers it must
-// be shared: the archive database (archive.Store) is.
+// MailLedger remembers each message — a notice ID and an address — from
+// just before it is sent until SendGrid accepted it, so that no retry, on
+// this worker or another, sends it twice. With several workers it must be
+// shared: the archive database (archive.Store) is.
 type MailLedger interface {
-	// Sent reports whether key was accepted before, and its message ID.
-	Sent(ctx context.Context, key string) (messageID string, ok bool, err error)
-	// Record notes that key was accepted; recording it twice is no error.
+	// Claim is called before sending: it tells what is known of key and
+	// marks it as being sent.
+	Claim(ctx context.Context, key string) (LedgerEntry, error)
+	// Record notes that SendGrid accepted key; the first record stands.
 	Record(ctx context.Context, key, messageID string) error
 }
+
+// LedgerEntry is what a MailLedger knows of one message.
+type LedgerEntry = archive.MailEntry
 
 // Ledger is the single node's MailLedger: one small file per message in
 // a directory, written and synced before the activity reports back.
@@ -309,26 +363,36 @@ func (l *Ledger) path(key string) string {
 	return filepath.Join(l.Dir, hex.EncodeToString(sum[:16])+".json")
 }
 
-// Sent reports whether key was accepted before, and its message ID.
-func (l *Ledger) Sent(_ context.Context, key string) (string, bool, error) {
-	b, err := os.ReadFile(l.path(key))
-	if err != nil {
-		return "", false, nil // no entry (or a broken ledger, which Record reports)
+// Claim reads key's entry and, unless it was sent, leaves a claim file.
+func (l *Ledger) Claim(_ context.Context, key string) (LedgerEntry, error) {
+	if b, err := os.ReadFile(l.path(key)); err == nil {
+		var e ledgerEntry
+		if json.Unmarshal(b, &e) == nil && e.Key == key {
+			return LedgerEntry{Sent: true, MessageID: e.MessageID}, nil
+		}
 	}
-	var e ledgerEntry
-	if json.Unmarshal(b, &e) != nil || e.Key != key {
-		return "", false, nil
+	claim := strings.TrimSuffix(l.path(key), ".json") + ".claim"
+	if _, err := os.Stat(claim); err == nil {
+		return LedgerEntry{InDoubt: true}, nil
 	}
-	return e.MessageID, true, nil
+	// A ledger that cannot be written is reported by Record, after the
+	// send: refusing to send over it would hold up every notice.
+	_ = l.write(claim, []byte(key))
+	return LedgerEntry{}, nil
 }
 
 // Record notes that key was accepted: written aside, synced, then renamed
 // into place, so the entry is whole or absent.
 func (l *Ledger) Record(_ context.Context, key, messageID string) error {
+	b, _ := json.Marshal(ledgerEntry{Key: key, MessageID: messageID, At: time.Now().UTC()})
+	return l.write(l.path(key), b)
+}
+
+// write puts b at path: written aside, synced, then renamed into place.
+func (l *Ledger) write(path string, b []byte) error {
 	if err := os.MkdirAll(l.Dir, 0o750); err != nil {
 		return fmt.Errorf("mail ledger: %w", err)
 	}
-	b, _ := json.Marshal(ledgerEntry{Key: key, MessageID: messageID, At: time.Now().UTC()})
 	f, err := os.CreateTemp(l.Dir, ".entry-*")
 	if err != nil {
 		return fmt.Errorf("mail ledger: %w", err)
@@ -345,7 +409,7 @@ func (l *Ledger) Record(_ context.Context, key, messageID string) error {
 	if err := f.Close(); err != nil {
 		return fmt.Errorf("mail ledger: %w", err)
 	}
-	if err := os.Rename(f.Name(), l.path(key)); err != nil {
+	if err := os.Rename(f.Name(), path); err != nil {
 		return fmt.Errorf("mail ledger: %w", err)
 	}
 	return nil

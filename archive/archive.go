@@ -106,8 +106,9 @@ var migrations = []string{
 	)`,
 	`CREATE TABLE mail_ledger (
 		key        TEXT PRIMARY KEY,
-		message_id TEXT NOT NULL,
-		sent_at    TIMESTAMP NOT NULL
+		claimed_at TIMESTAMP NOT NULL,
+		message_id TEXT,
+		sent_at    TIMESTAMP
 	)`,
 }
 
@@ -446,26 +447,46 @@ func origin(v workflows.CaseView) (string, string) {
 	return "", ""
 }
 
-// Sent reports whether the mail ledger holds key (a notice ID and an
-// address): SendGrid accepted that message before, with this message ID.
-// Every worker shares the archive, so a retry on another worker sees it.
-func (s *Store) Sent(ctx context.Context, key string) (string, bool, error) {
-	var id string
-	err := s.db.QueryRowContext(ctx, s.bind(`SELECT message_id FROM mail_ledger WHERE key = ?`), key).Scan(&id)
-	if errors.Is(err, sql.ErrNoRows) {
-		return "", false, nil
-	}
-	if err != nil {
-		return "", false, fmt.Errorf("mail ledger: %w", err)
-	}
-	return id, true, nil
+// MailEntry is what the mail ledger knows of one message.
+type MailEntry struct {
+	Sent      bool   // SendGrid accepted it
+	MessageID string // SendGrid's X-Message-Id, when Sent
+	// InDoubt: an earlier attempt claimed it and never recorded an
+	// answer, so it may have gone out.
+	InDoubt bool
 }
 
-// Record notes in the mail ledger that key was accepted; the first record
-// stands.
+// Claim is the mail ledger's first step before a message (a notice ID and
+// an address) is sent: it reports whether SendGrid accepted it before, or
+// whether an earlier attempt claimed it without recording an answer, and
+// claims it. Every worker shares the archive, so a retry on another worker
+// sees what the first one did.
+func (s *Store) Claim(ctx context.Context, key string) (MailEntry, error) {
+	res, err := s.db.ExecContext(ctx, s.bind(`INSERT INTO mail_ledger (key, claimed_at) VALUES (?, ?) ON CONFLICT (key) DO NOTHING`),
+		key, time.Now().UTC())
+	if err != nil {
+		return MailEntry{}, fmt.Errorf("mail ledger: %w", err)
+	}
+	if n, err := res.RowsAffected(); err == nil && n == 1 {
+		return MailEntry{}, nil
+	}
+	var id sql.NullString
+	if err := s.db.QueryRowContext(ctx, s.bind(`SELECT message_id FROM mail_ledger WHERE key = ?`), key).Scan(&id); err != nil {
+		return MailEntry{}, fmt.Errorf("mail ledger: %w", err)
+	}
+	if id.Valid {
+		return MailEntry{Sent: true, MessageID: id.String}, nil
+	}
+	return MailEntry{InDoubt: true}, nil
+}
+
+// Record notes in the mail ledger that SendGrid accepted key; the first
+// record stands.
 func (s *Store) Record(ctx context.Context, key, messageID string) error {
-	_, err := s.db.ExecContext(ctx, s.bind(`INSERT INTO mail_ledger (key, message_id, sent_at) VALUES (?, ?, ?) ON CONFLICT (key) DO NOTHING`),
-		key, messageID, time.Now().UTC())
+	now := time.Now().UTC()
+	_, err := s.db.ExecContext(ctx, s.bind(`INSERT INTO mail_ledger (key, claimed_at, message_id, sent_at) VALUES (?, ?, ?, ?)
+		ON CONFLICT (key) DO UPDATE SET message_id = excluded.message_id, sent_at = excluded.sent_at WHERE mail_ledger.message_id IS NULL`),
+		key, now, messageID, now)
 	if err != nil {
 		return fmt.Errorf("mail ledger: %w", err)
 	}

@@ -161,25 +161,36 @@ func TestStore(t *testing.T) {
 	})
 }
 
-// The mail ledger shared by every worker: a key is unknown until recorded,
-// then known with its message ID; a second record keeps the first.
+// The mail ledger shared by every worker: a message is new when first
+// claimed, in doubt when claimed again without a record, sent once
+// recorded; a second record keeps the first.
 func TestMailLedger(t *testing.T) {
 	stores(t, func(t *testing.T, s *Store) {
 		ctx := context.Background()
-		if _, ok, err := s.Sent(ctx, "TS-1/ack|a@example.com"); ok || err != nil {
-			t.Fatalf("unknown key: %v %v", ok, err)
+		key := "TS-1/ack|a@example.com"
+		for i, want := range []MailEntry{{}, {InDoubt: true}} {
+			if e, err := s.Claim(ctx, key); err != nil || e != want {
+				t.Fatalf("claim %d: %+v %v, want %+v", i+1, e, err, want)
+			}
 		}
-		if err := s.Record(ctx, "TS-1/ack|a@example.com", "msg-1"); err != nil {
+		if err := s.Record(ctx, key, "msg-1"); err != nil {
 			t.Fatal(err)
 		}
-		if err := s.Record(ctx, "TS-1/ack|a@example.com", "msg-2"); err != nil {
+		if err := s.Record(ctx, key, "msg-2"); err != nil {
 			t.Fatalf("recording twice: %v", err)
 		}
-		if id, ok, err := s.Sent(ctx, "TS-1/ack|a@example.com"); !ok || err != nil || id != "msg-1" {
-			t.Fatalf("recorded key: %q %v %v", id, ok, err)
+		if e, err := s.Claim(ctx, key); err != nil || e != (MailEntry{Sent: true, MessageID: "msg-1"}) {
+			t.Fatalf("recorded key: %+v %v", e, err)
 		}
-		if _, ok, _ := s.Sent(ctx, "TS-1/ack|b@example.com"); ok {
-			t.Fatal("another address of the same notice counts as sent")
+		// Recorded without a claim (found at SendGrid by another worker).
+		if err := s.Record(ctx, "TS-1/ack|b@example.com", "msg-3"); err != nil {
+			t.Fatal(err)
+		}
+		if e, _ := s.Claim(ctx, "TS-1/ack|b@example.com"); !e.Sent || e.MessageID != "msg-3" {
+			t.Fatalf("record without claim: %+v", e)
+		}
+		if e, _ := s.Claim(ctx, "TS-1/ack|c@example.com"); e.Sent || e.InDoubt {
+			t.Fatalf("another address of the same notice: %+v", e)
 		}
 	})
 }
