@@ -98,24 +98,12 @@ func Run(ctx context.Context, cfg config.Config, log *slog.Logger, out io.Writer
 	}
 
 	if cfg.RunsWorker() {
-		notifier, err := notifier(cfg, dir, signer, store)
+		stop, err := startWorker(ctx, cfg, c, log, &activities.Activities{Calendar: cal, Numbers: cases, Cases: cases, Archive: store,
+			Quiet: &activities.QuietHours{From: cfg.QuietFrom, To: cfg.QuietTo, Off: cfg.QuietOff}}, dir, signer)
 		if err != nil {
 			return err
 		}
-		acts := &activities.Activities{Calendar: cal, Notifier: notifier, Numbers: cases, Cases: cases, Archive: store,
-			Quiet: &activities.QuietHours{From: cfg.QuietFrom, To: cfg.QuietTo, Off: cfg.QuietOff}}
-		w := worker.New(c, acts, worker.Options{StopTimeout: cfg.ShutdownTimeout})
-		if err := w.Start(); err != nil {
-			return fmt.Errorf("start worker: %w", err)
-		}
-		defer func() {
-			log.Info("worker stopping: letting running activities finish", "timeout", cfg.ShutdownTimeout)
-			w.Stop()
-			log.Info("worker stopped")
-		}()
-		if err := ensureDigestSchedule(ctx, c, cfg); err != nil {
-			return err
-		}
+		defer stop()
 	}
 
 	var serving atomic.Bool
@@ -136,6 +124,30 @@ func Run(ctx context.Context, cfg config.Config, log *slog.Logger, out io.Writer
 		handler = srv.Handler()
 	}
 	return serveHTTP(ctx, cfg, handler, &serving, log, out, hostPort)
+}
+
+// startWorker runs the worker with acts (their notifier made here) and
+// makes sure the daily schedules exist. stop lets running activities
+// finish, for up to cfg.ShutdownTimeout.
+func startWorker(ctx context.Context, cfg config.Config, c client.Client, log *slog.Logger, acts *activities.Activities,
+	dir *identity.Directory, signer *links.Signer) (stop func(), err error) {
+	if acts.Notifier, err = notifier(cfg, dir, signer, acts.Archive); err != nil {
+		return nil, err
+	}
+	w := worker.New(c, acts, worker.Options{StopTimeout: cfg.ShutdownTimeout})
+	if err := w.Start(); err != nil {
+		return nil, fmt.Errorf("start worker: %w", err)
+	}
+	stop = func() {
+		log.Info("worker stopping: letting running activities finish", "timeout", cfg.ShutdownTimeout.String())
+		w.Stop()
+		log.Info("worker stopped")
+	}
+	if err := ensureDigestSchedule(ctx, c, cfg); err != nil {
+		stop()
+		return nil, err
+	}
+	return stop, nil
 }
 
 // readiness is /readyz: the engine answers through matching (describing

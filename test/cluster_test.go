@@ -14,11 +14,13 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"math/rand/v2"
 	"net"
 	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -205,7 +207,7 @@ func startCluster(t *testing.T) *cluster {
 		}
 	}
 
-	c.frontend = freePort(t)
+	c.frontend = freeLowPort(t)
 	cfg := filepath.Join(c.dir, "temporal.yaml")
 	writeServerConfig(t, cfg, temporalDB, visibilityDB, c.frontend)
 	c.server = &process{t: t, name: "temporal-server", bin: serverBin, log: filepath.Join(c.dir, "temporal-server.log"),
@@ -227,6 +229,14 @@ func startCluster(t *testing.T) *cluster {
 	}
 	t.Logf("cluster up in %s: temporal frontend 127.0.0.1:%d, API %s, 2 workers", time.Since(began).Round(time.Second), c.frontend, c.apiURL)
 	return c
+}
+
+// use makes t the test that the cluster's helpers fail, for a subtest.
+func (c *cluster) use(t *testing.T) {
+	c.t = t
+	for _, p := range append([]*process{c.server, c.api}, c.workers...) {
+		p.t = t
+	}
 }
 
 // startServer starts the Temporal server and waits until its frontend
@@ -326,7 +336,7 @@ dynamicConfigClient:
 func freeLowPort(t *testing.T) int {
 	t.Helper()
 	for range 100 {
-		port := 10000 + int(time.Now().UnixNano()%22000)
+		port := 10000 + rand.IntN(22000)
 		if l, err := net.Listen("tcp", "127.0.0.1:"+strconv.Itoa(port)); err == nil {
 			_ = l.Close()
 			return port
@@ -399,9 +409,11 @@ func (c *cluster) writeShared() {
 
 // closeloop makes (does not start) a Closeloop process in role.
 func (c *cluster) closeloop(role, name string) *process {
-	port := freePort(c.t)
+	// Below the ephemeral range, so no outgoing connection takes the port
+	// while the process is down between a kill and its restart.
+	port := freeLowPort(c.t)
 	p := &process{t: c.t, name: name, bin: c.bin, log: filepath.Join(c.dir, name+".log"),
-		env: append(c.closeEnv, "CLOSELOOP_ROLE="+role, "CLOSELOOP_HTTP_ADDR=127.0.0.1:"+strconv.Itoa(port),
+		env: append(slices.Clip(c.closeEnv), "CLOSELOOP_ROLE="+role, "CLOSELOOP_HTTP_ADDR=127.0.0.1:"+strconv.Itoa(port),
 			"CLOSELOOP_DATA_DIR="+filepath.Join(c.dir, name), "CLOSELOOP_PUBLIC_URL=http://127.0.0.1:"+strconv.Itoa(port))}
 	c.ports[p] = port
 	return p
