@@ -99,9 +99,10 @@ func TestClusterFaults(t *testing.T) {
 
 	// Before the workers restart (their counters start again at zero).
 	t.Run("metrics", func(t *testing.T) {
-		code, _, err := c.call("agent01", http.MethodPost, "/api/v1/cases/"+all[0]+"/actions/resolve", map[string]any{"result": "x"})
+		// Quality control reads everything and registers nothing (P3).
+		code, _, err := c.call("qc01", http.MethodPost, "/api/v1/complaints", map[string]any{})
 		if err != nil || code != http.StatusForbidden {
-			t.Fatalf("agent resolving: %d %v, want 403", code, err)
+			t.Fatalf("quality control registering: %d %v, want 403", code, err)
 		}
 		for _, m := range []struct {
 			name, label string
@@ -113,7 +114,7 @@ func TestClusterFaults(t *testing.T) {
 			{"closeloop_escalations_total", `level="dept_head"`, c.workers},
 			{"closeloop_emails_sent_total", `kind="staff_reminder"`, c.workers},
 			{"temporal_workflow_completed_total", "", c.workers},
-			{"closeloop_authorization_denials_total", `action="case:act:resolve"`, []*process{c.api}},
+			{"closeloop_authorization_denials_total", `action="case:create"`, []*process{c.api}},
 		} {
 			if v := c.metric(m.name, m.label, m.procs...); v == 0 {
 				t.Errorf("/metrics: %s{%s} is 0", m.name, m.label)
