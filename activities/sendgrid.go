@@ -104,9 +104,16 @@ func (s *SendGrid) Send(ctx context.Context, n workflows.Notice) (workflows.Noti
 		if err != nil {
 			return workflows.NoticeResult{}, temporal.NewNonRetryableApplicationError(err.Error(), "MailTemplate", err)
 		}
-		ref, err := s.post(ctx, n, m)
+		ref, answered, err := s.post(ctx, n, m)
 		if err != nil {
 			countMail(ctx, n, mailFailed, errorKind(err))
+			if answered {
+				// SendGrid said no (429, 5xx, 4xx): the message did not
+				// go out, so the next attempt need not ask.
+				if rerr := s.Ledger.Release(context.WithoutCancel(ctx), key); rerr != nil && activity.IsActivity(ctx) {
+					activity.GetLogger(ctx).Warn("mail ledger: claim not released", "notice", n.ID, "error", rerr)
+				}
+			}
 			return workflows.NoticeResult{}, err
 		}
 		if s.posted != nil {
@@ -133,8 +140,10 @@ func (s *SendGrid) Send(ctx context.Context, n workflows.Notice) (workflows.Noti
 	return workflows.NoticeResult{ID: n.ID, Channel: "sendgrid", Ref: strings.Join(refs, ",")}, nil
 }
 
-// post sends one message; the error says whether a retry can help.
-func (s *SendGrid) post(ctx context.Context, n workflows.Notice, m mail.Message) (string, error) {
+// post sends one message; the error says whether a retry can help, and
+// answered whether SendGrid's answer is known (a transport error or
+// timeout leaves it unknown).
+func (s *SendGrid) post(ctx context.Context, n workflows.Notice, m mail.Message) (ref string, answered bool, err error) {
 	msg := sgmail.NewV3Mail()
 	msg.SetFrom(sgmail.NewEmail(s.FromName, s.FromEmail))
 	msg.Subject = m.Subject
@@ -150,22 +159,22 @@ func (s *SendGrid) post(ctx context.Context, n workflows.Notice, m mail.Message)
 	req.Body = sgmail.GetRequestBody(msg)
 	resp, err := s.client().SendWithContext(ctx, req)
 	if err != nil {
-		return "", fmt.Errorf("sendgrid: %w", err) // transport or timeout: retried
+		return "", false, fmt.Errorf("sendgrid: %w", err) // transport or timeout: retried
 	}
 	switch code := resp.StatusCode; {
 	case code == http.StatusAccepted || code == http.StatusOK:
-		return firstHeader(resp.Headers, "X-Message-Id"), nil
+		return firstHeader(resp.Headers, "X-Message-Id"), true, nil
 	case code == http.StatusTooManyRequests:
-		return "", temporal.NewApplicationErrorWithOptions("sendgrid: rate limited", errMailThrottled,
+		return "", true, temporal.NewApplicationErrorWithOptions("sendgrid: rate limited", errMailThrottled,
 			temporal.ApplicationErrorOptions{NextRetryDelay: retryAfter(resp.Headers, time.Now())})
 	case code >= 500:
-		return "", fmt.Errorf("sendgrid: %d %s", code, sendgridMessage(resp.Body))
+		return "", true, fmt.Errorf("sendgrid: %d %s", code, sendgridMessage(resp.Body))
 	default:
 		why := fmt.Sprintf("SendGrid refused notice %s (HTTP %d): %s", n.ID, code, sendgridMessage(resp.Body))
 		if s.Failed != nil {
 			_ = s.Failed.Fail(n, why)
 		}
-		return "", temporal.NewNonRetryableApplicationError(why, ErrMailRejected, nil)
+		return "", true, temporal.NewNonRetryableApplicationError(why, ErrMailRejected, nil)
 	}
 }
 
@@ -341,6 +350,8 @@ type MailLedger interface {
 	Claim(ctx context.Context, key string) (LedgerEntry, error)
 	// Record notes that SendGrid accepted key; the first record stands.
 	Record(ctx context.Context, key, messageID string) error
+	// Release drops the claim of a message SendGrid refused.
+	Release(ctx context.Context, key string) error
 }
 
 // LedgerEntry is what a MailLedger knows of one message.
@@ -386,6 +397,15 @@ func (l *Ledger) Claim(_ context.Context, key string) (LedgerEntry, error) {
 func (l *Ledger) Record(_ context.Context, key, messageID string) error {
 	b, _ := json.Marshal(ledgerEntry{Key: key, MessageID: messageID, At: time.Now().UTC()})
 	return l.write(l.path(key), b)
+}
+
+// Release removes key's claim file.
+func (l *Ledger) Release(_ context.Context, key string) error {
+	err := os.Remove(strings.TrimSuffix(l.path(key), ".json") + ".claim")
+	if err != nil && !errors.Is(err, os.ErrNotExist) {
+		return fmt.Errorf("mail ledger: %w", err)
+	}
+	return nil
 }
 
 // write puts b at path: written aside, synced, then renamed into place.

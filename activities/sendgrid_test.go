@@ -184,6 +184,11 @@ func TestSendGridRetriesUntilDeliveredOnce(t *testing.T) {
 	if res, err := sg.Send(context.Background(), n); err != nil || res.Channel != "sendgrid" || len(fake.accepted) != before {
 		t.Fatalf("resend after delivery: %+v %v", res, err)
 	}
+	// A 429 or 500 is a definite no; only the timeout left the message in
+	// doubt, so only the attempt after it asked SendGrid.
+	if fake.lookups != 1 {
+		t.Errorf("%d Email Activity look-ups, want 1 (after the timeout)", fake.lookups)
+	}
 }
 
 // The worker dies after SendGrid accepted a message and before it could

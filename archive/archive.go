@@ -480,6 +480,15 @@ func (s *Store) Claim(ctx context.Context, key string) (MailEntry, error) {
 	return MailEntry{InDoubt: true}, nil
 }
 
+// Release drops the mail ledger's claim of key when SendGrid refused the
+// message; a recorded message stays.
+func (s *Store) Release(ctx context.Context, key string) error {
+	if _, err := s.db.ExecContext(ctx, s.bind(`DELETE FROM mail_ledger WHERE key = ? AND message_id IS NULL`), key); err != nil {
+		return fmt.Errorf("mail ledger: %w", err)
+	}
+	return nil
+}
+
 // Record notes in the mail ledger that SendGrid accepted key; the first
 // record stands.
 func (s *Store) Record(ctx context.Context, key, messageID string) error {

@@ -173,6 +173,13 @@ func TestMailLedger(t *testing.T) {
 				t.Fatalf("claim %d: %+v %v, want %+v", i+1, e, err, want)
 			}
 		}
+		// Refused by SendGrid: released, so the next claim is a fresh one.
+		if err := s.Release(ctx, key); err != nil {
+			t.Fatal(err)
+		}
+		if e, err := s.Claim(ctx, key); err != nil || e != (MailEntry{}) {
+			t.Fatalf("claim after release: %+v %v", e, err)
+		}
 		if err := s.Record(ctx, key, "msg-1"); err != nil {
 			t.Fatal(err)
 		}
@@ -181,6 +188,12 @@ func TestMailLedger(t *testing.T) {
 		}
 		if e, err := s.Claim(ctx, key); err != nil || e != (MailEntry{Sent: true, MessageID: "msg-1"}) {
 			t.Fatalf("recorded key: %+v %v", e, err)
+		}
+		if err := s.Release(ctx, key); err != nil {
+			t.Fatal(err)
+		}
+		if e, _ := s.Claim(ctx, key); !e.Sent {
+			t.Fatalf("release dropped a recorded message: %+v", e)
 		}
 		// Recorded without a claim (found at SendGrid by another worker).
 		if err := s.Record(ctx, "TS-1/ack|b@example.com", "msg-3"); err != nil {
