@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"os"
@@ -20,6 +21,7 @@ import (
 	"go.temporal.io/sdk/activity"
 	"go.temporal.io/sdk/temporal"
 
+	"github.com/closeloop/closeloop/archive"
 	"github.com/closeloop/closeloop/identity"
 	"github.com/closeloop/closeloop/mail"
 	"github.com/closeloop/closeloop/workflows"
@@ -44,12 +46,12 @@ type SendGrid struct {
 	Timeout   time.Duration // per request; default 10s
 	Renderer  *mail.Renderer
 	Directory *identity.Directory // staff addresses and languages
-	Ledger    *Ledger
+	Ledger    MailLedger
 	// Failed records refused notices for staff to read (the outbox).
 	Failed *Outbox
-	// accepted, when set, runs after a message was accepted and recorded;
-	// tests use it to stand for a worker dying before it reports back.
-	accepted func(key string) error
+	// posted, when set, runs after SendGrid accepted a message and before
+	// it is recorded; tests use it to stand for a worker dying there.
+	posted func(key string) error
 }
 
 func (s *SendGrid) client() *rest.Client {
@@ -72,19 +74,60 @@ func (s *SendGrid) Send(ctx context.Context, n workflows.Notice) (workflows.Noti
 	var refs []string
 	for _, a := range to {
 		key := n.ID + "|" + a.Email
-		if ref, ok := s.Ledger.Sent(key); ok {
-			refs = append(refs, ref)
+		e, err := s.Ledger.Claim(ctx, key)
+		if err != nil {
+			// Not knowing whether it went out, sending could repeat it:
+			// retry once the ledger answers.
+			return workflows.NoticeResult{}, err
+		}
+		if e.Sent {
+			refs = append(refs, e.MessageID)
 			continue
+		}
+		if e.InDoubt {
+			// An earlier attempt died between sending and recording: ask
+			// SendGrid whether it has the message before sending again.
+			ref, found, err := s.lookup(ctx, n.ID, a.Email)
+			if found {
+				if err := s.Ledger.Record(ctx, key, ref); err != nil {
+					return workflows.NoticeResult{}, err
+				}
+				refs = append(refs, ref)
+				continue
+			}
+			if err != nil && activity.IsActivity(ctx) {
+				activity.GetLogger(ctx).Warn("mail ledger: an earlier attempt may have sent this message and SendGrid cannot tell; sending again",
+					"case", n.CaseNo, "notice", n.ID, "error", err)
+			}
 		}
 		m, err := s.Renderer.Render(n, a)
 		if err != nil {
 			return workflows.NoticeResult{}, temporal.NewNonRetryableApplicationError(err.Error(), "MailTemplate", err)
 		}
-		ref, err := s.post(ctx, n, m)
+		ref, answered, err := s.post(ctx, n, m)
 		if err != nil {
+			countMail(ctx, n, mailFailed, errorKind(err))
+			if answered {
+				// SendGrid said no (429, 5xx, 4xx): the message did not
+				// go out, so the next attempt need not ask.
+				if rerr := s.Ledger.Release(context.WithoutCancel(ctx), key); rerr != nil && activity.IsActivity(ctx) {
+					activity.GetLogger(ctx).Warn("mail ledger: claim not released", "notice", n.ID, "error", rerr)
+				}
+			}
 			return workflows.NoticeResult{}, err
 		}
-		if err := s.Ledger.Record(key, ref); err != nil {
+		if s.posted != nil {
+			if err := s.posted(key); err != nil {
+				return workflows.NoticeResult{}, err
+			}
+		}
+		// Recorded at once, on a context the activity's end does not
+		// cancel, so a retry skips it.
+		rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+		err = s.Ledger.Record(rctx, key, ref)
+		cancel()
+		countMail(ctx, n, mailSent, "")
+		if err != nil {
 			// SendGrid has the message: failing now would send it again on
 			// every retry. Say so and carry on.
 			if activity.IsActivity(ctx) {
@@ -92,18 +135,15 @@ func (s *SendGrid) Send(ctx context.Context, n workflows.Notice) (workflows.Noti
 					"notice", n.ID, "error", err)
 			}
 		}
-		if s.accepted != nil {
-			if err := s.accepted(key); err != nil {
-				return workflows.NoticeResult{}, err
-			}
-		}
 		refs = append(refs, ref)
 	}
 	return workflows.NoticeResult{ID: n.ID, Channel: "sendgrid", Ref: strings.Join(refs, ",")}, nil
 }
 
-// post sends one message; the error says whether a retry can help.
-func (s *SendGrid) post(ctx context.Context, n workflows.Notice, m mail.Message) (string, error) {
+// post sends one message; the error says whether a retry can help, and
+// answered whether SendGrid's answer is known (a transport error or
+// timeout leaves it unknown).
+func (s *SendGrid) post(ctx context.Context, n workflows.Notice, m mail.Message) (ref string, answered bool, err error) {
 	msg := sgmail.NewV3Mail()
 	msg.SetFrom(sgmail.NewEmail(s.FromName, s.FromEmail))
 	msg.Subject = m.Subject
@@ -119,22 +159,87 @@ func (s *SendGrid) post(ctx context.Context, n workflows.Notice, m mail.Message)
 	req.Body = sgmail.GetRequestBody(msg)
 	resp, err := s.client().SendWithContext(ctx, req)
 	if err != nil {
-		return "", fmt.Errorf("sendgrid: %w", err) // transport or timeout: retried
+		return "", false, fmt.Errorf("sendgrid: %w", err) // transport or timeout: retried
 	}
 	switch code := resp.StatusCode; {
 	case code == http.StatusAccepted || code == http.StatusOK:
-		return firstHeader(resp.Headers, "X-Message-Id"), nil
+		return firstHeader(resp.Headers, "X-Message-Id"), true, nil
 	case code == http.StatusTooManyRequests:
-		return "", temporal.NewApplicationErrorWithOptions("sendgrid: rate limited", errMailThrottled,
+		return "", true, temporal.NewApplicationErrorWithOptions("sendgrid: rate limited", errMailThrottled,
 			temporal.ApplicationErrorOptions{NextRetryDelay: retryAfter(resp.Headers, time.Now())})
 	case code >= 500:
-		return "", fmt.Errorf("sendgrid: %d %s", code, sendgridMessage(resp.Body))
+		return "", true, fmt.Errorf("sendgrid: %d %s", code, sendgridMessage(resp.Body))
 	default:
 		why := fmt.Sprintf("SendGrid refused notice %s (HTTP %d): %s", n.ID, code, sendgridMessage(resp.Body))
 		if s.Failed != nil {
 			_ = s.Failed.Fail(n, why)
 		}
-		return "", temporal.NewNonRetryableApplicationError(why, ErrMailRejected, nil)
+		return "", true, temporal.NewNonRetryableApplicationError(why, ErrMailRejected, nil)
+	}
+}
+
+// lookup asks SendGrid's Email Activity API whether it holds the message
+// of notice id to addr (by the notice_id custom argument). The API is a
+// SendGrid add-on and lags a little behind mail/send; an error means "cannot
+// tell".
+func (s *SendGrid) lookup(ctx context.Context, id, addr string) (string, bool, error) {
+	req := sendgrid.GetRequest(s.APIKey, "/v3/messages", s.Host)
+	req.Method = rest.Get
+	req.QueryParams = map[string]string{"limit": "10",
+		"query": fmt.Sprintf(`unique_args['notice_id']=%q AND to_email=%q`, id, addr)}
+	resp, err := s.client().SendWithContext(ctx, req)
+	if err != nil {
+		return "", false, fmt.Errorf("sendgrid activity: %w", err)
+	}
+	if resp.StatusCode != http.StatusOK {
+		return "", false, fmt.Errorf("sendgrid activity: %d %s", resp.StatusCode, sendgridMessage(resp.Body))
+	}
+	var body struct {
+		Messages []struct {
+			MsgID   string `json:"msg_id"`
+			ToEmail string `json:"to_email"`
+		} `json:"messages"`
+	}
+	if err := json.Unmarshal([]byte(resp.Body), &body); err != nil {
+		return "", false, fmt.Errorf("sendgrid activity: %w", err)
+	}
+	for _, m := range body.Messages {
+		if strings.EqualFold(m.ToEmail, addr) {
+			return m.MsgID, true, nil
+		}
+	}
+	return "", false, nil
+}
+
+// Metrics of the mail channel, tagged with the notice kind.
+const (
+	mailSent   = "closeloop_emails_sent"
+	mailFailed = "closeloop_emails_failed"
+)
+
+// countMail counts one message sent or failed (with why: rejected,
+// rate_limited, unavailable), from the activity's metrics handler.
+func countMail(ctx context.Context, n workflows.Notice, name, why string) {
+	if !activity.IsActivity(ctx) {
+		return
+	}
+	tags := map[string]string{"kind": n.Kind}
+	if name == mailFailed {
+		tags["reason"] = why
+	}
+	activity.GetMetricsHandler(ctx).WithTags(tags).Counter(name).Inc(1)
+}
+
+// errorKind names a failed send for the failure metric.
+func errorKind(err error) string {
+	var app *temporal.ApplicationError
+	switch {
+	case errors.As(err, &app) && app.Type() == ErrMailRejected:
+		return "rejected"
+	case errors.As(err, &app) && app.Type() == errMailThrottled:
+		return "rate_limited"
+	default:
+		return "unavailable"
 	}
 }
 
@@ -235,9 +340,25 @@ func staffFor(r workflows.Recipient, dir *identity.Directory) []identity.User {
 	return out
 }
 
-// Ledger remembers the messages SendGrid accepted, one small file per
-// message in a directory, written and synced before the activity reports
-// back.
+// MailLedger remembers each message — a notice ID and an address — from
+// just before it is sent until SendGrid accepted it, so that no retry, on
+// this worker or another, sends it twice. With several workers it must be
+// shared: the archive database (archive.Store) is.
+type MailLedger interface {
+	// Claim is called before sending: it tells what is known of key and
+	// marks it as being sent.
+	Claim(ctx context.Context, key string) (LedgerEntry, error)
+	// Record notes that SendGrid accepted key; the first record stands.
+	Record(ctx context.Context, key, messageID string) error
+	// Release drops the claim of a message SendGrid refused.
+	Release(ctx context.Context, key string) error
+}
+
+// LedgerEntry is what a MailLedger knows of one message.
+type LedgerEntry = archive.MailEntry
+
+// Ledger is the single node's MailLedger: one small file per message in
+// a directory, written and synced before the activity reports back.
 type Ledger struct {
 	Dir string
 }
@@ -253,26 +374,45 @@ func (l *Ledger) path(key string) string {
 	return filepath.Join(l.Dir, hex.EncodeToString(sum[:16])+".json")
 }
 
-// Sent reports whether key was accepted before, and its message ID.
-func (l *Ledger) Sent(key string) (string, bool) {
-	b, err := os.ReadFile(l.path(key))
-	if err != nil {
-		return "", false
+// Claim reads key's entry and, unless it was sent, leaves a claim file.
+func (l *Ledger) Claim(_ context.Context, key string) (LedgerEntry, error) {
+	if b, err := os.ReadFile(l.path(key)); err == nil {
+		var e ledgerEntry
+		if json.Unmarshal(b, &e) == nil && e.Key == key {
+			return LedgerEntry{Sent: true, MessageID: e.MessageID}, nil
+		}
 	}
-	var e ledgerEntry
-	if json.Unmarshal(b, &e) != nil || e.Key != key {
-		return "", false
+	claim := strings.TrimSuffix(l.path(key), ".json") + ".claim"
+	if _, err := os.Stat(claim); err == nil {
+		return LedgerEntry{InDoubt: true}, nil
 	}
-	return e.MessageID, true
+	// A ledger that cannot be written is reported by Record, after the
+	// send: refusing to send over it would hold up every notice.
+	_ = l.write(claim, []byte(key))
+	return LedgerEntry{}, nil
 }
 
 // Record notes that key was accepted: written aside, synced, then renamed
 // into place, so the entry is whole or absent.
-func (l *Ledger) Record(key, messageID string) error {
+func (l *Ledger) Record(_ context.Context, key, messageID string) error {
+	b, _ := json.Marshal(ledgerEntry{Key: key, MessageID: messageID, At: time.Now().UTC()})
+	return l.write(l.path(key), b)
+}
+
+// Release removes key's claim file.
+func (l *Ledger) Release(_ context.Context, key string) error {
+	err := os.Remove(strings.TrimSuffix(l.path(key), ".json") + ".claim")
+	if err != nil && !errors.Is(err, os.ErrNotExist) {
+		return fmt.Errorf("mail ledger: %w", err)
+	}
+	return nil
+}
+
+// write puts b at path: written aside, synced, then renamed into place.
+func (l *Ledger) write(path string, b []byte) error {
 	if err := os.MkdirAll(l.Dir, 0o750); err != nil {
 		return fmt.Errorf("mail ledger: %w", err)
 	}
-	b, _ := json.Marshal(ledgerEntry{Key: key, MessageID: messageID, At: time.Now().UTC()})
 	f, err := os.CreateTemp(l.Dir, ".entry-*")
 	if err != nil {
 		return fmt.Errorf("mail ledger: %w", err)
@@ -289,7 +429,7 @@ func (l *Ledger) Record(key, messageID string) error {
 	if err := f.Close(); err != nil {
 		return fmt.Errorf("mail ledger: %w", err)
 	}
-	if err := os.Rename(f.Name(), l.path(key)); err != nil {
+	if err := os.Rename(f.Name(), path); err != nil {
 		return fmt.Errorf("mail ledger: %w", err)
 	}
 	return nil

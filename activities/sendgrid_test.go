@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -29,9 +30,17 @@ type fakeSendGrid struct {
 	mu       sync.Mutex
 	script   []string
 	accepted map[string]int // notice ID + recipient → messages accepted
+	// noActivity answers the Email Activity API with 403, as SendGrid
+	// does for an account without the add-on.
+	noActivity bool
+	lookups    int
 }
 
 func (f *fakeSendGrid) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if r.Method == http.MethodGet && r.URL.Path == "/v3/messages" {
+		f.activity(w, r)
+		return
+	}
 	f.mu.Lock()
 	var next string
 	if len(f.script) > 0 {
@@ -86,6 +95,27 @@ func (f *fakeSendGrid) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	f.accepted[body.CustomArgs["notice_id"]+"|"+body.Personalizations[0].To[0].Email]++
 	w.Header().Set("X-Message-Id", "msg-"+strconv.Itoa(len(f.accepted)))
 	w.WriteHeader(http.StatusAccepted)
+}
+
+// activity answers unique_args['notice_id']="…" AND to_email="…".
+func (f *fakeSendGrid) activity(w http.ResponseWriter, r *http.Request) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.lookups++
+	if f.noActivity {
+		w.WriteHeader(http.StatusForbidden)
+		_, _ = w.Write([]byte(`{"errors":[{"message":"access forbidden"}]}`))
+		return
+	}
+	var id, to string
+	if _, err := fmt.Sscanf(r.URL.Query().Get("query"), "unique_args['notice_id']=%q AND to_email=%q", &id, &to); err != nil {
+		f.t.Errorf("activity query %q: %v", r.URL.Query().Get("query"), err)
+	}
+	var msgs []map[string]string
+	if f.accepted[id+"|"+to] > 0 {
+		msgs = append(msgs, map[string]string{"msg_id": "found-" + id, "to_email": to, "status": "delivered"})
+	}
+	_ = json.NewEncoder(w).Encode(map[string]any{"messages": msgs})
 }
 
 func newSendGrid(t *testing.T, srv *httptest.Server) *SendGrid {
@@ -154,40 +184,54 @@ func TestSendGridRetriesUntilDeliveredOnce(t *testing.T) {
 	if res, err := sg.Send(context.Background(), n); err != nil || res.Channel != "sendgrid" || len(fake.accepted) != before {
 		t.Fatalf("resend after delivery: %+v %v", res, err)
 	}
+	// A 429 or 500 is a definite no; only the timeout left the message in
+	// doubt, so only the attempt after it asked SendGrid.
+	if fake.lookups != 1 {
+		t.Errorf("%d Email Activity look-ups, want 1 (after the timeout)", fake.lookups)
+	}
 }
 
 // The worker dies after SendGrid accepted a message and before it could
 // report back: the retry finds the message in the ledger and sends nothing.
 func TestSendGridNoDuplicateAfterCrash(t *testing.T) {
-	fake := &fakeSendGrid{t: t}
-	srv := httptest.NewServer(fake)
-	defer srv.Close()
-	sg := newSendGrid(t, srv)
-	crashed := false
-	sg.accepted = func(string) error {
-		if !crashed {
-			crashed = true
-			return errors.New("worker killed")
-		}
-		return nil
-	}
-	n := escalationNotice()
-	if _, err := sg.Send(context.Background(), n); err == nil {
-		t.Fatal("the simulated crash did not fail the attempt")
-	}
-	// A new worker process: a fresh notifier over the same ledger.
-	again := newSendGrid(t, srv)
-	again.Ledger = sg.Ledger
-	if _, err := again.Send(context.Background(), n); err != nil {
-		t.Fatal(err)
-	}
-	for k, v := range fake.accepted {
-		if v != 1 {
-			t.Errorf("%s accepted %d times", k, v)
-		}
-	}
-	if len(fake.accepted) != 2 {
-		t.Errorf("accepted %v, want one message per head", fake.accepted)
+	for _, tc := range []struct {
+		name       string
+		noActivity bool
+		want       int // messages per head SendGrid ends up with
+	}{
+		{"SendGrid tells", false, 1},
+		// Without the Email Activity API nobody can tell: at least once.
+		{"SendGrid cannot tell", true, 2},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			fake := &fakeSendGrid{t: t, noActivity: tc.noActivity}
+			srv := httptest.NewServer(fake)
+			defer srv.Close()
+			sg := newSendGrid(t, srv)
+			// The worker dies after SendGrid accepted the first head's
+			// message and before the ledger has it.
+			sg.posted = func(string) error { return errors.New("worker killed") }
+			n := escalationNotice()
+			if _, err := sg.Send(context.Background(), n); err == nil {
+				t.Fatal("the simulated crash did not fail the attempt")
+			}
+			// Another worker: a fresh notifier over the same ledger.
+			again := newSendGrid(t, srv)
+			again.Ledger = sg.Ledger
+			if _, err := again.Send(context.Background(), n); err != nil {
+				t.Fatal(err)
+			}
+			// And a third attempt finds both in the ledger.
+			if _, err := again.Send(context.Background(), n); err != nil {
+				t.Fatal(err)
+			}
+			if len(fake.accepted) != 2 || fake.accepted[n.ID+"|head@example.com"] != tc.want || fake.accepted[n.ID+"|head2@example.com"] != 1 {
+				t.Errorf("accepted %v, want %d for the in-doubt head and 1 for the other", fake.accepted, tc.want)
+			}
+			if fake.lookups != 1 {
+				t.Errorf("%d activity look-ups, want 1 (only the in-doubt message)", fake.lookups)
+			}
+		})
 	}
 }
 

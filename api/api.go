@@ -20,6 +20,7 @@ import (
 	"github.com/closeloop/closeloop/forms"
 	"github.com/closeloop/closeloop/identity"
 	"github.com/closeloop/closeloop/links"
+	"github.com/closeloop/closeloop/ops"
 	"github.com/closeloop/closeloop/policies"
 	"github.com/closeloop/closeloop/starter"
 	"github.com/closeloop/closeloop/workflows"
@@ -35,9 +36,11 @@ const maxBody = 1 << 20
 type Server struct {
 	Cases *starter.Service
 	Log   *slog.Logger
-	// Ready reports whether the engine and worker are up; /healthz answers
-	// 200 only when it returns nil.
+	// Ready reports whether the engine and worker are up; /readyz answers
+	// 200 only when it returns nil (/healthz whenever the process runs).
 	Ready func() error
+	// Metrics serves GET /metrics; nil serves none.
+	Metrics http.Handler
 	// Who may sign in, their web sessions, and what they may do.
 	Directory *identity.Directory
 	Sessions  *identity.Sessions
@@ -53,7 +56,7 @@ type Server struct {
 // Handler routes the API.
 func (s *Server) Handler() http.Handler {
 	mux := http.NewServeMux()
-	mux.HandleFunc("GET /healthz", s.healthz)
+	ops.Mount(mux, s.Ready, s.Metrics)
 	mux.HandleFunc("GET /api/v1/openapi.json", func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
 		_, _ = w.Write(openapi)
@@ -94,16 +97,6 @@ func (s *Server) Handler() http.Handler {
 	// Browsers' cross-site writes are refused outright (Sec-Fetch-Site,
 	// Origin); the CSRF token in authed is the second lock.
 	return http.NewCrossOriginProtection().Handler(mux)
-}
-
-func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {
-	if s.Ready != nil {
-		if err := s.Ready(); err != nil {
-			s.fail(w, r, &starter.Error{Status: http.StatusServiceUnavailable, Code: "not_ready", Message: err.Error()})
-			return
-		}
-	}
-	writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
 }
 
 // create registers a case from its form: F is the form type, stamp

@@ -154,11 +154,14 @@ func TestHealthz(t *testing.T) {
 	ready := errors.New("starting")
 	srv := newTestServer(func() error { return ready })
 	defer srv.Close()
-	if status, e := do(t, "GET", srv.URL+"/healthz", "", ""); status != 503 || e.Error.Code != "not_ready" {
+	if status, e := do(t, "GET", srv.URL+"/readyz", "", ""); status != 503 || e.Error.Code != "not_ready" {
 		t.Fatalf("not ready: got %d %q", status, e.Error.Code)
 	}
-	ready = nil
 	if status, _ := do(t, "GET", srv.URL+"/healthz", "", ""); status != 200 {
+		t.Fatalf("alive while starting: got %d", status)
+	}
+	ready = nil
+	if status, _ := do(t, "GET", srv.URL+"/readyz", "", ""); status != 200 {
 		t.Fatalf("ready: got %d", status)
 	}
 }
@@ -178,7 +181,7 @@ func TestOpenAPIListsEveryAction(t *testing.T) {
 	if err := json.Unmarshal(b, &doc); err != nil {
 		t.Fatalf("openapi.json: %v", err)
 	}
-	for _, p := range []string{"/api/v1/complaints", "/api/v1/media-inquiries", "/api/v1/consultations", "/api/v1/repairs", "/api/v1/collaborations", "/api/v1/cases", "/api/v1/cases/{no}", "/api/v1/cases/{no}/actions/{action}", "/healthz",
+	for _, p := range []string{"/api/v1/complaints", "/api/v1/media-inquiries", "/api/v1/consultations", "/api/v1/repairs", "/api/v1/collaborations", "/api/v1/cases", "/api/v1/cases/{no}", "/api/v1/cases/{no}/actions/{action}", "/healthz", "/readyz", "/metrics",
 		"/api/v1/login", "/api/v1/logout", "/api/v1/me", "/api/v1/cases/{no}/reveal", "/api/v1/cases/{no}/reopen", "/api/v1/outbox"} {
 		if _, ok := doc.Paths[p]; !ok {
 			t.Errorf("openapi.json lacks %s", p)

@@ -11,7 +11,6 @@ import (
 	"net"
 	"net/http"
 	"os"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"sync/atomic"
@@ -33,6 +32,8 @@ import (
 	"github.com/closeloop/closeloop/identity"
 	"github.com/closeloop/closeloop/links"
 	"github.com/closeloop/closeloop/mail"
+	"github.com/closeloop/closeloop/metrics"
+	"github.com/closeloop/closeloop/ops"
 	"github.com/closeloop/closeloop/policies"
 	"github.com/closeloop/closeloop/starter"
 	"github.com/closeloop/closeloop/web"
@@ -41,40 +42,39 @@ import (
 	"github.com/closeloop/closeloop/workflows/sla"
 )
 
-// Run serves until ctx ends, then shuts down in reverse order. The URLs to
-// open are printed to out once everything is ready.
+// Run serves until ctx ends, then shuts down in reverse order: the HTTP
+// server first, then the worker (letting running activities finish), the
+// archive, the client and the engine. What runs depends on cfg.Role: all
+// of it, the API only, or the worker only; every role serves /healthz,
+// /readyz and /metrics on the HTTP address. The URLs to open are printed to
+// out once everything is ready.
 func Run(ctx context.Context, cfg config.Config, log *slog.Logger, out io.Writer) error {
+	log = log.With("role", cfg.Role)
+	m, err := metrics.New()
+	if err != nil {
+		return err
+	}
 	cal, slaSettings, err := loadRules(cfg)
 	if err != nil {
+		return err
+	}
+	if err := os.MkdirAll(cfg.DataDir, 0o750); err != nil {
 		return err
 	}
 	dir, authz, err := loadAccess(cfg, log, out)
 	if err != nil {
 		return err
 	}
+	authz.OnDeny = m.Denied
 
-	hostPort := cfg.TemporalAddress
-	if cfg.Embedded() {
-		eng, err := engine.Start(engine.Options{
-			DataDir:          cfg.DataDir,
-			Port:             cfg.TemporalPort,
-			UIPort:           cfg.UIPort,
-			Namespace:        cfg.Namespace,
-			SearchAttributes: workflows.SearchAttributes,
-			Logger:           log,
-		})
-		if err != nil {
-			return fmt.Errorf("embedded engine: %w", err)
-		}
-		defer eng.Stop()
-		hostPort = eng.Address()
-		fmt.Fprintf(out, "Temporal engine:  %s (data in %s)\n", hostPort, eng.DatabaseFile())
-		if ui := eng.UIURL(); ui != "" {
-			fmt.Fprintf(out, "Temporal web UI:  %s/namespaces/%s/workflows\n", ui, cfg.Namespace)
-		}
+	hostPort, stopEngine, err := startEngine(cfg, log, out)
+	if err != nil {
+		return err
 	}
-
-	c, err := dial(ctx, hostPort, cfg.Namespace, log)
+	defer stopEngine()
+	self := fmt.Sprintf("%d@%s@closeloop-%s", os.Getpid(), hostname(), cfg.Role)
+	c, err := dial(ctx, clientOptions{hostPort: hostPort, namespace: cfg.Namespace, identity: self,
+		log: log, metrics: m.Handler})
 	if err != nil {
 		return err
 	}
@@ -83,16 +83,13 @@ func Run(ctx context.Context, cfg config.Config, log *slog.Logger, out io.Writer
 		return err
 	}
 
-	if err := os.MkdirAll(cfg.DataDir, 0o750); err != nil {
-		return err
-	}
 	store, err := archive.Open(ctx, cfg.DatabaseURL, cfg.ArchiveFile())
 	if err != nil {
 		return err
 	}
 	defer func() { _ = store.Close() }()
 	cases := &starter.Service{Client: c, SLA: slaSettings, Calendar: cal, Location: cfg.TimeZone, Archive: store}
-	key, err := links.KeyFile(filepath.Join(cfg.DataDir, "link-key"))
+	key, err := links.KeyFile(cfg.LinkKeyFile)
 	if err != nil {
 		return err
 	}
@@ -100,61 +97,100 @@ func Run(ctx context.Context, cfg config.Config, log *slog.Logger, out io.Writer
 	if err != nil {
 		return err
 	}
-	notifier, outbox, err := notifier(cfg, dir, signer)
-	if err != nil {
-		return err
-	}
-	acts := &activities.Activities{Calendar: cal, Notifier: notifier, Numbers: cases, Cases: cases, Archive: store,
-		Quiet: &activities.QuietHours{From: cfg.QuietFrom, To: cfg.QuietTo, Off: cfg.QuietOff}}
-	w := worker.New(c, acts)
-	if err := w.Start(); err != nil {
-		return fmt.Errorf("start worker: %w", err)
-	}
-	defer w.Stop()
-	if err := ensureDigestSchedule(ctx, c, cfg); err != nil {
-		return err
+
+	if cfg.RunsWorker() {
+		stop, err := startWorker(ctx, cfg, c, log, &activities.Activities{Calendar: cal, Numbers: cases, Cases: cases, Archive: store,
+			Quiet: &activities.QuietHours{From: cfg.QuietFrom, To: cfg.QuietTo, Off: cfg.QuietOff}}, dir, signer)
+		if err != nil {
+			return err
+		}
+		defer stop()
 	}
 
 	var serving atomic.Bool
-	srv := &api.Server{
-		Cases:         cases,
-		Log:           log,
-		Directory:     dir,
-		Sessions:      identity.NewSessions(cfg.SessionIdle, cfg.SessionLifetime),
-		Authz:         authz,
-		SecureCookies: cfg.SecureCookies,
-		Links:         signer,
-		Outbox:        outbox,
-		Ready: func() error {
-			if !serving.Load() {
-				return errors.New("starting")
-			}
-			hctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
-			defer cancel()
-			// Describing the task queue goes through matching, so this
-			// fails until the engine can serve, and a poller proves our
-			// worker is connected.
-			tq, err := c.DescribeTaskQueue(hctx, workflows.TaskQueue, enumspb.TASK_QUEUE_TYPE_WORKFLOW)
-			if err != nil {
-				return fmt.Errorf("temporal: %w", err)
-			}
-			if len(tq.GetPollers()) == 0 {
-				return errors.New("worker not polling yet")
-			}
-			return nil
-		},
+	ready := readiness(c, &serving, cfg.RunsWorker(), self)
+	handler := ops.Handler(ready, m.HTTP())
+	if cfg.RunsAPI() {
+		srv := &api.Server{
+			Cases:         cases,
+			Log:           log,
+			Directory:     dir,
+			Sessions:      identity.NewSessions(cfg.SessionIdle, cfg.SessionLifetime),
+			Authz:         authz,
+			SecureCookies: cfg.SecureCookies,
+			Links:         signer,
+			Ready:         ready,
+			Metrics:       m.HTTP(),
+			Outbox:        outboxReader(cfg),
+		}
+		pages, err := web.New(web.Server{API: srv.Handler(), Log: log.With("component", "web"), Location: cfg.TimeZone,
+			Departments: dir.Departments(), Outbox: srv.Outbox != nil})
+		if err != nil {
+			return err
+		}
+		handler = pages.Handler()
 	}
+	return serveHTTP(ctx, cfg, handler, &serving, log, out, hostPort)
+}
+
+// startWorker runs the worker with acts (their notifier made here) and
+// makes sure the daily schedules exist. stop lets running activities
+// finish, for up to cfg.ShutdownTimeout.
+func startWorker(ctx context.Context, cfg config.Config, c client.Client, log *slog.Logger, acts *activities.Activities,
+	dir *identity.Directory, signer *links.Signer) (stop func(), err error) {
+	if acts.Notifier, err = notifier(cfg, dir, signer, acts.Archive); err != nil {
+		return nil, err
+	}
+	w := worker.New(c, acts, worker.Options{StopTimeout: cfg.ShutdownTimeout})
+	if err := w.Start(); err != nil {
+		return nil, fmt.Errorf("start worker: %w", err)
+	}
+	stop = func() {
+		log.Info("worker stopping: letting running activities finish", "timeout", cfg.ShutdownTimeout.String())
+		w.Stop()
+		log.Info("worker stopped")
+	}
+	if err := ensureDigestSchedule(ctx, c, cfg); err != nil {
+		stop()
+		return nil, err
+	}
+	return stop, nil
+}
+
+// readiness is /readyz: the engine answers through matching (describing
+// the task queue fails until it can serve) and, where this process runs
+// the worker, its own poller is among the queue's pollers.
+func readiness(c client.Client, serving *atomic.Bool, worker bool, self string) func() error {
+	return func() error {
+		if !serving.Load() {
+			return errors.New("starting")
+		}
+		hctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+		defer cancel()
+		tq, err := c.DescribeTaskQueue(hctx, workflows.TaskQueue, enumspb.TASK_QUEUE_TYPE_WORKFLOW)
+		if err != nil {
+			return fmt.Errorf("temporal: %w", err)
+		}
+		if !worker {
+			return nil
+		}
+		for _, p := range tq.GetPollers() {
+			if p.GetIdentity() == self {
+				return nil
+			}
+		}
+		return errors.New("worker not polling yet")
+	}
+}
+
+// serveHTTP serves handler until ctx ends, then stops taking requests and
+// lets those in flight finish.
+func serveHTTP(ctx context.Context, cfg config.Config, handler http.Handler, serving *atomic.Bool, log *slog.Logger, out io.Writer, temporalAddr string) error {
 	ln, err := net.Listen("tcp", cfg.HTTPAddr)
 	if err != nil {
 		return fmt.Errorf("http listen: %w", err)
 	}
-	pages, err := web.New(web.Server{API: srv.Handler(), Log: log.With("component", "web"), Location: cfg.TimeZone,
-		Departments: dir.Departments(), Outbox: outbox != nil})
-	if err != nil {
-		return err
-	}
-	httpSrv := &http.Server{Handler: pages.Handler(), ReadHeaderTimeout: 10 * time.Second}
-
+	httpSrv := &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second}
 	g, gctx := errgroup.WithContext(ctx)
 	g.Go(func() error {
 		if err := httpSrv.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
@@ -171,17 +207,55 @@ func Run(ctx context.Context, cfg config.Config, log *slog.Logger, out io.Writer
 	})
 	serving.Store(true)
 	base := "http://" + ln.Addr().String()
-	fmt.Fprintf(out, "Closeloop:        %s/ (sign in with a demo user)\n", base)
-	fmt.Fprintf(out, "Closeloop API:    %s/api/v1/ (health %s/healthz, spec %s/api/v1/openapi.json)\n", base, base, base)
-	if cfg.SendGridKey == "" {
-		fmt.Fprintf(out, "Outbox:           %s (no SENDGRID_API_KEY: e-mail is kept here)\n", cfg.OutboxDir())
+	if cfg.RunsAPI() {
+		fmt.Fprintf(out, "Closeloop:        %s/ (sign in with a demo user)\n", base)
+		fmt.Fprintf(out, "Closeloop API:    %s/api/v1/ (health %s/readyz, spec %s/api/v1/openapi.json)\n", base, base, base)
 	} else {
-		fmt.Fprintf(out, "E-mail:           SendGrid at %s, from %s\n", cfg.SendGridHost, cfg.MailFrom)
+		fmt.Fprintf(out, "Closeloop worker: health %s/readyz, metrics %s/metrics\n", base, base)
 	}
-	log.Info("closeloop ready", "api", base, "temporal", hostPort, "namespace", cfg.Namespace)
+	if cfg.RunsWorker() {
+		if cfg.SendGridKey == "" {
+			fmt.Fprintf(out, "Outbox:           %s (no SENDGRID_API_KEY: e-mail is kept here)\n", cfg.OutboxDir())
+		} else {
+			fmt.Fprintf(out, "E-mail:           SendGrid at %s, from %s\n", cfg.SendGridHost, cfg.MailFrom)
+		}
+	}
+	log.Info("closeloop ready", "http", base, "temporal", temporalAddr, "namespace", cfg.Namespace)
 	err = g.Wait()
 	log.Info("closeloop stopping")
 	return err
+}
+
+// startEngine starts the embedded engine unless cfg names a Temporal
+// service, and returns the address to dial and how to stop it.
+func startEngine(cfg config.Config, log *slog.Logger, out io.Writer) (string, func(), error) {
+	if !cfg.Embedded() {
+		return cfg.TemporalAddress, func() {}, nil
+	}
+	eng, err := engine.Start(engine.Options{
+		DataDir:          cfg.DataDir,
+		Port:             cfg.TemporalPort,
+		UIPort:           cfg.UIPort,
+		Namespace:        cfg.Namespace,
+		SearchAttributes: workflows.SearchAttributes,
+		Logger:           log,
+	})
+	if err != nil {
+		return "", nil, fmt.Errorf("embedded engine: %w", err)
+	}
+	fmt.Fprintf(out, "Temporal engine:  %s (data in %s)\n", eng.Address(), eng.DatabaseFile())
+	if ui := eng.UIURL(); ui != "" {
+		fmt.Fprintf(out, "Temporal web UI:  %s/namespaces/%s/workflows\n", ui, cfg.Namespace)
+	}
+	return eng.Address(), eng.Stop, nil
+}
+
+func hostname() string {
+	h, err := os.Hostname()
+	if err != nil {
+		return "unknown"
+	}
+	return h
 }
 
 // ensureDigestSchedule makes the Temporal Schedule that sends the daily
@@ -254,12 +328,11 @@ func loadAccess(cfg config.Config, log *slog.Logger, out io.Writer) (*identity.D
 }
 
 // notifier is SendGrid when a key is set, otherwise the outbox, which keeps
-// each notice with the e-mail it would have been; the outbox is returned
-// for reading only in that case.
-func notifier(cfg config.Config, dir *identity.Directory, signer *links.Signer) (activities.Notifier, api.Outbox, error) {
+// each notice with the e-mail it would have been.
+func notifier(cfg config.Config, dir *identity.Directory, signer *links.Signer, store *archive.Store) (activities.Notifier, error) {
 	r, err := mail.NewRenderer(cfg.PublicURL, cfg.TimeZone)
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
 	// The satisfaction link names the case and round; it expires a week
 	// after the notice and its nonce is the notice's ID.
@@ -282,10 +355,25 @@ func notifier(cfg config.Config, dir *identity.Directory, signer *links.Signer) 
 		return out
 	}}
 	if cfg.SendGridKey == "" {
-		return outbox, outbox, nil
+		return outbox, nil
+	}
+	// Workers on several machines share the archive database, so the
+	// ledger lives there; a single node keeps its file ledger.
+	var ledger activities.MailLedger = &activities.Ledger{Dir: cfg.LedgerDir()}
+	if cfg.DatabaseURL != "" {
+		ledger = store
 	}
 	return &activities.SendGrid{APIKey: cfg.SendGridKey, Host: cfg.SendGridHost, FromEmail: cfg.MailFrom, FromName: cfg.MailFromName,
-		Renderer: r, Directory: dir, Ledger: &activities.Ledger{Dir: cfg.LedgerDir()}, Failed: outbox}, nil, nil
+		Renderer: r, Directory: dir, Ledger: ledger, Failed: outbox}, nil
+}
+
+// outboxReader is the outbox for reading, where e-mail is kept locally (no
+// SendGrid key); nil when it goes out through SendGrid.
+func outboxReader(cfg config.Config) api.Outbox {
+	if cfg.SendGridKey != "" {
+		return nil
+	}
+	return &activities.Outbox{Dir: cfg.OutboxDir()}
 }
 
 // loadRules reads the business calendar and the SLA settings.
@@ -308,16 +396,27 @@ func loadRules(cfg config.Config) (*calendar.Calendar, sla.Settings, error) {
 	return cal, s, nil
 }
 
+// clientOptions are what dial needs beyond the TEMPORAL_* environment.
+type clientOptions struct {
+	hostPort, namespace string
+	// identity names this process to the service (pollers, history).
+	identity string
+	log      *slog.Logger
+	metrics  client.MetricsHandler
+}
+
 // dial connects to Temporal with the standard TEMPORAL_* environment
 // (TLS, API key, profile files) and waits until the service answers.
-func dial(ctx context.Context, hostPort, namespace string, log *slog.Logger) (client.Client, error) {
+func dial(ctx context.Context, o clientOptions) (client.Client, error) {
 	opts, err := envconfig.LoadDefaultClientOptions()
 	if err != nil {
 		return nil, fmt.Errorf("temporal client config: %w", err)
 	}
-	opts.HostPort = hostPort
-	opts.Namespace = namespace
-	opts.Logger = sdklog.NewStructuredLogger(log.With("component", "sdk"))
+	opts.HostPort = o.hostPort
+	opts.Namespace = o.namespace
+	opts.Identity = o.identity
+	opts.MetricsHandler = o.metrics
+	opts.Logger = sdklog.NewStructuredLogger(o.log.With("component", "sdk"))
 	var last error
 	for attempt := 0; attempt < 60; attempt++ {
 		c, err := client.DialContext(ctx, opts)
@@ -331,5 +430,5 @@ func dial(ctx context.Context, hostPort, namespace string, log *slog.Logger) (cl
 		case <-time.After(time.Second):
 		}
 	}
-	return nil, fmt.Errorf("connect to temporal at %s: %w", hostPort, last)
+	return nil, fmt.Errorf("connect to temporal at %s: %w", o.hostPort, last)
 }

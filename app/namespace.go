@@ -67,7 +67,21 @@ func EnsureNamespace(ctx context.Context, c client.Client, namespace string, att
 	_, err = ops.AddSearchAttributes(ctx, &operatorservice.AddSearchAttributesRequest{Namespace: namespace, SearchAttributes: missing})
 	var exists *serviceerror.AlreadyExists
 	if err != nil && !errors.As(err, &exists) {
+		// Another process starting at the same moment may have added them
+		// first: that is success too.
+		if again, lerr := ops.ListSearchAttributes(ctx, &operatorservice.ListSearchAttributesRequest{Namespace: namespace}); lerr == nil && hasAll(again, attrs) {
+			return nil
+		}
 		return fmt.Errorf("add search attributes: %w", err)
 	}
 	return nil
+}
+
+func hasAll(have *operatorservice.ListSearchAttributesResponse, attrs map[string]enumspb.IndexedValueType) bool {
+	for name := range attrs {
+		if _, ok := have.GetCustomAttributes()[name]; !ok {
+			return false
+		}
+	}
+	return true
 }

@@ -104,18 +104,41 @@ var migrations = []string{
 		evaluated_by TEXT,
 		evaluated_at TIMESTAMP
 	)`,
+	`CREATE TABLE mail_ledger (
+		key        TEXT PRIMARY KEY,
+		claimed_at TIMESTAMP NOT NULL,
+		message_id TEXT,
+		sent_at    TIMESTAMP
+	)`,
 }
 
+// migrationLock is the PostgreSQL advisory lock that lets one process at
+// a time migrate: an API and several workers start together.
+const migrationLock = 7_200_631
+
 func (s *Store) migrate(ctx context.Context) error {
-	if _, err := s.db.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at TIMESTAMP NOT NULL)`); err != nil {
+	conn, err := s.db.Conn(ctx)
+	if err != nil {
+		return fmt.Errorf("archive migrations: %w", err)
+	}
+	defer func() { _ = conn.Close() }()
+	if s.postgres {
+		if _, err := conn.ExecContext(ctx, `SELECT pg_advisory_lock($1)`, migrationLock); err != nil {
+			return fmt.Errorf("archive migrations: lock: %w", err)
+		}
+		defer func() {
+			_, _ = conn.ExecContext(context.WithoutCancel(ctx), `SELECT pg_advisory_unlock($1)`, migrationLock)
+		}()
+	}
+	if _, err := conn.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at TIMESTAMP NOT NULL)`); err != nil {
 		return fmt.Errorf("archive migrations: %w", err)
 	}
 	var done int
-	if err := s.db.QueryRowContext(ctx, `SELECT COALESCE(MAX(version), 0) FROM schema_migrations`).Scan(&done); err != nil {
+	if err := conn.QueryRowContext(ctx, `SELECT COALESCE(MAX(version), 0) FROM schema_migrations`).Scan(&done); err != nil {
 		return fmt.Errorf("archive migrations: %w", err)
 	}
 	for i := done; i < len(migrations); i++ {
-		tx, err := s.db.BeginTx(ctx, nil)
+		tx, err := conn.BeginTx(ctx, nil)
 		if err != nil {
 			return fmt.Errorf("archive migration %d: %w", i+1, err)
 		}
@@ -422,4 +445,59 @@ func origin(v workflows.CaseView) (string, string) {
 		return "", v.Collaboration.Form.Region
 	}
 	return "", ""
+}
+
+// MailEntry is what the mail ledger knows of one message.
+type MailEntry struct {
+	Sent      bool   // SendGrid accepted it
+	MessageID string // SendGrid's X-Message-Id, when Sent
+	// InDoubt: an earlier attempt claimed it and never recorded an
+	// answer, so it may have gone out.
+	InDoubt bool
+}
+
+// Claim is the mail ledger's first step before a message (a notice ID and
+// an address) is sent: it reports whether SendGrid accepted it before, or
+// whether an earlier attempt claimed it without recording an answer, and
+// claims it. Every worker shares the archive, so a retry on another worker
+// sees what the first one did.
+func (s *Store) Claim(ctx context.Context, key string) (MailEntry, error) {
+	res, err := s.db.ExecContext(ctx, s.bind(`INSERT INTO mail_ledger (key, claimed_at) VALUES (?, ?) ON CONFLICT (key) DO NOTHING`),
+		key, time.Now().UTC())
+	if err != nil {
+		return MailEntry{}, fmt.Errorf("mail ledger: %w", err)
+	}
+	if n, err := res.RowsAffected(); err == nil && n == 1 {
+		return MailEntry{}, nil
+	}
+	var id sql.NullString
+	if err := s.db.QueryRowContext(ctx, s.bind(`SELECT message_id FROM mail_ledger WHERE key = ?`), key).Scan(&id); err != nil {
+		return MailEntry{}, fmt.Errorf("mail ledger: %w", err)
+	}
+	if id.Valid {
+		return MailEntry{Sent: true, MessageID: id.String}, nil
+	}
+	return MailEntry{InDoubt: true}, nil
+}
+
+// Release drops the mail ledger's claim of key when SendGrid refused the
+// message; a recorded message stays.
+func (s *Store) Release(ctx context.Context, key string) error {
+	if _, err := s.db.ExecContext(ctx, s.bind(`DELETE FROM mail_ledger WHERE key = ? AND message_id IS NULL`), key); err != nil {
+		return fmt.Errorf("mail ledger: %w", err)
+	}
+	return nil
+}
+
+// Record notes in the mail ledger that SendGrid accepted key; the first
+// record stands.
+func (s *Store) Record(ctx context.Context, key, messageID string) error {
+	now := time.Now().UTC()
+	_, err := s.db.ExecContext(ctx, s.bind(`INSERT INTO mail_ledger (key, claimed_at, message_id, sent_at) VALUES (?, ?, ?, ?)
+		ON CONFLICT (key) DO UPDATE SET message_id = excluded.message_id, sent_at = excluded.sent_at WHERE mail_ledger.message_id IS NULL`),
+		key, now, messageID, now)
+	if err != nil {
+		return fmt.Errorf("mail ledger: %w", err)
+	}
+	return nil
 }

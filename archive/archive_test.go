@@ -160,3 +160,83 @@ func TestStore(t *testing.T) {
 		}
 	})
 }
+
+// The mail ledger shared by every worker: a message is new when first
+// claimed, in doubt when claimed again without a record, sent once
+// recorded; a second record keeps the first.
+func TestMailLedger(t *testing.T) {
+	stores(t, func(t *testing.T, s *Store) {
+		ctx := context.Background()
+		key := "TS-1/ack|a@example.com"
+		for i, want := range []MailEntry{{}, {InDoubt: true}} {
+			if e, err := s.Claim(ctx, key); err != nil || e != want {
+				t.Fatalf("claim %d: %+v %v, want %+v", i+1, e, err, want)
+			}
+		}
+		// Refused by SendGrid: released, so the next claim is a fresh one.
+		if err := s.Release(ctx, key); err != nil {
+			t.Fatal(err)
+		}
+		if e, err := s.Claim(ctx, key); err != nil || e != (MailEntry{}) {
+			t.Fatalf("claim after release: %+v %v", e, err)
+		}
+		if err := s.Record(ctx, key, "msg-1"); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.Record(ctx, key, "msg-2"); err != nil {
+			t.Fatalf("recording twice: %v", err)
+		}
+		if e, err := s.Claim(ctx, key); err != nil || e != (MailEntry{Sent: true, MessageID: "msg-1"}) {
+			t.Fatalf("recorded key: %+v %v", e, err)
+		}
+		if err := s.Release(ctx, key); err != nil {
+			t.Fatal(err)
+		}
+		if e, _ := s.Claim(ctx, key); !e.Sent {
+			t.Fatalf("release dropped a recorded message: %+v", e)
+		}
+		// Recorded without a claim (found at SendGrid by another worker).
+		if err := s.Record(ctx, "TS-1/ack|b@example.com", "msg-3"); err != nil {
+			t.Fatal(err)
+		}
+		if e, _ := s.Claim(ctx, "TS-1/ack|b@example.com"); !e.Sent || e.MessageID != "msg-3" {
+			t.Fatalf("record without claim: %+v", e)
+		}
+		if e, _ := s.Claim(ctx, "TS-1/ack|c@example.com"); e.Sent || e.InDoubt {
+			t.Fatalf("another address of the same notice: %+v", e)
+		}
+	})
+}
+
+// Processes that start together (an API and several workers) migrate one
+// at a time: every Open succeeds and the schema is applied once.
+func TestConcurrentOpenMigratesOnce(t *testing.T) {
+	url := freshPostgres(t)
+	errs := make(chan error, 4)
+	for range 4 {
+		go func() {
+			s, err := Open(context.Background(), url, "")
+			if err == nil {
+				err = s.Close()
+			}
+			errs <- err
+		}()
+	}
+	for range 4 {
+		if err := <-errs; err != nil {
+			t.Fatalf("concurrent open: %v", err)
+		}
+	}
+	db, err := sql.Open("pgx", url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = db.Close() }()
+	var n, versions int
+	if err := db.QueryRow(`SELECT COUNT(*), COUNT(DISTINCT version) FROM schema_migrations`).Scan(&n, &versions); err != nil {
+		t.Fatal(err)
+	}
+	if n != len(migrations) || versions != len(migrations) {
+		t.Fatalf("schema_migrations has %d rows (%d versions), want %d", n, versions, len(migrations))
+	}
+}

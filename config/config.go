@@ -13,12 +13,32 @@ import (
 	"time"
 )
 
+// Roles a process can take (CLOSELOOP_ROLE): everything in one process,
+// the HTTP API only, or the worker only. api and worker connect to a
+// Temporal service (TEMPORAL_ADDRESS); several of each can run at once.
+const (
+	RoleAll    = "all"
+	RoleAPI    = "api"
+	RoleWorker = "worker"
+)
+
 // Config is every setting, documented in the README's configuration table.
 type Config struct {
-	HTTPAddr     string // CLOSELOOP_HTTP_ADDR
-	DataDir      string // CLOSELOOP_DATA_DIR
-	TemporalPort int    // CLOSELOOP_TEMPORAL_PORT (embedded engine)
-	UIPort       int    // CLOSELOOP_TEMPORAL_UI_PORT, 0 = no UI
+	// Role is what this process runs (CLOSELOOP_ROLE, default all).
+	Role string
+	// LogFormat is text or json (CLOSELOOP_LOG_FORMAT).
+	LogFormat string
+	// LinkKeyFile signs and checks the satisfaction links; every process
+	// of one installation must share it (CLOSELOOP_LINK_KEY_FILE, default
+	// <data dir>/link-key).
+	LinkKeyFile string
+	// ShutdownTimeout is how long a stopping worker lets its running
+	// activities finish (CLOSELOOP_SHUTDOWN_TIMEOUT, default 30s).
+	ShutdownTimeout time.Duration
+	HTTPAddr        string // CLOSELOOP_HTTP_ADDR
+	DataDir         string // CLOSELOOP_DATA_DIR
+	TemporalPort    int    // CLOSELOOP_TEMPORAL_PORT (embedded engine)
+	UIPort          int    // CLOSELOOP_TEMPORAL_UI_PORT, 0 = no UI
 	// TemporalAddress, when set, points at an existing Temporal service and
 	// no embedded engine is started (TEMPORAL_ADDRESS).
 	TemporalAddress string
@@ -67,6 +87,26 @@ func (c Config) LedgerDir() string { return filepath.Join(c.DataDir, "mail-ledge
 // Embedded reports whether the embedded engine runs.
 func (c Config) Embedded() bool { return c.TemporalAddress == "" }
 
+// RunsWorker reports whether this process runs the worker.
+func (c Config) RunsWorker() bool { return c.Role != RoleAPI }
+
+// RunsAPI reports whether this process serves the HTTP API (every role
+// serves /healthz, /readyz and /metrics).
+func (c Config) RunsAPI() bool { return c.Role != RoleWorker }
+
+// Keys are the environment variables FromEnv reads, for checks such as
+// the docker-compose test; TEMPORAL_* client settings beyond these are
+// read by the SDK's envconfig (TLS, API key, profile).
+var Keys = []string{
+	"CLOSELOOP_ROLE", "CLOSELOOP_LOG_FORMAT", "CLOSELOOP_HTTP_ADDR", "CLOSELOOP_DATA_DIR",
+	"CLOSELOOP_TEMPORAL_PORT", "CLOSELOOP_TEMPORAL_UI_PORT", "TEMPORAL_ADDRESS", "TEMPORAL_NAMESPACE",
+	"CLOSELOOP_TIMEZONE", "CLOSELOOP_BUSINESS_OPEN", "CLOSELOOP_BUSINESS_CLOSE", "CLOSELOOP_CALENDAR_FILE",
+	"CLOSELOOP_SLA_FILE", "CLOSELOOP_DIRECTORY", "CLOSELOOP_POLICY_DIR", "CLOSELOOP_SESSION_IDLE",
+	"CLOSELOOP_SESSION_LIFETIME", "CLOSELOOP_SECURE_COOKIES", "SENDGRID_API_KEY", "SENDGRID_HOST",
+	"CLOSELOOP_MAIL_FROM", "CLOSELOOP_MAIL_FROM_NAME", "CLOSELOOP_PUBLIC_URL", "CLOSELOOP_QUIET_HOURS",
+	"CLOSELOOP_DIGEST_AT", "DATABASE_URL", "CLOSELOOP_LINK_KEY_FILE", "CLOSELOOP_SHUTDOWN_TIMEOUT",
+}
+
 // OutboxDir is where notices go when no mail service is configured.
 func (c Config) OutboxDir() string { return filepath.Join(c.DataDir, "outbox") }
 
@@ -82,6 +122,12 @@ func clockMinutes(s string) (int, error) {
 // FromEnv reads the settings; every bad value is reported at once.
 func FromEnv() (Config, error) {
 	return load(os.Getenv)
+}
+
+// From reads the settings from getenv instead of the process environment
+// (for checking a deployment file's environment).
+func From(getenv func(string) string) (Config, error) {
+	return load(getenv)
 }
 
 func load(getenv func(string) string) (Config, error) {
@@ -104,6 +150,8 @@ func load(getenv func(string) string) (Config, error) {
 		return n
 	}
 	c := Config{
+		Role:            str("CLOSELOOP_ROLE", RoleAll),
+		LogFormat:       str("CLOSELOOP_LOG_FORMAT", "text"),
 		HTTPAddr:        str("CLOSELOOP_HTTP_ADDR", "127.0.0.1:8080"),
 		DataDir:         str("CLOSELOOP_DATA_DIR", "data"),
 		TemporalPort:    port("CLOSELOOP_TEMPORAL_PORT", 7233),
@@ -123,6 +171,19 @@ func load(getenv func(string) string) (Config, error) {
 		MailFromName:    str("CLOSELOOP_MAIL_FROM_NAME", "Closeloop"),
 	}
 	c.PublicURL = str("CLOSELOOP_PUBLIC_URL", "http://"+c.HTTPAddr)
+	c.LinkKeyFile = str("CLOSELOOP_LINK_KEY_FILE", filepath.Join(c.DataDir, "link-key"))
+	switch c.Role {
+	case RoleAll:
+	case RoleAPI, RoleWorker:
+		if c.TemporalAddress == "" {
+			errs = append(errs, fmt.Errorf("CLOSELOOP_ROLE=%s needs TEMPORAL_ADDRESS: only the all-in-one role embeds an engine", c.Role))
+		}
+	default:
+		errs = append(errs, fmt.Errorf("CLOSELOOP_ROLE=%q: want all, api or worker", c.Role))
+	}
+	if c.LogFormat != "text" && c.LogFormat != "json" {
+		errs = append(errs, fmt.Errorf("CLOSELOOP_LOG_FORMAT=%q: want text or json", c.LogFormat))
+	}
 	digest, err := clockMinutes(str("CLOSELOOP_DIGEST_AT", "08:30"))
 	if err != nil {
 		errs = append(errs, fmt.Errorf("CLOSELOOP_DIGEST_AT=%q: want a time such as 08:30", getenv("CLOSELOOP_DIGEST_AT")))
@@ -153,6 +214,7 @@ func load(getenv func(string) string) (Config, error) {
 	}
 	c.SessionIdle = dur("CLOSELOOP_SESSION_IDLE", 30*time.Minute)
 	c.SessionLifetime = dur("CLOSELOOP_SESSION_LIFETIME", 8*time.Hour)
+	c.ShutdownTimeout = dur("CLOSELOOP_SHUTDOWN_TIMEOUT", 30*time.Second)
 	switch v := getenv("CLOSELOOP_SECURE_COOKIES"); v {
 	case "":
 		host, _, _ := net.SplitHostPort(c.HTTPAddr)

@@ -67,3 +67,54 @@ func TestQuietHours(t *testing.T) {
 		t.Fatalf("bad window: %v", err)
 	}
 }
+
+// Roles: all-in-one by default; api and worker only against a Temporal
+// service; a bad role or log format is refused with the choices.
+func TestRoles(t *testing.T) {
+	c, err := load(env(nil))
+	if err != nil || c.Role != RoleAll || !c.RunsAPI() || !c.RunsWorker() {
+		t.Fatalf("default role: %+v %v", c, err)
+	}
+	c, err = load(env(map[string]string{"CLOSELOOP_ROLE": "worker", "TEMPORAL_ADDRESS": "temporal:7233"}))
+	if err != nil || c.RunsAPI() || !c.RunsWorker() {
+		t.Fatalf("worker role: %+v %v", c, err)
+	}
+	c, err = load(env(map[string]string{"CLOSELOOP_ROLE": "api", "TEMPORAL_ADDRESS": "temporal:7233"}))
+	if err != nil || !c.RunsAPI() || c.RunsWorker() {
+		t.Fatalf("api role: %+v %v", c, err)
+	}
+	for _, tc := range []struct {
+		env  map[string]string
+		want string
+	}{
+		{map[string]string{"CLOSELOOP_ROLE": "api"}, "needs TEMPORAL_ADDRESS"},
+		{map[string]string{"CLOSELOOP_ROLE": "scheduler"}, "want all, api or worker"},
+		{map[string]string{"CLOSELOOP_LOG_FORMAT": "xml"}, "want text or json"},
+		{map[string]string{"CLOSELOOP_SHUTDOWN_TIMEOUT": "soon"}, "CLOSELOOP_SHUTDOWN_TIMEOUT"},
+	} {
+		if _, err := load(env(tc.env)); err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%v: error %v, want %q", tc.env, err, tc.want)
+		}
+	}
+}
+
+// Keys lists exactly the variables load reads, so checks against it (the
+// docker-compose test) stay true.
+func TestKeysAreTheVariablesRead(t *testing.T) {
+	read := map[string]bool{}
+	if _, err := load(func(k string) string { read[k] = true; return "" }); err != nil {
+		t.Fatal(err)
+	}
+	listed := map[string]bool{}
+	for _, k := range Keys {
+		listed[k] = true
+		if !read[k] {
+			t.Errorf("Keys lists %s, which load does not read", k)
+		}
+	}
+	for k := range read {
+		if !listed[k] {
+			t.Errorf("load reads %s, which Keys does not list", k)
+		}
+	}
+}

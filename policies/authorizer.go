@@ -49,6 +49,8 @@ type Case struct {
 type Authorizer struct {
 	warden *ladon.Ladon
 	log    *slog.Logger
+	// OnDeny, when set, is told the action of every refusal (metrics).
+	OnDeny func(action string)
 }
 
 // NewAuthorizer applies the policies of idx; denials are logged to log.
@@ -70,6 +72,9 @@ func (a *Authorizer) decide(ctx context.Context, s Subject, r *ladon.Request) er
 	if err := a.warden.IsAllowed(ctx, r); err != nil {
 		a.log.Warn("access denied", "subject", s.Username, "role", s.Role, "department", s.Department,
 			"action", r.Action, "resource", r.Resource, "reason", err.Error())
+		if a.OnDeny != nil {
+			a.OnDeny(r.Action)
+		}
 		return ErrDenied
 	}
 	return nil

@@ -70,6 +70,9 @@ func TestAccessMatrix(t *testing.T) {
 		t.Fatal(err)
 	}
 	a := NewAuthorizer(idx, quietLog())
+	denials := map[string]int{}
+	a.OnDeny = func(action string) { denials[action]++ }
+	refused := 0
 	for role, byOwnership := range m.Allow {
 		for _, ownership := range []string{"own", "other", "escalated", "closed", "requested"} {
 			allowed, ok := byOwnership[ownership]
@@ -90,8 +93,19 @@ func TestAccessMatrix(t *testing.T) {
 				if want := slices.Contains(allowed, action); (err == nil) != want {
 					t.Errorf("%s on %s case: %s allowed=%t, want %t", role, ownership, action, err == nil, want)
 				}
+				if err != nil {
+					refused++
+				}
 			}
 		}
+	}
+	// Every refusal is counted, by action (the denials metric).
+	counted := 0
+	for _, n := range denials {
+		counted += n
+	}
+	if counted != refused || refused == 0 {
+		t.Errorf("OnDeny told of %d refusals, want %d", counted, refused)
 	}
 	// A role the policies do not know is denied everything.
 	if err := a.Allowed(context.Background(), Subject{Role: "intern"}, ActionRead, matrixCase("other", "")); err == nil {

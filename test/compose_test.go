@@ -1,43 +1,185 @@
 package test
 
 import (
+	"net"
+	"net/url"
 	"os"
+	"path"
+	"regexp"
+	"slices"
+	"strings"
 	"testing"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/closeloop/closeloop/config"
+	"github.com/closeloop/closeloop/identity"
 )
 
-// TestComposeTopology checks docker-compose.yml with a YAML parser (no
-// Docker engine runs on these machines): closeloop connects to the Temporal
-// service, which keeps its state in PostgreSQL.
+type composeService struct {
+	Image       string            `yaml:"image"`
+	Build       any               `yaml:"build"`
+	Environment map[string]string `yaml:"environment"`
+	Ports       []string          `yaml:"ports"`
+	Expose      []string          `yaml:"expose"`
+	Volumes     []string          `yaml:"volumes"`
+	DependsOn   map[string]any    `yaml:"depends_on"`
+	Healthcheck struct {
+		Test []string `yaml:"test"`
+	} `yaml:"healthcheck"`
+}
+
+// interpolated resolves ${NAME:-default} as compose does with NAME unset.
+var interpolation = regexp.MustCompile(`\$\{[A-Z_]+:-([^}]*)\}`)
+
+// TestComposeTopology holds docker-compose.yml (no Docker engine runs on
+// these machines) to the binary's settings: PostgreSQL, a Temporal server
+// on it, the Temporal UI, one Closeloop API and at least two workers, each
+// configured only with variables Closeloop reads, with values it accepts.
 func TestComposeTopology(t *testing.T) {
 	b, err := os.ReadFile("../docker-compose.yml")
 	if err != nil {
 		t.Fatal(err)
 	}
 	var doc struct {
-		Services map[string]struct {
-			Image       string            `yaml:"image"`
-			Build       any               `yaml:"build"`
-			Environment map[string]string `yaml:"environment"`
-			DependsOn   any               `yaml:"depends_on"`
-		} `yaml:"services"`
+		Services map[string]composeService `yaml:"services"`
 	}
 	if err := yaml.Unmarshal(b, &doc); err != nil {
 		t.Fatalf("docker-compose.yml: %v", err)
 	}
-	cl, ok := doc.Services["closeloop"]
-	if !ok || cl.Build == nil {
-		t.Fatal("closeloop service must build the binary from this repository")
+	svc := doc.Services
+	versions := moduleVersions(t)
+
+	pg, ok := svc["postgresql"]
+	if !ok || !strings.HasPrefix(pg.Image, "postgres:") {
+		t.Fatalf("postgresql service with a postgres image: %+v", pg)
 	}
-	if got := cl.Environment["TEMPORAL_ADDRESS"]; got != "temporal:7233" {
-		t.Errorf("closeloop TEMPORAL_ADDRESS = %q, want temporal:7233", got)
+	tp, ok := svc["temporal"]
+	if !ok {
+		t.Fatal("no temporal service")
 	}
-	tp, ok := doc.Services["temporal"]
-	if !ok || tp.Environment["DB"] != "postgres12" || tp.Environment["POSTGRES_SEEDS"] != "postgresql" {
-		t.Errorf("temporal service must use the postgresql service: %+v", tp.Environment)
+	// The server image is the version Closeloop is built and tested with.
+	if want := "temporalio/auto-setup:" + strings.TrimPrefix(versions["go.temporal.io/server"], "v"); tp.Image != want {
+		t.Errorf("temporal image %q, want %q (go.mod)", tp.Image, want)
 	}
-	if _, ok := doc.Services["postgresql"]; !ok {
-		t.Error("no postgresql service")
+	if tp.Environment["DB"] != "postgres12" || tp.Environment["POSTGRES_SEEDS"] != "postgresql" || tp.DependsOn["postgresql"] == nil {
+		t.Errorf("temporal must keep its state in the postgresql service: %+v", tp.Environment)
+	}
+	if !slices.Contains(tp.Ports, "7233:7233") {
+		t.Errorf("temporal ports %v, want 7233 published", tp.Ports)
+	}
+	ui, ok := svc["temporal-ui"]
+	if want := "temporalio/ui:" + strings.TrimPrefix(versions["github.com/temporalio/ui-server/v2"], "v"); !ok || ui.Image != want {
+		t.Errorf("temporal-ui image %q, want %q (go.mod)", ui.Image, want)
+	}
+	if ui.Environment["TEMPORAL_ADDRESS"] != "temporal:7233" {
+		t.Errorf("temporal-ui TEMPORAL_ADDRESS %q", ui.Environment["TEMPORAL_ADDRESS"])
+	}
+	init := ""
+	for _, v := range pg.Volumes {
+		if host, _, ok := strings.Cut(v, ":"); ok && strings.HasPrefix(host, "./") {
+			sql, err := os.ReadFile("../" + strings.TrimPrefix(host, "./"))
+			if err != nil {
+				t.Fatalf("postgresql init file: %v", err)
+			}
+			init = string(sql)
+		}
+	}
+
+	known := map[string]bool{}
+	for _, k := range config.Keys {
+		known[k] = true
+	}
+	roles := map[string][]string{}
+	var api composeService
+	for name, s := range svc {
+		if !strings.HasPrefix(name, "closeloop") {
+			continue
+		}
+		if s.Build == nil {
+			t.Errorf("%s must build the binary from this repository", name)
+		}
+		env := map[string]string{}
+		for k, v := range s.Environment {
+			if !known[k] {
+				t.Errorf("%s sets %s, which closeloop does not read (config.Keys)", name, k)
+			}
+			env[k] = interpolation.ReplaceAllString(v, "$1")
+		}
+		cfg, err := config.From(func(k string) string { return env[k] })
+		if err != nil {
+			t.Errorf("%s: closeloop refuses its environment: %v", name, err)
+			continue
+		}
+		roles[cfg.Role] = append(roles[cfg.Role], name)
+		if cfg.Embedded() || cfg.TemporalAddress != "temporal:7233" {
+			t.Errorf("%s TEMPORAL_ADDRESS %q, want the temporal service", name, cfg.TemporalAddress)
+		}
+		u, err := url.Parse(cfg.DatabaseURL)
+		if err != nil || u.Hostname() != "postgresql" || !strings.Contains(init, "CREATE DATABASE "+strings.TrimPrefix(u.Path, "/")) {
+			t.Errorf("%s DATABASE_URL %q: want a database the postgresql service creates", name, cfg.DatabaseURL)
+		}
+		_, port, _ := net.SplitHostPort(cfg.HTTPAddr)
+		if !slices.Contains(s.Ports, port+":"+port) && !slices.Contains(s.Expose, port) {
+			t.Errorf("%s listens on %s but publishes %v / exposes %v", name, cfg.HTTPAddr, s.Ports, s.Expose)
+		}
+		if hc := strings.Join(s.Healthcheck.Test, " "); !strings.Contains(hc, "healthcheck") || !strings.Contains(hc, ":"+port+"/readyz") {
+			t.Errorf("%s healthcheck %q, want closeloop healthcheck on /readyz", name, hc)
+		}
+		if cfg.Role == config.RoleAPI {
+			api = s
+		}
+	}
+	if len(roles[config.RoleAPI]) != 1 || len(roles[config.RoleWorker]) < 2 || len(roles[config.RoleAll]) != 0 {
+		t.Fatalf("closeloop services by role %v: want one api and at least two workers", roles)
+	}
+	apiCfg, _ := config.From(func(k string) string { return api.Environment[k] })
+	// Every worker reads the directory and link key the API wrote: the
+	// same files through the same volume.
+	for _, name := range roles[config.RoleWorker] {
+		w := svc[name]
+		cfg, _ := config.From(func(k string) string { return interpolation.ReplaceAllString(w.Environment[k], "$1") })
+		if got, want := onVolume(t, w.Volumes, cfg.LinkKeyFile), onVolume(t, api.Volumes, apiCfg.LinkKeyFile); got != want {
+			t.Errorf("%s link key %s is not the API's %s", name, got, want)
+		}
+		if got, want := onVolume(t, w.Volumes, cfg.DirectoryFile), onVolume(t, api.Volumes, path.Join(apiCfg.DataDir, identity.DemoDirectoryFile)); got != want {
+			t.Errorf("%s directory %s is not the API's %s", name, got, want)
+		}
+		if w.DependsOn[roles[config.RoleAPI][0]] == nil {
+			t.Errorf("%s must start after the API has written them", name)
+		}
 	}
 }
+
+// onVolume names the volume and path inside it that a container path is
+// on ("closeloop-api:/link-key").
+func onVolume(t *testing.T, volumes []string, p string) string {
+	t.Helper()
+	for _, v := range volumes {
+		parts := strings.Split(v, ":")
+		if len(parts) < 2 || strings.HasPrefix(parts[0], ".") {
+			continue
+		}
+		if rel, ok := strings.CutPrefix(p, parts[1]+"/"); ok {
+			return parts[0] + ":/" + rel
+		}
+	}
+	t.Errorf("%s is on no named volume of %v", p, volumes)
+	return ""
+}
+
+// moduleVersions reads the required versions from go.mod.
+func moduleVersions(t *testing.T) map[string]string {
+	t.Helper()
+	b, err := os.ReadFile("../go.mod")
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := map[string]string{}
+	for _, m := range requireLine.FindAllStringSubmatch(string(b), -1) {
+		out[m[1]] = m[2]
+	}
+	return out
+}
+
+var requireLine = regexp.MustCompile(`(?m)^\s*(\S+)\s+(v\S+)`)

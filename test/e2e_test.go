@@ -78,7 +78,7 @@ func (s *system) start() {
 			s.t.Fatalf("closeloop exited during start: %v\n%s", err, s.out)
 		default:
 		}
-		if resp, err := http.Get(s.base() + "/healthz"); err == nil {
+		if resp, err := http.Get(s.base() + "/readyz"); err == nil {
 			_ = resp.Body.Close()
 			if resp.StatusCode == http.StatusOK {
 				s.loadTokens()
@@ -490,6 +490,9 @@ func TestEndToEnd(t *testing.T) {
 		writeHistory(t, tc, child, filepath.Join(dir, "collaboration_child_delivered.json"))
 		writeHistory(t, tc, rated, filepath.Join(dir, "complaint_rated_by_link_running.json"))
 		writeHistory(t, tc, "seq-"+c.No[:len("TS-20261123")], filepath.Join(dir, "sequence_running.json"))
+		// The schedules' runs, triggered above.
+		writeHistory(t, tc, firstOfType(t, tc, workflows.DigestWorkflowName), filepath.Join(dir, "digest_sent.json"))
+		writeHistory(t, tc, firstOfType(t, tc, workflows.SupervisionWorkflowName), filepath.Join(dir, "supervision_opened.json"))
 	}
 
 	// Rule K1: once the engine has forgotten a closed case, the archive
@@ -796,6 +799,24 @@ func checkQuality(t *testing.T, s *system, tc client.Client, closedNo string) {
 		!bytes.Contains(b, []byte("statement within the hour")) {
 		t.Fatalf("knowledge base for maintenance: %s", b)
 	}
+}
+
+// firstOfType is the ID of a finished run of the workflow type.
+func firstOfType(t *testing.T, c client.Client, workflowType string) string {
+	t.Helper()
+	q := fmt.Sprintf("WorkflowType = '%s' AND ExecutionStatus = 'Completed'", workflowType)
+	for range 50 {
+		resp, err := c.ListWorkflow(context.Background(), &workflowservice.ListWorkflowExecutionsRequest{Query: q})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(resp.Executions) > 0 {
+			return resp.Executions[0].Execution.GetWorkflowId()
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	t.Fatalf("no completed %s", workflowType)
+	return ""
 }
 
 // waitClosed waits for a case's workflow to finish.

@@ -2,6 +2,7 @@ package test
 
 import (
 	"context"
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"testing"
@@ -13,6 +14,7 @@ import (
 	"google.golang.org/protobuf/encoding/protojson"
 
 	"github.com/closeloop/closeloop/worker"
+	"github.com/closeloop/closeloop/workflows"
 )
 
 // TestReplayCommittedHistories replays every history under
@@ -25,6 +27,32 @@ func TestReplayCommittedHistories(t *testing.T) {
 	}
 	if len(files) == 0 {
 		t.Fatal("no committed histories in testdata/histories")
+	}
+	// Every workflow type the worker runs has a history to guard it.
+	covered := map[string]bool{}
+	for _, f := range files {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var h struct {
+			Events []struct {
+				Started *struct {
+					WorkflowType struct{ Name string } `json:"workflowType"`
+				} `json:"workflowExecutionStartedEventAttributes"`
+			} `json:"events"`
+		}
+		if err := json.Unmarshal(b, &h); err != nil || len(h.Events) == 0 || h.Events[0].Started == nil {
+			t.Fatalf("%s: not a workflow history (%v)", f, err)
+		}
+		covered[h.Events[0].Started.WorkflowType.Name] = true
+	}
+	for _, name := range []string{workflows.ComplaintWorkflowName, workflows.RepairWorkflowName, workflows.ConsultationWorkflowName,
+		workflows.MediaInquiryWorkflowName, workflows.CollaborationWorkflowName, workflows.SequenceWorkflowName,
+		workflows.DigestWorkflowName, workflows.SupervisionWorkflowName} {
+		if !covered[name] {
+			t.Errorf("no committed history of %s: record one (README, Development)", name)
+		}
 	}
 	for _, f := range files {
 		t.Run(filepath.Base(f), func(t *testing.T) {

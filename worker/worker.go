@@ -3,6 +3,8 @@
 package worker
 
 import (
+	"time"
+
 	"go.temporal.io/sdk/activity"
 	"go.temporal.io/sdk/client"
 	sdkworker "go.temporal.io/sdk/worker"
@@ -37,9 +39,16 @@ func RegisterWorkflows(r sdkworker.WorkflowRegistry) {
 	r.RegisterWorkflowWithOptions(workflows.SupervisionWorkflow, workflow.RegisterOptions{Name: workflows.SupervisionWorkflowName})
 }
 
+// Options tune the worker.
+type Options struct {
+	// StopTimeout is how long Stop lets running activities finish before
+	// cancelling them (a graceful shutdown drains in-flight e-mail).
+	StopTimeout time.Duration
+}
+
 // New builds a worker for the case task queue.
-func New(c client.Client, a *activities.Activities) sdkworker.Worker {
-	w := sdkworker.New(c, workflows.TaskQueue, sdkworker.Options{})
+func New(c client.Client, a *activities.Activities, o Options) sdkworker.Worker {
+	w := sdkworker.New(c, workflows.TaskQueue, sdkworker.Options{WorkerStopTimeout: o.StopTimeout})
 	Register(w, a)
 	return w
 }

@@ -105,6 +105,10 @@ func TestComplaint_HappyPathToClosed(t *testing.T) {
 		{sh(2026, 11, 24, 12, 0), workflows.NoticeCustomerResult, "customer", ""},
 		{sh(2026, 11, 24, 12, 0), workflows.NoticeSatisfactionReq, "customer", ""}, // with the rating link
 	})
+	if o, c, b := h.metric(workflows.MetricCasesOpened, "case_type", "complaint"), h.metric(workflows.MetricCasesClosed, "case_type", "complaint"),
+		h.metric(workflows.MetricDeadlinesBreached); o != 1 || c != 1 || b != 0 {
+		t.Errorf("metrics: opened %v closed %v breached %v, want 1 1 0", o, c, b)
+	}
 }
 
 // Rules C2, C3, E3, T1: nobody acts. Reminders fire at 50% and 80% of each
@@ -175,6 +179,23 @@ func TestComplaint_RemindersAndBreachLadderWhenNobodyActs(t *testing.T) {
 	}
 	if v.EscalationLevel != sla.LevelManagement || v.Escalation != "management" || !v.Overdue {
 		t.Errorf("level %v (%q), overdue %v; want management and overdue", v.EscalationLevel, v.Escalation, v.Overdue)
+	}
+	// The same breaches and escalations, as Prometheus counts them.
+	for _, want := range []struct {
+		name   string
+		labels []string
+		n      float64
+	}{
+		{workflows.MetricDeadlinesBreached, []string{"case_type", "complaint"}, 3},
+		{workflows.MetricDeadlinesBreached, []string{"deadline", ff}, 1},
+		{workflows.MetricEscalations, []string{"case_type", "complaint"}, 3},
+		{workflows.MetricEscalations, []string{"level", "management"}, 1},
+		{workflows.MetricCasesOpened, nil, 1},
+		{workflows.MetricCasesClosed, nil, 0},
+	} {
+		if got := h.metric(want.name, want.labels...); got != want.n {
+			t.Errorf("%s%v = %v, want %v", want.name, want.labels, got, want.n)
+		}
 	}
 }
 

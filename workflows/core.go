@@ -40,6 +40,8 @@ type core struct {
 	childPolicy *sla.Policy
 	// dirty wakes the main loop after a staff action changed the clocks.
 	dirty bool
+	// reopenedRun is set in the new run of a reopened case.
+	reopenedRun bool
 	// sending counts notices still on their way; the case finishes only
 	// after the last one.
 	sending int
@@ -108,6 +110,12 @@ func (c *core) loop(ctx workflow.Context, register func(workflow.Context) error,
 		return err
 	}
 	c.registered = true
+	if c.reopenedRun {
+		c.count(ctx, MetricCasesReopened)
+	} else {
+		c.count(ctx, MetricCasesOpened)
+	}
+	workflow.GetLogger(ctx).Info("case registered", "case", c.view.No, "type", c.view.Type, "department", c.view.Department)
 	for !closed() {
 		c.upsertSearch(ctx)
 		if len(c.view.Timeline) != c.archived {
@@ -145,7 +153,12 @@ func (c *core) loop(ctx workflow.Context, register func(workflow.Context) error,
 	}
 	c.upsertSearch(ctx)
 	// The closed record must reach the archive before the case ends (K1).
-	return c.archive(ctx).Get(ctx, nil)
+	if err := c.archive(ctx).Get(ctx, nil); err != nil {
+		return err
+	}
+	c.count(ctx, MetricCasesClosed)
+	workflow.GetLogger(ctx).Info("case closed", "case", c.view.No, "type", c.view.Type, "status", c.view.Status)
+	return nil
 }
 
 // archiveOptions retry for as long as it takes: the archive outlives the
@@ -334,6 +347,8 @@ func (c *core) fireAlarms(ctx workflow.Context) {
 			c.view.Overdue = true
 			c.event(now, "system", "deadline_breached", fmt.Sprintf("%s passed at %s", d.Name, d.Due.Format(time.RFC3339)),
 				kv("deadline", d.Name))
+			c.count(ctx, MetricDeadlinesBreached, "deadline", d.Name)
+			workflow.GetLogger(ctx).Info("deadline breached", "case", c.view.No, "deadline", d.Name, "due", d.Due)
 			// The hook may arm clocks, which moves the slice: d is not
 			// used after it.
 			if c.onBreach != nil && c.onBreach(ctx, *d) {
@@ -382,6 +397,8 @@ func (c *core) escalateTo(ctx workflow.Context, actor string, to sla.Level, reas
 	c.view.Escalations = append(c.view.Escalations, e)
 	c.view.EscalationLevel = to
 	c.view.Escalation = to.String()
+	c.count(ctx, MetricEscalations, "level", to.String())
+	workflow.GetLogger(ctx).Info("case escalated", "case", c.view.No, "from", from.String(), "to", to.String(), "by", actor)
 	c.event(now, actor, "escalated", fmt.Sprintf("escalated %s → %s: %s", from, to, reason),
 		kv("from", from.String(), "to", to.String(), "proposal", proposal, "recording_ref", e.RecordingRef))
 	c.notify(ctx, Notice{Kind: NoticeEscalation, Reason: reason, Urgent: to == sla.LevelManagement,
@@ -392,6 +409,7 @@ func (c *core) escalateTo(ctx workflow.Context, actor string, to sla.Level, reas
 // takeOver starts a reopened case's new run from its record, back in
 // rework: the customer came back unsatisfied (C8).
 func (c *core) takeOver(r Reopen) {
+	c.reopenedRun = true
 	c.view = r.View
 	c.view.Status = StatusRework
 	c.view.ClosedAt = nil

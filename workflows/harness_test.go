@@ -9,6 +9,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"slices"
 	"strconv"
@@ -24,6 +26,7 @@ import (
 	"github.com/closeloop/closeloop/activities"
 	"github.com/closeloop/closeloop/calendar"
 	"github.com/closeloop/closeloop/forms"
+	"github.com/closeloop/closeloop/metrics"
 	"github.com/closeloop/closeloop/worker"
 	"github.com/closeloop/closeloop/workflows"
 	"github.com/closeloop/closeloop/workflows/sla"
@@ -159,6 +162,7 @@ type harness struct {
 	start  time.Time
 	nextID int
 	acts   *activities.Activities
+	mets   *metrics.Metrics
 }
 
 // newHarness builds a test environment whose clock starts at start, with the
@@ -167,6 +171,12 @@ func newHarness(t *testing.T, start time.Time) *harness {
 	t.Helper()
 	h := &harness{t: t, notes: &fakeNotifier{}, logs: &recordingLogger{}, start: start}
 	h.suite.SetLogger(h.logs)
+	mets, err := metrics.New()
+	if err != nil {
+		t.Fatal(err)
+	}
+	h.mets = mets
+	h.suite.SetMetricsHandler(mets.Handler)
 	h.env = h.suite.NewTestWorkflowEnvironment()
 	h.notes.now = h.env.Now
 	// The server's workflow clock is UTC; so is the test's.
@@ -174,6 +184,32 @@ func newHarness(t *testing.T, start time.Time) *harness {
 	h.acts = &activities.Activities{Calendar: calendar.MustDefault(), Notifier: h.notes, Numbers: &fakeNumbers{}}
 	worker.Register(h.env, h.acts)
 	return h
+}
+
+// metric sums the Prometheus counter name over the series whose labels
+// include every k="v" given, as /metrics would show it.
+func (h *harness) metric(name string, labels ...string) float64 {
+	h.t.Helper()
+	rec := httptest.NewRecorder()
+	h.mets.HTTP().ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/metrics", nil))
+	var sum float64
+	for _, line := range strings.Split(rec.Body.String(), "\n") {
+		if !strings.HasPrefix(line, name+"_total{") {
+			continue
+		}
+		ok := true
+		for i := 0; i+1 < len(labels); i += 2 {
+			ok = ok && strings.Contains(line, labels[i]+`="`+labels[i+1]+`"`)
+		}
+		if f := strings.Fields(line); ok && len(f) == 2 {
+			v, err := strconv.ParseFloat(f[1], 64)
+			if err != nil {
+				h.t.Fatalf("metric line %q: %v", line, err)
+			}
+			sum += v
+		}
+	}
+	return sum
 }
 
 // fakeNumbers numbers cases per prefix and Shanghai day, as the sequence

@@ -36,7 +36,7 @@ func newRoot() *cobra.Command {
 	}
 	root.AddCommand(&cobra.Command{
 		Use:   "serve",
-		Short: "Run the engine (unless TEMPORAL_ADDRESS is set), the worker and the HTTP API",
+		Short: "Run the engine (unless TEMPORAL_ADDRESS is set), the worker and the HTTP API (CLOSELOOP_ROLE picks api or worker only)",
 		Args:  cobra.NoArgs,
 		RunE:  serve,
 	})
@@ -44,6 +44,7 @@ func newRoot() *cobra.Command {
 	root.AddCommand(newDirectoryCommands()...)
 	root.AddCommand(newOutboxCommand())
 	root.AddCommand(newImportCommand())
+	root.AddCommand(newHealthcheckCommand())
 	return root
 }
 
@@ -52,6 +53,10 @@ func serve(cmd *cobra.Command, _ []string) error {
 	if err != nil {
 		return err
 	}
-	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
-	return app.Run(cmd.Context(), cfg, log, cmd.OutOrStdout())
+	opts := &slog.HandlerOptions{Level: slog.LevelInfo}
+	var h slog.Handler = slog.NewTextHandler(os.Stderr, opts)
+	if cfg.LogFormat == "json" {
+		h = slog.NewJSONHandler(os.Stderr, opts)
+	}
+	return app.Run(cmd.Context(), cfg, slog.New(h), cmd.OutOrStdout())
 }

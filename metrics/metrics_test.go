@@ -1,0 +1,32 @@
+package metrics
+
+import (
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+)
+
+// Counters made through the handler, with their tags, are what Prometheus
+// scrapes.
+func TestCountersAreScraped(t *testing.T) {
+	m, err := New()
+	if err != nil {
+		t.Fatal(err)
+	}
+	m.Denied("case:act:resolve")
+	m.Denied("case:act:resolve")
+	m.Handler.WithTags(map[string]string{"case_type": "complaint"}).Counter("closeloop_cases_opened").Inc(3)
+	rec := httptest.NewRecorder()
+	m.HTTP().ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/metrics", nil))
+	body := rec.Body.String()
+	for _, want := range []string{
+		`closeloop_authorization_denials_total{action="case:act:resolve"} 2`,
+		`closeloop_cases_opened_total{case_type="complaint"} 3`,
+		"go_goroutines",
+	} {
+		if !strings.Contains(body, want) {
+			t.Errorf("metrics lack %q:\n%s", want, body)
+		}
+	}
+}
