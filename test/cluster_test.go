@@ -444,6 +444,10 @@ func (c *cluster) startAndWait(p *process) {
 	c.t.Fatalf("%s not ready after 90s (%s)\n%s", p.name, last, p.tail())
 }
 
+// apiClient gives up on a request after a minute: a hung call fails the
+// test instead of stalling it.
+var apiClient = &http.Client{Timeout: time.Minute}
+
 // call sends a request to the API as user.
 func (c *cluster) call(user, method, path string, body any) (int, []byte, error) {
 	var r io.Reader
@@ -457,7 +461,7 @@ func (c *cluster) call(user, method, path string, body any) (int, []byte, error)
 	}
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("Authorization", "Bearer "+c.tokens[user])
-	resp, err := http.DefaultClient.Do(req)
+	resp, err := apiClient.Do(req)
 	if err != nil {
 		return 0, nil, err
 	}

@@ -45,7 +45,7 @@ func TestClusterFaults(t *testing.T) {
 		_, abandonedBefore, _, _ := c.sink.stats()
 		c.workers[0].kill()
 		t.Logf("killed worker-1 with %d e-mails in flight, %s after the first case", func() int { n, _, _, _ := c.sink.stats(); return n }(), time.Since(began).Round(time.Second))
-		c.finish(t, nos)
+		c.finish(t, nos, 2)
 		if _, abandoned, _, lookups := c.sink.stats(); abandoned == abandonedBefore || lookups == 0 {
 			t.Errorf("no e-mail was cut off by the kill (abandoned %d, look-ups %d): the test did not test the in-flight case", abandoned-abandonedBefore, lookups)
 		}
@@ -66,7 +66,10 @@ func TestClusterFaults(t *testing.T) {
 		time.Sleep(15 * time.Second)
 		c.startServer()
 		t.Logf("temporal server back after %s", time.Since(began).Round(time.Second))
-		c.finish(t, nos)
+		// The 80 % reminders were due during the outage: they go out after
+		// the restart, unless the outage outlasted the breach, which then
+		// supersedes them. The breach and its escalation always come.
+		c.finish(t, nos, 1)
 		t.Logf("%d cases through a server kill in %s", len(nos), time.Since(began).Round(time.Second))
 	})
 
@@ -94,7 +97,7 @@ func TestClusterFaults(t *testing.T) {
 		if failed := c.metric("closeloop_emails_failed_total", `reason="unavailable"`, c.workers...); failed <= failedBefore {
 			t.Errorf("closeloop_emails_failed_total{reason=unavailable} %v, want more than %v", failed, failedBefore)
 		}
-		c.finish(t, nos)
+		c.finish(t, nos, 2)
 	})
 
 	// Before the workers restart (their counters start again at zero).
@@ -151,7 +154,7 @@ func TestClusterFaults(t *testing.T) {
 		for _, w := range c.workers {
 			c.startAndWait(w)
 		}
-		c.finish(t, nos)
+		c.finish(t, nos, 2)
 		// Every activity reported back before its worker exited: no retry
 		// had to ask SendGrid whether a message went out.
 		if _, _, _, lookups := c.sink.stats(); lookups != lookupsBefore {
@@ -234,16 +237,16 @@ func (c *cluster) waitInflight(t *testing.T, n int) {
 	}
 }
 
-// finish waits for every case's first-feedback clock to fire — both
-// reminders, the breach and its escalation — then works each case to
-// closed and waits for its workflow to end.
-func (c *cluster) finish(t *testing.T, nos []string) {
+// finish waits for every case's first-feedback clock to fire — at least
+// reminders reminders, the breach and its escalation — then works each
+// case to closed and waits for its workflow to end.
+func (c *cluster) finish(t *testing.T, nos []string, reminders int) {
 	t.Helper()
+	deadline := time.Now().Add(4 * time.Minute)
 	parallel(t, nos, func(no string) error {
-		deadline := time.Now().Add(4 * time.Minute)
 		for {
 			v, err := c.view(no)
-			if err == nil && v.fired() {
+			if err == nil && v.fired(reminders) {
 				return nil
 			}
 			if time.Now().After(deadline) {
@@ -292,16 +295,16 @@ func (c *cluster) view(no string) (clusterCase, error) {
 	return v, err
 }
 
-// fired: both first-feedback reminders raised, the clock breached and
-// the case escalated.
-func (v clusterCase) fired() bool {
+// fired: at least want first-feedback reminders raised, the clock breached
+// and the case escalated.
+func (v clusterCase) fired(want int) bool {
 	_, st := v.deadline("first_feedback")
 	reminders, escalated := 0, false
 	for _, e := range v.Timeline {
 		reminders += btoi(e.Kind == "reminder" && e.Fields["deadline"] == "first_feedback")
 		escalated = escalated || e.Kind == "escalated"
 	}
-	return st == workflows.DeadlineBreached && reminders == 2 && escalated
+	return st == workflows.DeadlineBreached && reminders >= want && escalated
 }
 
 func btoi(b bool) int {
