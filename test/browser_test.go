@@ -219,6 +219,8 @@ func TestBrowser(t *testing.T) {
 		manager.shot(filepath.Join(dir, "escalations.png"))
 		head.open("/dashboard")
 		head.shot(filepath.Join(dir, "dashboard.png"))
+		agent.open("/lang/zh-CN?back=/cases/" + no)
+		agent.shot(filepath.Join(dir, "case-zh.png"))
 	}
 }
 
