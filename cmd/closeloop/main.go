@@ -44,6 +44,7 @@ func newRoot() *cobra.Command {
 	root.AddCommand(newDirectoryCommands()...)
 	root.AddCommand(newOutboxCommand())
 	root.AddCommand(newImportCommand())
+	root.AddCommand(newBenchCommand())
 	return root
 }
 
