@@ -54,7 +54,7 @@ type bench struct {
 	table      *Table
 	complaints []string // case numbers registered so far, for staff actions
 	startRate  float64  // bare starts per second (figure 1)
-	regRate    float64  // registrations per second (figure 2)
+	seedRate   float64  // open cases started per second (figure 8)
 }
 
 // Run measures every figure and returns the table.
@@ -115,8 +115,8 @@ func Run(ctx context.Context, cfg Config) (*Table, error) {
 		b.starts,       // figures 1, 2
 		b.updates,      // figures 3, 4
 		b.decisions,    // figure 7
-		b.timers,       // figure 5
 		b.openAndInbox, // figures 8, 6
+		b.timers,       // figure 5, among the open cases
 	} {
 		if err := step(ctx); err != nil {
 			return nil, err

@@ -12,6 +12,8 @@ import (
 	"go.temporal.io/sdk/client"
 
 	"github.com/closeloop/closeloop/policies"
+	"github.com/closeloop/closeloop/starter"
+	"github.com/closeloop/closeloop/workflows"
 )
 
 // complaintForm is the example complaint (forms/examples/complaint.json):
@@ -81,7 +83,46 @@ func (b *bench) starts(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	b.regRate = reg.perSecond()
+	// Where a registration's time goes: its first engine calls alone, at
+	// the same concurrency (the bench's own starter, on the same engine).
+	s := &starter.Service{Client: b.c, Location: b.p.cfg.TimeZone}
+	number := load(ctx, clients, b.cfg.Duration/3, 0, func(ctx context.Context, _, _ int) error {
+		_, err := s.NextNumber(ctx, workflows.PrefixComplaint, time.Now())
+		return err
+	})
+	if err := number.ok("case numbers"); err != nil {
+		return err
+	}
+	// The case's start, then the query for it, timed apart.
+	var starts, queries result
+	var mu2 sync.Mutex
+	startQuery := load(ctx, clients, b.cfg.Duration/3, 0, func(ctx context.Context, _, i int) error {
+		no := seedNo(workflows.PrefixComplaint, 300_000+i)
+		t := time.Now()
+		if err := b.seedComplaint(ctx, no); err != nil {
+			return err
+		}
+		started := time.Since(t)
+		if _, err := s.Case(ctx, no); err != nil {
+			return err
+		}
+		mu2.Lock()
+		defer mu2.Unlock()
+		starts.lat = append(starts.lat, started)
+		queries.lat = append(queries.lat, time.Since(t)-started)
+		return nil
+	})
+	if err := startQuery.ok("case starts"); err != nil {
+		return err
+	}
+	slices.Sort(starts.lat)
+	slices.Sort(queries.lat)
+	b.table.note("figure 2: a registration makes four engine calls one after the other: the case number (start-or-join the day's "+
+		"sequence workflow, then an Update on it, which every client shares), the case's start, and a query for the case, answered "+
+		"once its first workflow task has run. Each alone, at %d clients, p50 / p99: the case number %s / %s (%.0f/s); the start %s / %s; "+
+		"the query after it %s / %s",
+		clients, ms(number.p(0.5)), ms(number.p(0.99)), number.perSecond(), ms(starts.p(0.5)), ms(starts.p(0.99)),
+		ms(queries.p(0.5)), ms(queries.p(0.99)))
 	thr := ratio(reg.perSecond(), bare.perSecond())
 	b.table.add(Row{Figure: 1, What: fmt.Sprintf("bare no-op workflow start, %d clients (baseline): throughput; p50 / p99", clients),
 		Baseline: fmt.Sprintf("%.0f/s; %s / %s", bare.perSecond(), ms(bare.p(0.5)), ms(bare.p(0.99)))})
@@ -99,10 +140,11 @@ func (b *bench) starts(ctx context.Context) error {
 // Clients concurrent users, each on its own set of cases.
 func (b *bench) updates(ctx context.Context) error {
 	clients := b.cfg.Clients
-	// Enough cases that each user has its own pool.
-	for len(b.complaints) < clients*pool {
-		no, err := b.register(ctx)
-		if err != nil {
+	// Enough cases that each user has its own pool (numbered after the
+	// open cases of figure 8).
+	for i := b.cfg.Open; len(b.complaints) < clients*pool; i++ {
+		no := seedNo(workflows.PrefixComplaint, i)
+		if err := b.seedComplaint(ctx, no); err != nil {
 			return err
 		}
 		b.complaints = append(b.complaints, no)
@@ -158,6 +200,18 @@ func (b *bench) updates(ctx context.Context) error {
 			return err
 		}
 	}
+	// A staff action reads the case (a query) before its Update: that
+	// read alone, at the same concurrency.
+	s := &starter.Service{Client: b.c, Location: b.p.cfg.TimeZone}
+	read := load(ctx, clients, b.cfg.Duration/3, 0, func(ctx context.Context, _, i int) error {
+		_, err := s.Case(ctx, b.complaints[i%len(b.complaints)])
+		return err
+	})
+	if err := read.ok("case queries"); err != nil {
+		return err
+	}
+	b.table.note("figure 4: a staff action queries the case (to decide access on its department and status), then sends the Update; "+
+		"the query alone, at %d clients: p50 %s, p99 %s", clients, ms(read.p(0.5)), ms(read.p(0.99)))
 	for _, n := range []int{1, clients} {
 		r := runs[n]
 		b.table.add(Row{Figure: 3, What: fmt.Sprintf("bare Update on an empty handler, %d client(s) (baseline): p50 / p99", n),

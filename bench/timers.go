@@ -2,9 +2,7 @@ package bench
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
-	"net/http"
 	"time"
 
 	"go.temporal.io/sdk/client"
@@ -19,8 +17,9 @@ import (
 //
 // The reminders are those of media inquiries: their 2-hour clock runs
 // from when the outlet got through, in natural hours (no business hours
-// to shift it), and reminds at 50 %. Each inquiry is registered as
-// received an hour before the instant its reminder is to fall due.
+// to shift it), and reminds at 50 %. Each inquiry is started (as the
+// starter would) as received an hour before the instant its reminder is
+// to fall due.
 func (b *bench) timers(ctx context.Context) error {
 	n, window, clients := b.cfg.Timers, b.cfg.TimerWindow, b.cfg.Clients
 	// The window opens once every timer is set, with room to spare.
@@ -47,24 +46,12 @@ func (b *bench) timers(ctx context.Context) error {
 		return err
 	}
 
-	t0 = time.Now().Add(lead(b.regRate))
+	t0 = time.Now().Add(lead(b.seedRate))
 	b.progress("figure 5: %d media inquiries with reminders due from %s within %s", n, t0.Format("15:04:05"), window)
 	nos := make([]string, n)
-	registered := load(ctx, clients, 0, n, func(ctx context.Context, _, i int) error {
-		form, err := json.Marshal(map[string]any{
-			"received_at": dueAt(t0, i).Add(-time.Hour), "outlet": "浦东时报", "reporter_name": "陈静",
-			"reporter_phone": "13998765432", "topic": "读者反映浦东花园小区大堂漏水两周未修，询问物业的处理情况和时间表。",
-			"contact_person": "王磊（客服中心主任）", "recorder": agent, "language": "zh-CN", "holding_reply_given": true,
-		})
-		if err != nil {
-			return err
-		}
-		var v struct {
-			No string `json:"no"`
-		}
-		err = b.p.call(ctx, agent, http.MethodPost, "/api/v1/media-inquiries", form, &v)
-		nos[i] = v.No
-		return err
+	registered := load(ctx, b.seeders(), 0, n, func(ctx context.Context, _, i int) error {
+		nos[i] = seedNo(workflows.PrefixMediaInquiry, i)
+		return b.seedMediaInquiry(ctx, nos[i], dueAt(t0, i).Add(-time.Hour))
 	})
 	if err := registered.ok("media inquiries"); err != nil {
 		return err
