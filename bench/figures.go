@@ -53,7 +53,7 @@ func (b *bench) starts(ctx context.Context) error {
 	clients := b.cfg.Clients
 	b.progress("figure 1: bare no-op workflow starts, %d clients, %s", clients, b.cfg.Duration)
 	var bare result
-	err := b.profile("fig1-bare-start", func() error {
+	err := b.measure(ctx, "fig1-bare-start", func() error {
 		bare = load(ctx, clients, b.cfg.Duration, 0, func(ctx context.Context, _, i int) error {
 			_, err := b.c.ExecuteWorkflow(ctx, client.StartWorkflowOptions{ID: fmt.Sprintf("bench-noop-%d", i), TaskQueue: baselineQueue}, noopName)
 			return err
@@ -68,7 +68,7 @@ func (b *bench) starts(ctx context.Context) error {
 	b.progress("figure 2: complaint registration through the API, %d clients, %s", clients, b.cfg.Duration)
 	var mu sync.Mutex
 	var reg result
-	err = b.profile("fig2-registration", func() error {
+	err = b.measure(ctx, "fig2-registration", func() error {
 		reg = load(ctx, clients, b.cfg.Duration, 0, func(ctx context.Context, _, _ int) error {
 			no, err := b.register(ctx)
 			if err == nil {
@@ -86,6 +86,9 @@ func (b *bench) starts(ctx context.Context) error {
 	// Where a registration's time goes: its first engine calls alone, at
 	// the same concurrency (the bench's own starter, on the same engine).
 	s := &starter.Service{Client: b.c, Location: b.p.cfg.TimeZone}
+	if err := b.settle(ctx); err != nil {
+		return err
+	}
 	number := load(ctx, clients, b.cfg.Duration/3, 0, func(ctx context.Context, _, _ int) error {
 		_, err := s.NextNumber(ctx, workflows.PrefixComplaint, time.Now())
 		return err
@@ -96,6 +99,9 @@ func (b *bench) starts(ctx context.Context) error {
 	// The case's start, then the query for it, timed apart.
 	var starts, queries result
 	var mu2 sync.Mutex
+	if err := b.settle(ctx); err != nil {
+		return err
+	}
 	startQuery := load(ctx, clients, b.cfg.Duration/3, 0, func(ctx context.Context, _, i int) error {
 		no := seedNo(workflows.PrefixComplaint, 300_000+i)
 		t := time.Now()
@@ -184,7 +190,7 @@ func (b *bench) updates(ctx context.Context) error {
 		r := &pair{}
 		runs[n] = r
 		b.progress("figure 3: bare empty Update, %d client(s), %s", n, b.cfg.Duration)
-		err := b.profile(fmt.Sprintf("fig3-bare-update-%d", n), func() error {
+		err := b.measure(ctx, fmt.Sprintf("fig3-bare-update-%d", n), func() error {
 			r.bare = load(ctx, n, b.cfg.Duration, 0, bareUpdate(n))
 			return r.bare.ok("bare update")
 		})
@@ -192,7 +198,7 @@ func (b *bench) updates(ctx context.Context) error {
 			return err
 		}
 		b.progress("figure 4: staff action through the API, %d user(s), %s", n, b.cfg.Duration)
-		err = b.profile(fmt.Sprintf("fig4-staff-action-%d", n), func() error {
+		err = b.measure(ctx, fmt.Sprintf("fig4-staff-action-%d", n), func() error {
 			r.api = load(ctx, n, b.cfg.Duration, 0, staffAction(n))
 			return r.api.ok("staff action")
 		})
@@ -203,6 +209,9 @@ func (b *bench) updates(ctx context.Context) error {
 	// A staff action reads the case (a query) before its Update: that
 	// read alone, at the same concurrency.
 	s := &starter.Service{Client: b.c, Location: b.p.cfg.TimeZone}
+	if err := b.settle(ctx); err != nil {
+		return err
+	}
 	read := load(ctx, clients, b.cfg.Duration/3, 0, func(ctx context.Context, _, i int) error {
 		_, err := s.Case(ctx, b.complaints[i%len(b.complaints)])
 		return err

@@ -28,6 +28,9 @@ func (b *bench) timers(ctx context.Context) error {
 	}
 	dueAt := func(t0 time.Time, i int) time.Time { return t0.Add(window * time.Duration(i) / time.Duration(n)) }
 
+	if err := b.settle(ctx); err != nil {
+		return err
+	}
 	t0 := time.Now().Add(lead(b.startRate))
 	b.progress("figure 5: %d bare timers due from %s within %s", n, t0.Format("15:04:05"), window)
 	started := load(ctx, clients, 0, n, func(ctx context.Context, _, i int) error {
@@ -46,6 +49,9 @@ func (b *bench) timers(ctx context.Context) error {
 		return err
 	}
 
+	if err := b.settle(ctx); err != nil {
+		return err
+	}
 	t0 = time.Now().Add(lead(b.seedRate))
 	b.progress("figure 5: %d media inquiries with reminders due from %s within %s", n, t0.Format("15:04:05"), window)
 	nos := make([]string, n)

@@ -22,11 +22,10 @@ func newBenchCommand() *cobra.Command {
 			cfg.Log = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelError}))
 			cfg.Progress = cmd.ErrOrStderr()
 			t, err := bench.Run(cmd.Context(), cfg)
-			if err != nil {
-				return err
+			if t != nil {
+				t.Print(cmd.OutOrStdout())
 			}
-			t.Print(cmd.OutOrStdout())
-			return nil
+			return err
 		},
 	}
 	f := cmd.Flags()
