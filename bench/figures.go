@@ -235,6 +235,8 @@ func (b *bench) updates(ctx context.Context) error {
 	r := runs[clients]
 	b.table.add(Row{Figure: 4, What: fmt.Sprintf("… p99, %d users", clients), Closeloop: ms(r.api.p(0.99)), Baseline: ms(r.bare.p(0.99)),
 		Ratio: ratio(r.api.p(0.99), r.bare.p(0.99)), Target: "≤ 50 ms", Result: verdict(r.api.p(0.99) <= 50*time.Millisecond)})
+	b.table.note("figures 3, 4: throughput at 1 and %d clients: bare Update %.0f/s and %.0f/s, staff action %.0f/s and %.0f/s",
+		clients, runs[1].bare.perSecond(), r.bare.perSecond(), runs[1].api.perSecond(), r.api.perSecond())
 	return nil
 }
 
@@ -265,8 +267,9 @@ func (b *bench) decisions(ctx context.Context) error {
 	slow := decide(max(200, 2_000_000/max(b.cfg.Policies, 1)), func(ctx context.Context, i int) error {
 		return mem.IsAllowed(ctx, reqs[i%len(reqs)])
 	})
-	b.table.add(Row{Figure: 7, What: fmt.Sprintf("authorization decision at %d policies: p99 (baseline: ladon's MemoryManager)", b.cfg.Policies),
-		Closeloop: us(fast.p(0.99)), Baseline: us(slow.p(0.99)), Ratio: ratio(fast.p(0.99), slow.p(0.99)),
+	b.table.add(Row{Figure: 7, What: fmt.Sprintf("authorization decision at %d policies: p99 (mean) (baseline: ladon's MemoryManager)", b.cfg.Policies),
+		Closeloop: fmt.Sprintf("%s (%s)", us(fast.p(0.99)), us(fast.mean())),
+		Baseline:  fmt.Sprintf("%s (%s)", us(slow.p(0.99)), us(slow.mean())), Ratio: ratio(fast.p(0.99), slow.p(0.99)),
 		Target: "≤ 10 µs", Result: verdict(fast.p(0.99) <= 10*time.Microsecond)})
 	return nil
 }

@@ -25,6 +25,18 @@ func (r result) perSecond() float64 {
 	return float64(len(r.lat)) / r.elapsed.Seconds()
 }
 
+// mean is the average latency.
+func (r result) mean() time.Duration {
+	if len(r.lat) == 0 {
+		return 0
+	}
+	var sum time.Duration
+	for _, d := range r.lat {
+		sum += d
+	}
+	return sum / time.Duration(len(r.lat))
+}
+
 // p is the q-quantile (0 < q ≤ 1) of the latencies, nearest rank.
 func (r result) p(q float64) time.Duration {
 	if len(r.lat) == 0 {

@@ -118,16 +118,25 @@ func (b *bench) inbox(ctx context.Context) error {
 			}
 			return nil
 		})
-		return api.ok("inbox list")
+		if len(api.lat) == 0 {
+			return api.ok("inbox list")
+		}
+		return nil
 	})
 	if err != nil {
 		return err
+	}
+	// A failed list is a finding here, not a broken bench: the API gives
+	// the engine the SDK's 10 s for a list.
+	if api.errors > 0 {
+		b.table.note("figure 6: %d of %d inbox lists failed, first: %s", api.errors, api.errors+len(api.lat),
+			strings.Join(strings.Fields(api.first.Error()), " "))
 	}
 	b.table.add(Row{Figure: 6, What: fmt.Sprintf("inbox list (first page of 50) of a department user, %d users, %d open + %d archived cases: p95 (p50)",
 		b.cfg.Clients, b.cfg.Open, b.cfg.Archived),
 		Closeloop: fmt.Sprintf("%s (%s)", ms(api.p(0.95)), ms(api.p(0.5))),
 		Baseline:  fmt.Sprintf("%s (%s)", ms(bare.p(0.95)), ms(bare.p(0.5))),
-		Ratio:     ratio(api.p(0.95), bare.p(0.95)), Target: "≤ 100 ms", Result: verdict(api.p(0.95) <= 100*time.Millisecond)})
+		Ratio:     ratio(api.p(0.95), bare.p(0.95)), Target: "≤ 100 ms", Result: verdict(api.errors == 0 && api.p(0.95) <= 100*time.Millisecond)})
 	b.table.note("figure 6: the baseline sends the list's visibility query (%s) straight to the engine", q)
 	return nil
 }
