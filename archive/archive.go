@@ -179,6 +179,34 @@ func (s *Store) bind(q string) string {
 // case (the length of its timeline): an older or repeated write — a retried
 // activity, a replay — changes nothing.
 func (s *Store) Put(ctx context.Context, v workflows.CaseView) error {
+	return s.put(ctx, s.db, v)
+}
+
+// PutAll writes many cases as Put does, in one transaction: a bulk load
+// commits once instead of once a case.
+func (s *Store) PutAll(ctx context.Context, vs []workflows.CaseView) error {
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("archive: %w", err)
+	}
+	for _, v := range vs {
+		if err := s.put(ctx, tx, v); err != nil {
+			_ = tx.Rollback()
+			return err
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("archive: %w", err)
+	}
+	return nil
+}
+
+// execer is the database or a transaction.
+type execer interface {
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+}
+
+func (s *Store) put(ctx context.Context, db execer, v workflows.CaseView) error {
 	record, err := json.Marshal(v)
 	if err != nil {
 		return fmt.Errorf("archive %s: %w", v.No, err)
@@ -192,7 +220,7 @@ func (s *Store) Put(ctx context.Context, v workflows.CaseView) error {
 	if v.ClosedAt != nil {
 		closed = v.ClosedAt.UTC()
 	}
-	_, err = s.db.ExecContext(ctx, s.bind(`
+	_, err = db.ExecContext(ctx, s.bind(`
 		INSERT INTO cases (no, type, status, department, channel, region, escalation_level, overdue, rounds, extensions,
 			opened_at, closed_at, version, record)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)

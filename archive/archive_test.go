@@ -77,6 +77,25 @@ func view(no string, events int, status string) workflows.CaseView {
 	return v
 }
 
+// A bulk load writes as Put does, an older write of a case included.
+func TestPutAll(t *testing.T) {
+	stores(t, func(t *testing.T, s *Store) {
+		ctx := context.Background()
+		err := s.PutAll(ctx, []workflows.CaseView{view("TS-20261123-0001", 3, workflows.StatusRouted),
+			view("TS-20261123-0002", 9, workflows.StatusClosed), view("TS-20261123-0001", 2, workflows.StatusRegistered)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := s.Get(ctx, "TS-20261123-0001")
+		if err != nil || got.Status != workflows.StatusRouted || len(got.Timeline) != 3 {
+			t.Fatalf("archived %+v %v", got, err)
+		}
+		if open, closed, err := s.Count(ctx); err != nil || open != 1 || closed != 1 {
+			t.Fatalf("count open %d closed %d %v", open, closed, err)
+		}
+	})
+}
+
 // Rule K1: the archive keeps the full record; writes are idempotent and a
 // stale write never overwrites a newer one; migrations run once.
 func TestStore(t *testing.T) {

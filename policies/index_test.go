@@ -4,114 +4,20 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"math/rand/v2"
 	"slices"
 	"testing"
 	"time"
 
 	"github.com/ory/ladon"
-	"github.com/ory/ladon/manager/memory"
 )
-
-// corpus generates n policies of the shapes Closeloop's documents use —
-// exact and pattern subjects, actions and resources, allow and deny, with
-// and without conditions — and requests that hit and miss them.
-type corpus struct {
-	rng      *rand.Rand
-	users    int
-	policies []ladon.Policy
-}
-
-func newCorpus(seed uint64, n int) *corpus {
-	c := &corpus{rng: rand.New(rand.NewPCG(seed, 7)), users: max(n/2, 4)}
-	for i := range n {
-		c.policies = append(c.policies, c.policy(i))
-	}
-	return c
-}
-
-var (
-	caseTypes = []string{"complaint", "repair", "consultation", "collaboration", "media_inquiry"}
-	acts      = []string{"route", "first-feedback", "resolve", "comment", "escalate", "sign", "accept", "rate"}
-	roles     = []string{"agent", "cs_head", "dept_staff", "dept_head", "maintenance", "qc", "manager", "admin"}
-)
-
-func (c *corpus) pick(list []string) string { return list[c.rng.IntN(len(list))] }
-
-func (c *corpus) policy(i int) ladon.Policy {
-	p := &ladon.DefaultPolicy{ID: fmt.Sprintf("p%05d", i), Effect: ladon.AllowAccess, Conditions: ladon.Conditions{}}
-	if c.rng.IntN(10) == 0 {
-		p.Effect = ladon.DenyAccess
-	}
-	// Role-wide rules are few (60) whatever the size; the policies that
-	// grow are the grants to single users.
-	switch k := c.rng.IntN(10); {
-	case i < 30 && k < 5:
-		p.Subjects = []string{"role:<(" + c.pick(roles) + "|" + c.pick(roles) + ")>"}
-	case i < 30:
-		p.Subjects = []string{"user:u" + fmt.Sprint(c.rng.IntN(10)) + "<.*>"}
-	case i < 60:
-		p.Subjects = []string{"role:" + c.pick(roles), "user:u" + fmt.Sprint(c.rng.IntN(c.users))}
-	default:
-		p.Subjects = []string{"user:u" + fmt.Sprint(c.rng.IntN(c.users))}
-	}
-	switch c.rng.IntN(4) {
-	case 0:
-		p.Actions = []string{"case:act:<(" + c.pick(acts) + "|" + c.pick(acts) + ")>"}
-	case 1:
-		p.Actions = []string{ActionRead}
-	default:
-		p.Actions = []string{ActAction(c.pick(acts)), ActionRead}
-	}
-	switch c.rng.IntN(3) {
-	case 0:
-		p.Resources = []string{"case:<.*>"}
-	case 1:
-		p.Resources = []string{"case:" + c.pick(caseTypes) + ":<.*>"}
-	default:
-		p.Resources = []string{fmt.Sprintf("case:%s:TS-20261123-%04d", c.pick(caseTypes), c.rng.IntN(50))}
-	}
-	switch c.rng.IntN(4) {
-	case 0:
-		p.Conditions[CtxCaseDepartment] = &SameDepartmentCondition{}
-	case 1:
-		p.Conditions[CtxCaseStatus] = &StringNotInCondition{Values: []string{"closed"}}
-	case 2:
-		p.Conditions[CtxEscalationLevel] = &AtLeastCondition{Min: c.rng.IntN(4)}
-	}
-	return p
-}
-
-func (c *corpus) request() *ladon.Request {
-	subject := "user:u" + fmt.Sprint(c.rng.IntN(c.users))
-	if c.rng.IntN(4) == 0 {
-		subject = "role:" + c.pick(roles)
-	}
-	action := ActionRead
-	if c.rng.IntN(2) == 0 {
-		action = ActAction(c.pick(acts))
-	}
-	depts := []string{"property", "engineering"}
-	return &ladon.Request{Subject: subject, Action: action,
-		Resource: fmt.Sprintf("case:%s:TS-20261123-%04d", c.pick(caseTypes), c.rng.IntN(50)),
-		Context: ladon.Context{CtxUserDepartment: c.pick(depts), CtxCaseDepartment: c.pick(depts),
-			CtxCaseStatus: c.pick([]string{"routed", "closed"}), CtxEscalationLevel: c.rng.IntN(4)}}
-}
 
 func wardens(t testing.TB, ps []ladon.Policy) (mem, idx *ladon.Ladon) {
 	t.Helper()
-	mm := memory.NewMemoryManager()
-	ix := NewIndex()
-	for _, p := range ps {
-		if err := mm.Create(context.Background(), p); err != nil {
-			t.Fatal(err)
-		}
-		if err := ix.Create(context.Background(), p); err != nil {
-			t.Fatal(err)
-		}
+	mem, idx, err := Wardens(ps)
+	if err != nil {
+		t.Fatal(err)
 	}
-	return &ladon.Ladon{Manager: mm, AuditLogger: quietAudit{}, Metric: quietMetric{}},
-		&ladon.Ladon{Manager: ix, Matcher: ix, AuditLogger: quietAudit{}, Metric: quietMetric{}}
+	return mem, idx
 }
 
 func decision(err error) string {
@@ -131,11 +37,11 @@ func decision(err error) string {
 func TestIndexDecidesAsMemoryManager(t *testing.T) {
 	for _, n := range []int{10, 100, 1000, 5000} {
 		t.Run(fmt.Sprint(n), func(t *testing.T) {
-			c := newCorpus(uint64(n), n)
-			mem, idx := wardens(t, c.policies)
+			c := NewCorpus(uint64(n), n)
+			mem, idx := wardens(t, c.Policies)
 			counts := map[string]int{}
 			for range 3000 {
-				r := c.request()
+				r := c.Request()
 				want, got := decision(mem.IsAllowed(context.Background(), r)), decision(idx.IsAllowed(context.Background(), r))
 				if want != got {
 					t.Fatalf("%+v: index says %s, MemoryManager says %s", r, got, want)
@@ -200,11 +106,11 @@ func TestIndexManagerOperations(t *testing.T) {
 // reports each one's 99th-percentile latency (target at 10,000: ≤ 10 µs).
 func BenchmarkDecision(b *testing.B) {
 	for _, n := range []int{10, 100, 1000, 10000} {
-		c := newCorpus(42, n)
-		mem, idx := wardens(b, c.policies)
+		c := NewCorpus(42, n)
+		mem, idx := wardens(b, c.Policies)
 		reqs := make([]*ladon.Request, 1024)
 		for i := range reqs {
-			reqs[i] = c.request()
+			reqs[i] = c.Request()
 		}
 		for _, w := range []struct {
 			name   string

@@ -45,6 +45,7 @@ func newRoot() *cobra.Command {
 	root.AddCommand(newOutboxCommand())
 	root.AddCommand(newImportCommand())
 	root.AddCommand(newHealthcheckCommand())
+	root.AddCommand(newBenchCommand())
 	return root
 }
 
