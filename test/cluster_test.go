@@ -402,7 +402,6 @@ func (c *cluster) writeShared() {
 		"CLOSELOOP_LOG_FORMAT=json",
 		"CLOSELOOP_SHUTDOWN_TIMEOUT=20s",
 		"SENDGRID_API_KEY=SG.cluster-test",
-		"SENDGRID_HOST="+c.sink.srv.URL,
 		"CLOSELOOP_MAIL_FROM=closeloop@closeloop.test",
 	)
 }
@@ -414,7 +413,8 @@ func (c *cluster) closeloop(role, name string) *process {
 	port := freeLowPort(c.t)
 	p := &process{t: c.t, name: name, bin: c.bin, log: filepath.Join(c.dir, name+".log"),
 		env: append(slices.Clip(c.closeEnv), "CLOSELOOP_ROLE="+role, "CLOSELOOP_HTTP_ADDR=127.0.0.1:"+strconv.Itoa(port),
-			"CLOSELOOP_DATA_DIR="+filepath.Join(c.dir, name), "CLOSELOOP_PUBLIC_URL=http://127.0.0.1:"+strconv.Itoa(port))}
+			"CLOSELOOP_DATA_DIR="+filepath.Join(c.dir, name), "CLOSELOOP_PUBLIC_URL=http://127.0.0.1:"+strconv.Itoa(port),
+			"SENDGRID_HOST="+c.sink.srv.URL+"/"+name)}
 	c.ports[p] = port
 	return p
 }

@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strconv"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -27,13 +28,14 @@ type sendgridSink struct {
 	delay     time.Duration     // hold each answer this long
 	down      bool              // answer 503
 	inflight  int               // answers being held
+	heldBy    map[string]int    // answers being held, by sender (the host path's first segment)
 	abandoned int               // held answers whose sender went away
 	refused   int               // 503s answered
 	lookups   int               // Email Activity queries
 }
 
 func newSendgridSink(t *testing.T) *sendgridSink {
-	s := &sendgridSink{t: t, accepted: map[string]int{}, kind: map[string]string{}, caseOf: map[string]string{}}
+	s := &sendgridSink{t: t, accepted: map[string]int{}, kind: map[string]string{}, caseOf: map[string]string{}, heldBy: map[string]int{}}
 	s.srv = httptest.NewServer(s)
 	t.Cleanup(s.srv.Close)
 	return s
@@ -44,17 +46,23 @@ func (s *sendgridSink) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		w.WriteHeader(http.StatusUnauthorized)
 		return
 	}
+	// Each worker gets its own SENDGRID_HOST, http://…/<worker>, so the
+	// sink knows who holds what.
+	sender, path := "", r.URL.Path
+	if i := strings.Index(path, "/v3/"); i > 0 {
+		sender, path = strings.Trim(path[:i], "/"), path[i:]
+	}
 	switch {
-	case r.Method == http.MethodPost && r.URL.Path == "/v3/mail/send":
-		s.send(w, r)
-	case r.Method == http.MethodGet && r.URL.Path == "/v3/messages":
+	case r.Method == http.MethodPost && path == "/v3/mail/send":
+		s.send(w, r, sender)
+	case r.Method == http.MethodGet && path == "/v3/messages":
 		s.activity(w, r)
 	default:
 		w.WriteHeader(http.StatusNotFound)
 	}
 }
 
-func (s *sendgridSink) send(w http.ResponseWriter, r *http.Request) {
+func (s *sendgridSink) send(w http.ResponseWriter, r *http.Request, sender string) {
 	b, err := io.ReadAll(r.Body)
 	if err != nil {
 		return
@@ -84,10 +92,12 @@ func (s *sendgridSink) send(w http.ResponseWriter, r *http.Request) {
 	id := "msg-" + strconv.Itoa(len(s.accepted)) + "-" + strconv.Itoa(s.accepted[key])
 	delay := s.delay
 	s.inflight++
+	s.heldBy[sender]++
 	s.mu.Unlock()
 	defer func() {
 		s.mu.Lock()
 		s.inflight--
+		s.heldBy[sender]--
 		s.mu.Unlock()
 	}()
 	if delay > 0 {
@@ -125,6 +135,13 @@ func (s *sendgridSink) set(f func(*sendgridSink)) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	f(s)
+}
+
+// held is how many answers to sender are being held.
+func (s *sendgridSink) held(sender string) int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.heldBy[sender]
 }
 
 // stats reads the counters under the lock.
