@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/closeloop/closeloop/forms"
+	"github.com/closeloop/closeloop/internal/pgtest"
 	"github.com/closeloop/closeloop/workflows"
 )
 
@@ -37,28 +38,12 @@ func stores(t *testing.T, run func(t *testing.T, s *Store)) {
 
 func freshPostgres(t *testing.T) string {
 	t.Helper()
-	admin := os.Getenv("CLOSELOOP_TEST_POSTGRES")
-	if admin == "" {
-		admin = "postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable"
-	}
-	db, err := sql.Open("pgx", admin)
-	if err == nil {
-		err = db.Ping()
-	}
-	if err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("PostgreSQL not reachable under CI: %v", err)
-		}
-		t.Skipf("SKIP PostgreSQL store tests: %v (set CLOSELOOP_TEST_POSTGRES)", err)
-	}
+	db, _ := pgtest.Admin(t, "PostgreSQL store tests")
 	name := fmt.Sprintf("closeloop_test_%d_%d", os.Getpid(), time.Now().UnixNano())
 	if _, err := db.Exec("CREATE DATABASE " + name); err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() {
-		_, _ = db.Exec("DROP DATABASE IF EXISTS " + name + " WITH (FORCE)")
-		_ = db.Close()
-	})
+	t.Cleanup(func() { _, _ = db.Exec("DROP DATABASE IF EXISTS " + name + " WITH (FORCE)") })
 	return fmt.Sprintf("postgres://postgres@127.0.0.1:5432/%s?sslmode=disable", name)
 }
 

@@ -33,6 +33,7 @@ import (
 	sdklog "go.temporal.io/sdk/log"
 
 	"github.com/closeloop/closeloop/identity"
+	"github.com/closeloop/closeloop/internal/pgtest"
 )
 
 // process is one child process whose output goes to a file.
@@ -130,27 +131,6 @@ type cluster struct {
 	closeEnv []string
 }
 
-// postgresAdmin connects to the local PostgreSQL as its administrator;
-// without it the test skips on a laptop and fails under CI.
-func postgresAdmin(t *testing.T) (*sql.DB, string) {
-	t.Helper()
-	admin := os.Getenv("CLOSELOOP_TEST_POSTGRES")
-	if admin == "" {
-		admin = "postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable"
-	}
-	db, err := sql.Open("pgx", admin)
-	if err == nil {
-		err = db.Ping()
-	}
-	if err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("PostgreSQL not reachable under CI: %v", err)
-		}
-		t.Skipf("SKIP cluster test: PostgreSQL not reachable (%v); set CLOSELOOP_TEST_POSTGRES", err)
-	}
-	return db, admin
-}
-
 // freshDatabase creates a database dropped when the test ends.
 func freshDatabase(t *testing.T, admin *sql.DB, adminURL, purpose string) (string, string) {
 	t.Helper()
@@ -177,8 +157,7 @@ func goBuild(t *testing.T, dir, name, pkg string) string {
 // startCluster builds everything and starts the topology.
 func startCluster(t *testing.T) *cluster {
 	t.Helper()
-	adminDB, adminURL := postgresAdmin(t)
-	t.Cleanup(func() { _ = adminDB.Close() })
+	adminDB, adminURL := pgtest.Admin(t, "cluster test")
 	c := &cluster{t: t, dir: t.TempDir(), ports: map[*process]int{}}
 	began := time.Now()
 	c.bin = goBuild(t, c.dir, "closeloop", "../cmd/closeloop")
