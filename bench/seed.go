@@ -6,10 +6,8 @@ import (
 	"fmt"
 	"time"
 
-	"go.temporal.io/sdk/client"
-	"go.temporal.io/sdk/temporal"
-
 	"github.com/closeloop/closeloop/forms"
+	"github.com/closeloop/closeloop/starter"
 	"github.com/closeloop/closeloop/workflows"
 	"github.com/closeloop/closeloop/workflows/sla"
 )
@@ -29,21 +27,7 @@ func seedNo(prefix string, i int) string {
 // through the API every number is an update on one sequence workflow,
 // which would make seeding thousands of cases take longer than the run.
 func (b *bench) startCase(ctx context.Context, no, caseType, workflowName, department string, input any) error {
-	sa := []temporal.SearchAttributeUpdate{
-		workflows.SACaseType.ValueSet(caseType),
-		workflows.SACaseStatus.ValueSet(workflows.StatusRegistered),
-		workflows.SAEscalationLevel.ValueSet(0),
-		workflows.SAOverdue.ValueSet(false),
-	}
-	if department != "" {
-		sa = append(sa, workflows.SADepartment.ValueSet(department))
-	}
-	_, err := b.c.ExecuteWorkflow(ctx, client.StartWorkflowOptions{
-		ID:                    workflows.CaseWorkflowID(no),
-		TaskQueue:             workflows.TaskQueue,
-		TypedSearchAttributes: temporal.NewSearchAttributes(sa...),
-	}, workflowName, input)
-	return err
+	return (&starter.Service{Client: b.c}).StartNumbered(ctx, no, caseType, workflowName, department, input)
 }
 
 // seedComplaint starts the example complaint as case no.

@@ -130,7 +130,7 @@ func (s *Service) ImportEmergency(ctx context.Context, rows []forms.EmergencyRow
 		no, err := s.NextNumber(ctx, workflows.PrefixComplaint, now)
 		if err == nil {
 			in.No = no
-			err = s.startNumbered(ctx, no, workflows.TypeComplaint, workflows.ComplaintWorkflowName, f.Department, in)
+			err = s.StartNumbered(ctx, no, workflows.TypeComplaint, workflows.ComplaintWorkflowName, f.Department, in)
 		}
 		if err != nil {
 			_ = s.Archive.ReleaseImport(ctx, row.Key)
@@ -266,14 +266,15 @@ func (s *Service) start(ctx context.Context, prefix, caseType, workflowName, dep
 	if err != nil {
 		return workflows.CaseView{}, err
 	}
-	if err := s.startNumbered(ctx, no, caseType, workflowName, department, input(no), extra...); err != nil {
+	if err := s.StartNumbered(ctx, no, caseType, workflowName, department, input(no), extra...); err != nil {
 		return workflows.CaseView{}, err
 	}
 	return s.Case(ctx, no)
 }
 
-// startNumbered starts the workflow of case no with its search attributes.
-func (s *Service) startNumbered(ctx context.Context, no, caseType, workflowName, department string, input any,
+// StartNumbered starts the workflow of case no, already numbered, with its
+// search attributes and list marks.
+func (s *Service) StartNumbered(ctx context.Context, no, caseType, workflowName, department string, input any,
 	extra ...temporal.SearchAttributeUpdate) error {
 	sa := []temporal.SearchAttributeUpdate{
 		workflows.SACaseType.ValueSet(caseType),
