@@ -1002,6 +1002,55 @@ func TestComplaint_Archived(t *testing.T) {
 	}
 }
 
+// Rule K1, kept cheap: while the case is open, the archive is written when
+// more than the timeline changed. A comment alone waits for the next
+// change, and the closed record still holds every entry.
+func TestComplaint_ArchivedOnChangeNotOnEveryComment(t *testing.T) {
+	reg := sh(2026, 11, 23, 9, 0)
+	h := newHarness(t, reg)
+	store, err := archive.Open(context.Background(), "", filepath.Join(t.TempDir(), "archive.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = store.Close() }()
+	h.acts.Archive = store
+	const no = "TS-20261123-0001"
+	var afterComments, afterResolve workflows.CaseView
+	h.do(time.Hour, workflows.ActionFirstFeedback, firstFeedback())
+	for i := range 3 {
+		h.do(90*time.Minute+time.Duration(i)*time.Minute, workflows.ActionComment, workflows.CommentInput{Actor: "staff.property", Text: fmt.Sprintf("note %d", i)})
+	}
+	h.env.RegisterDelayedCallback(func() { afterComments, _ = store.Get(context.Background(), no) }, 100*time.Minute)
+	h.do(2*time.Hour, workflows.ActionResolve, resolveWith("pipe replaced"))
+	h.env.RegisterDelayedCallback(func() { afterResolve, _ = store.Get(context.Background(), no) }, 130*time.Minute)
+	h.do(3*time.Hour, workflows.ActionReturnVisit, visit(true, "fine"))
+	h.do(4*time.Hour, workflows.ActionDeliverResult, deliver())
+	h.runToClose(input(form(t, reg)))
+	kinds := func(v workflows.CaseView, kind string) int {
+		n := 0
+		for _, e := range v.Timeline {
+			if e.Kind == kind {
+				n++
+			}
+		}
+		return n
+	}
+	if afterComments.Status != workflows.StatusInProgress || kinds(afterComments, "comment") != 0 {
+		t.Errorf("after the comments the archive holds %q with %d comments, want in_progress as of the first feedback, with none",
+			afterComments.Status, kinds(afterComments, "comment"))
+	}
+	if afterResolve.Status != workflows.StatusResolved || kinds(afterResolve, "comment") != 3 {
+		t.Errorf("after resolving the archive holds %q with %d comments, want resolved with 3", afterResolve.Status, kinds(afterResolve, "comment"))
+	}
+	got, err := store.Get(context.Background(), no)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := h.query(); got.Status != workflows.StatusClosed || len(got.Timeline) != len(want.Timeline) {
+		t.Errorf("closed record %s with %d events, want closed with %d", got.Status, len(got.Timeline), len(want.Timeline))
+	}
+}
+
 // A reminder held for business hours is dropped when its clock is met
 // before it could go out, so a closed case does not wait for it.
 func TestComplaint_HeldReminderDroppedWhenMet(t *testing.T) {

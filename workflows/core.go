@@ -1,7 +1,9 @@
 package workflows
 
 import (
+	"encoding/json"
 	"fmt"
+	"hash/fnv"
 	"slices"
 	"strings"
 	"time"
@@ -57,6 +59,12 @@ type core struct {
 	// archived is how much of the timeline the archive has: every change
 	// adds an event, so a longer timeline is a change to write.
 	archived int
+	// archivedPrint fingerprints the case as last archived, leaving out the
+	// timeline (version "lean-loop": comments, reminders and sent notices
+	// alone are not written until the next change or the close).
+	archivedPrint uint64
+	// alarm is the timer the main loop keeps armed (version "lean-loop").
+	alarm alarm
 }
 
 // searchState is what was last written to the search attributes.
@@ -116,20 +124,35 @@ func (c *core) loop(ctx workflow.Context, register func(workflow.Context) error,
 		c.count(ctx, MetricCasesOpened)
 	}
 	workflow.GetLogger(ctx).Info("case registered", "case", c.view.No, "type", c.view.Type, "department", c.view.Department)
+	// Version 1 of "lean-loop" makes an action that changes neither the
+	// clocks nor the case's summary cost one workflow task, as a bare
+	// Update does: the timer stays armed while the next alarm stays put,
+	// and the archive is written (a local activity, in the same task) only
+	// when more than the timeline changed.
+	lean := workflow.GetVersion(ctx, "lean-loop", workflow.DefaultVersion, 1) >= 1
 	for !closed() {
 		c.upsertSearch(ctx)
-		if len(c.view.Timeline) != c.archived {
-			c.archiveAsync(ctx)
-		}
+		c.keepArchive(ctx, lean)
 		c.dirty = false
 		next, ok := c.nextAlarm()
 		if !ok {
+			c.alarm.stop()
 			if err := workflow.Await(ctx, func() bool { return c.dirty }); err != nil {
 				return err
 			}
 			continue
 		}
-		if wait := next.Sub(workflow.Now(ctx)); wait > 0 {
+		if wait := next.Sub(workflow.Now(ctx)); wait <= 0 {
+			c.alarm.stop()
+		} else if lean {
+			fired, err := c.alarm.wait(ctx, next, func() bool { return c.dirty })
+			if err != nil {
+				return err
+			}
+			if !fired {
+				continue
+			}
+		} else {
 			woken, err := workflow.AwaitWithTimeout(ctx, wait, func() bool { return c.dirty })
 			if err != nil {
 				return err
@@ -147,6 +170,7 @@ func (c *core) loop(ctx workflow.Context, register func(workflow.Context) error,
 		c.fireAlarms(ctx)
 		c.busy = false
 	}
+	c.alarm.stop()
 	err = workflow.Await(ctx, func() bool { return workflow.AllHandlersFinished(ctx) && c.sending == 0 })
 	if err != nil {
 		return err
@@ -180,9 +204,55 @@ func (c *core) archive(ctx workflow.Context) workflow.Future {
 	return workflow.ExecuteActivity(workflow.WithActivityOptions(ctx, archiveOptions), ActivityArchive, ArchiveRequest{View: c.view})
 }
 
+// archiveLocalOptions bound the open case's archive write, which runs in
+// the workflow task: an archive that is down must not hold up the case. A
+// write given up on is made good by the next change and, at the latest,
+// by the close, which retries for as long as it takes.
+var archiveLocalOptions = workflow.LocalActivityOptions{
+	StartToCloseTimeout: 5 * time.Second,
+	RetryPolicy:         &temporal.RetryPolicy{InitialInterval: 100 * time.Millisecond, MaximumAttempts: 3},
+}
+
+// keepArchive writes the open case's record when it changed: with lean,
+// when anything but the timeline changed, as a local activity; before,
+// on every new timeline entry, as an activity.
+func (c *core) keepArchive(ctx workflow.Context, lean bool) {
+	if !lean {
+		if len(c.view.Timeline) != c.archived {
+			c.archiveAsync(ctx, c.archive(ctx))
+		}
+		return
+	}
+	p := c.print()
+	if p == c.archivedPrint {
+		return
+	}
+	c.archivedPrint = p
+	c.archived = len(c.view.Timeline)
+	lctx := workflow.WithLocalActivityOptions(ctx, archiveLocalOptions)
+	c.archiveAsync(ctx, workflow.ExecuteLocalActivity(lctx, ActivityArchive, ArchiveRequest{View: c.view}))
+}
+
+// print fingerprints the case apart from its timeline: its status, clocks,
+// handler, escalations, ratings and records — what lists, reports and
+// the archive's columns are made of.
+func (c *core) print() uint64 {
+	v := c.view
+	v.Timeline = nil
+	// The encoding is deterministic (struct order, sorted map keys); what
+	// the checker flags are encoding/json's type caches.
+	b, err := json.Marshal(v) //workflowcheck:ignore
+	if err != nil {
+		// Cannot happen for a CaseView; archive rather than skip.
+		return c.archivedPrint + 1
+	}
+	h := fnv.New64a()
+	_, _ = h.Write(b)
+	return h.Sum64()
+}
+
 // archiveAsync keeps the open case's record current without holding it up.
-func (c *core) archiveAsync(ctx workflow.Context) {
-	f := c.archive(ctx)
+func (c *core) archiveAsync(ctx workflow.Context, f workflow.Future) {
 	c.sending++
 	workflow.Go(ctx, func(ctx workflow.Context) {
 		defer func() { c.sending-- }()
@@ -190,6 +260,41 @@ func (c *core) archiveAsync(ctx workflow.Context) {
 			workflow.GetLogger(ctx).Warn("archive", "case", c.view.No, "error", err)
 		}
 	})
+}
+
+// alarm is a timer kept across the main loop's wake-ups: it is replaced
+// only when the instant it waits for moves.
+type alarm struct {
+	at     time.Time
+	fired  workflow.Future
+	cancel workflow.CancelFunc
+}
+
+// wait blocks until the alarm at at fires (true) or woken reports true
+// (false), arming a new timer only when at differs from the armed one.
+func (a *alarm) wait(ctx workflow.Context, at time.Time, woken func() bool) (bool, error) {
+	if a.fired == nil || !a.at.Equal(at) {
+		a.stop()
+		tctx, cancel := workflow.WithCancel(ctx)
+		a.at, a.fired, a.cancel = at, workflow.NewTimer(tctx, at.Sub(workflow.Now(ctx))), cancel
+	}
+	if err := workflow.Await(ctx, func() bool { return a.fired.IsReady() || woken() }); err != nil {
+		return false, err
+	}
+	if !a.fired.IsReady() {
+		return false, nil
+	}
+	err := a.fired.Get(ctx, nil)
+	a.fired, a.cancel = nil, nil
+	return err == nil, err
+}
+
+// stop cancels the armed timer, if any.
+func (a *alarm) stop() {
+	if a.cancel != nil {
+		a.cancel()
+	}
+	a.fired, a.cancel = nil, nil
 }
 
 // --- Deadlines.
