@@ -44,6 +44,21 @@ func (s *Server) visible(ctx context.Context, no string) (workflows.CaseView, er
 	return v, nil
 }
 
+// visibleSummary is visible for the access decision alone: the case's
+// search attributes instead of its full view, read from the engine without
+// a round trip through the worker.
+func (s *Server) visibleSummary(ctx context.Context, no string) (policies.Case, error) {
+	sum, err := s.Cases.Summary(ctx, no)
+	if err != nil {
+		return policies.Case{}, err
+	}
+	c := summaryCase(sum)
+	if s.Authz.Allowed(ctx, callerOf(ctx).subject(), policies.ActionRead, c) != nil {
+		return policies.Case{}, &starter.Error{Status: http.StatusNotFound, Code: "not_found", Message: "case " + no + " not found"}
+	}
+	return c, nil
+}
+
 // scopeFor narrows a case list in the visibility query itself, so pages
 // hold only what the role may read; it mirrors the read policies, and each
 // listed case is checked against them too.

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"go.temporal.io/api/serviceerror"
+	"go.temporal.io/api/workflowservice/v1"
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/converter"
 
@@ -59,6 +60,10 @@ func (e *fuzzEngine) UpdateWorkflow(context.Context, client.UpdateWorkflowOption
 }
 
 func (e *fuzzEngine) QueryWorkflow(_ context.Context, id, _ string, _ string, _ ...any) (converter.EncodedValue, error) {
+	return nil, serviceerror.NewNotFound("fuzz engine: no workflow " + id)
+}
+
+func (e *fuzzEngine) DescribeWorkflowExecution(_ context.Context, id, _ string) (*workflowservice.DescribeWorkflowExecutionResponse, error) {
 	return nil, serviceerror.NewNotFound("fuzz engine: no workflow " + id)
 }
 

@@ -360,6 +360,49 @@ func (s *Service) Case(ctx context.Context, no string) (workflows.CaseView, erro
 	return view, nil
 }
 
+// Summary reads what access to a case is decided on — its type, status,
+// department, escalation level — from the engine's record of its workflow
+// (the search attributes the case keeps current). Unlike Case it needs no
+// worker: a staff action decides access this way before its Update.
+func (s *Service) Summary(ctx context.Context, no string) (Summary, error) {
+	if !validNo(no) {
+		return Summary{}, notFound(no)
+	}
+	d, err := s.Client.DescribeWorkflowExecution(ctx, workflows.CaseWorkflowID(no), "")
+	var nf *serviceerror.NotFound
+	if errors.As(err, &nf) && s.Archive != nil {
+		// Past the engine's retention the archive has the record.
+		view, aerr := s.Archive.Get(ctx, no)
+		if errors.Is(aerr, archive.ErrNotFound) {
+			return Summary{}, notFound(no)
+		}
+		if aerr != nil {
+			return Summary{}, aerr
+		}
+		return summaryOfView(view), nil
+	}
+	if err != nil {
+		return Summary{}, translate(no, err)
+	}
+	sum := summaryOf(d.GetWorkflowExecutionInfo())
+	if sum.Type == "" {
+		// Not a case's workflow (a number sequence, say).
+		return Summary{}, notFound(no)
+	}
+	return sum, nil
+}
+
+// summaryOfView is the part of a list line access is decided on, from a
+// case's full view.
+func summaryOfView(v workflows.CaseView) Summary {
+	sum := Summary{No: v.No, Type: v.Type, Status: v.Status, Department: v.Department, Parent: v.Parent,
+		EscalationLevel: int64(v.EscalationLevel), Overdue: v.Overdue}
+	if v.Collaboration != nil {
+		sum.RequestingDepartment = v.Collaboration.Form.RequestingDepartment
+	}
+	return sum
+}
+
 // inputs makes an empty input per staff action.
 type inputs map[string]func() any
 
