@@ -23,7 +23,11 @@ import (
 
 // Store is the archive.
 type Store struct {
-	db       *sql.DB
+	db *sql.DB
+	// read serves lists: on SQLite a pool of its own, so readers do not
+	// queue behind the one writer connection (WAL lets them read while it
+	// writes); on PostgreSQL the same pool as db.
+	read     *sql.DB
 	postgres bool
 }
 
@@ -41,27 +45,45 @@ func Open(ctx context.Context, databaseURL, sqlitePath string) (*Store, error) {
 	} else {
 		// WAL lets readers (the API) work while the worker writes; one
 		// writer at a time is what SQLite allows anyway.
-		s.db, err = sql.Open("sqlite", "file:"+sqlitePath+"?_pragma=journal_mode(WAL)&_pragma=busy_timeout(5000)&_pragma=synchronous(NORMAL)")
+		dsn := "file:" + sqlitePath + "?_pragma=journal_mode(WAL)&_pragma=busy_timeout(5000)&_pragma=synchronous(NORMAL)"
+		s.db, err = sql.Open("sqlite", dsn)
 		if err == nil {
 			s.db.SetMaxOpenConns(1)
+			s.read, err = sql.Open("sqlite", dsn+"&_pragma=query_only(1)")
+		}
+		if err == nil {
+			s.read.SetMaxOpenConns(4)
 		}
 	}
 	if err != nil {
 		return nil, fmt.Errorf("archive: %w", err)
 	}
+	if s.read == nil {
+		s.read = s.db
+	}
 	if err := s.db.PingContext(ctx); err != nil {
-		_ = s.db.Close()
+		_ = s.Close()
 		return nil, fmt.Errorf("archive: %w", err)
 	}
 	if err := s.migrate(ctx); err != nil {
-		_ = s.db.Close()
+		_ = s.Close()
+		return nil, err
+	}
+	if err := s.backfill(ctx); err != nil {
+		_ = s.Close()
 		return nil, err
 	}
 	return &s, nil
 }
 
-// Close closes the connection.
-func (s *Store) Close() error { return s.db.Close() }
+// Close closes the connections.
+func (s *Store) Close() error {
+	err := s.db.Close()
+	if s.read != nil && s.read != s.db {
+		err = errors.Join(err, s.read.Close())
+	}
+	return err
+}
 
 // migrations are applied in order, each once; never edit one that has
 // shipped, add the next.
@@ -110,6 +132,20 @@ var migrations = []string{
 		message_id TEXT,
 		sent_at    TIMESTAMP
 	)`,
+	// Case lists (the inbox) are read from here: the columns of a list
+	// line, and an index per scope alternative in list order.
+	`ALTER TABLE cases ADD COLUMN list_key TEXT NOT NULL DEFAULT ''`,
+	`ALTER TABLE cases ADD COLUMN parent TEXT NOT NULL DEFAULT ''`,
+	`ALTER TABLE cases ADD COLUMN requesting_department TEXT NOT NULL DEFAULT ''`,
+	`ALTER TABLE cases ADD COLUMN next_deadline TIMESTAMP`,
+	`ALTER TABLE cases ADD COLUMN vip BOOLEAN NOT NULL DEFAULT FALSE`,
+	`ALTER TABLE cases ADD COLUMN major BOOLEAN NOT NULL DEFAULT FALSE`,
+	`ALTER TABLE cases ADD COLUMN urgent BOOLEAN NOT NULL DEFAULT FALSE`,
+	`CREATE INDEX cases_list ON cases (list_key)`,
+	`CREATE INDEX cases_department_list ON cases (department, list_key)`,
+	`CREATE INDEX cases_requesting_list ON cases (requesting_department, list_key)`,
+	`CREATE INDEX cases_escalation_list ON cases (escalation_level, list_key)`,
+	`CREATE INDEX cases_parent_list ON cases (parent, list_key)`,
 }
 
 // migrationLock is the PostgreSQL advisory lock that lets one process at
@@ -212,25 +248,25 @@ func (s *Store) put(ctx context.Context, db execer, v workflows.CaseView) error 
 		return fmt.Errorf("archive %s: %w", v.No, err)
 	}
 	channel, region := origin(v)
-	opened := time.Time{}
-	if len(v.Timeline) > 0 {
-		opened = v.Timeline[0].At
-	}
+	opened := openedAt(v)
 	var closed any
 	if v.ClosedAt != nil {
 		closed = v.ClosedAt.UTC()
 	}
+	l := listedOf(v, opened)
 	_, err = db.ExecContext(ctx, s.bind(`
 		INSERT INTO cases (no, type, status, department, channel, region, escalation_level, overdue, rounds, extensions,
-			opened_at, closed_at, version, record)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+			opened_at, closed_at, version, record, list_key, parent, requesting_department, next_deadline, vip, major, urgent)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 		ON CONFLICT (no) DO UPDATE SET type = excluded.type, status = excluded.status, department = excluded.department,
 			channel = excluded.channel, region = excluded.region, escalation_level = excluded.escalation_level,
 			overdue = excluded.overdue, rounds = excluded.rounds, extensions = excluded.extensions,
-			opened_at = excluded.opened_at, closed_at = excluded.closed_at, version = excluded.version, record = excluded.record
+			opened_at = excluded.opened_at, closed_at = excluded.closed_at, version = excluded.version, record = excluded.record,
+			list_key = excluded.list_key, parent = excluded.parent, requesting_department = excluded.requesting_department,
+			next_deadline = excluded.next_deadline, vip = excluded.vip, major = excluded.major, urgent = excluded.urgent
 		WHERE excluded.version > cases.version`),
 		v.No, v.Type, v.Status, v.Department, channel, region, int(v.EscalationLevel), v.Overdue, v.Rounds, v.Extensions,
-		opened.UTC(), closed, len(v.Timeline), string(record))
+		opened.UTC(), closed, len(v.Timeline), string(record), l.key, l.parent, l.requesting, l.next, l.vip, l.major, l.urgent)
 	if err != nil {
 		return fmt.Errorf("archive %s: %w", v.No, err)
 	}

@@ -12,6 +12,7 @@ import (
 	"go.temporal.io/api/workflowservice/v1"
 	"go.temporal.io/sdk/converter"
 
+	"github.com/closeloop/closeloop/archive"
 	"github.com/closeloop/closeloop/forms"
 	"github.com/closeloop/closeloop/workflows"
 )
@@ -192,11 +193,17 @@ func (s *Service) OpenCases(ctx context.Context) ([]workflows.CaseLine, error) {
 	}
 }
 
-// List returns the cases matching f, newest first.
+// List returns the cases matching f: from the archive, which holds every
+// case's list line in indexed columns (open cases first, newest first,
+// then closed ones, last closed first); without an archive, from the
+// engine's visibility store, newest first.
 func (s *Service) List(ctx context.Context, f Filter) (Page, error) {
 	q, err := f.Query()
 	if err != nil {
 		return Page{}, err
+	}
+	if s.Archive != nil {
+		return s.listArchived(ctx, f)
 	}
 	size := f.PageSize
 	if size <= 0 || size > 200 {
@@ -211,6 +218,31 @@ func (s *Service) List(ctx context.Context, f Filter) (Page, error) {
 	page := Page{Cases: make([]Summary, 0, len(resp.Executions)), NextPageToken: resp.NextPageToken}
 	for _, e := range resp.Executions {
 		page.Cases = append(page.Cases, summaryOf(e))
+	}
+	return page, nil
+}
+
+// listArchived is List from the archive; f has been checked.
+func (s *Service) listArchived(ctx context.Context, f Filter) (Page, error) {
+	q := archive.ListQuery{Type: f.Type, Status: f.Status, Department: f.Department, Parent: f.Parent, Overdue: f.Overdue,
+		Escalated: f.Escalated, All: f.Scope.All, Departments: f.Scope.Departments, MinEscalation: f.Scope.MinEscalation,
+		Limit: f.PageSize, After: string(f.PageToken)}
+	if q.Limit <= 0 || q.Limit > 200 {
+		q.Limit = 50
+	}
+	lines, next, err := s.Archive.List(ctx, q)
+	if err != nil {
+		return Page{}, fmt.Errorf("list cases: %w", err)
+	}
+	page := Page{Cases: make([]Summary, 0, len(lines))}
+	if next != "" {
+		page.NextPageToken = []byte(next)
+	}
+	for _, l := range lines {
+		page.Cases = append(page.Cases, Summary{No: l.No, Type: l.Type, Status: l.Status, Department: l.Department,
+			NextDeadline: l.NextDeadline, Parent: l.Parent, RequestingDepartment: l.RequestingDepartment,
+			EscalationLevel: int64(l.EscalationLevel), Overdue: l.Overdue, StartedAt: l.OpenedAt,
+			Marks: Marks{VIP: l.VIP, Major: l.Major, Urgent: l.Urgent}})
 	}
 	return page, nil
 }
