@@ -5,7 +5,9 @@
 package engine
 
 import (
+	"errors"
 	"fmt"
+	"io/fs"
 	"log/slog"
 	"net"
 	"os"
@@ -48,6 +50,8 @@ type Engine struct {
 	ui       *uiserver.Server
 	opts     Options
 	stopping atomic.Bool
+	// visibility is set when the search index has a file of its own.
+	visibility bool
 }
 
 // Address is the frontend host:port for clients.
@@ -63,6 +67,25 @@ func (e *Engine) UIURL() string {
 
 // DatabaseFile is where the engine keeps its state.
 func (e *Engine) DatabaseFile() string { return filepath.Join(e.opts.DataDir, "temporal.db") }
+
+// VisibilityFile is where the engine keeps its search index of workflows.
+// A file of its own has a connection of its own: the server shares one
+// connection per SQLite file among all its services, so with the index
+// in the state's file every search-attribute write queues behind the
+// history's writes.
+func (e *Engine) VisibilityFile() string { return filepath.Join(e.opts.DataDir, "visibility.db") }
+
+// separateVisibility tells whether the index lives in VisibilityFile: on
+// a new data directory, or one that has it already. A data directory
+// made before keeps its index in the state's file, where its workflows
+// are indexed.
+func (e *Engine) separateVisibility() bool {
+	if _, err := os.Stat(e.VisibilityFile()); err == nil {
+		return true
+	}
+	_, err := os.Stat(e.DatabaseFile())
+	return errors.Is(err, fs.ErrNotExist)
+}
 
 // Start launches the server (and UI) and returns once the frontend accepts
 // connections.
@@ -93,7 +116,9 @@ func Start(opts Options) (*Engine, error) {
 	}
 
 	e := &Engine{opts: opts}
-	sqlConf := e.sqlConfig()
+	// Decided before the state's file is made below.
+	e.visibility = e.separateVisibility()
+	sqlConf := e.sqlConfig(e.DatabaseFile())
 	ns, err := sqliteschema.NewNamespaceConfig(clusterName, opts.Namespace, false, opts.SearchAttributes)
 	if err != nil {
 		return nil, fmt.Errorf("namespace config: %w", err)
@@ -151,10 +176,10 @@ func (e *Engine) Stop() {
 
 const clusterName = "active"
 
-func (e *Engine) sqlConfig() *config.SQL {
+func (e *Engine) sqlConfig(file string) *config.SQL {
 	return &config.SQL{
 		PluginName:   sqliteplugin.PluginName,
-		DatabaseName: e.DatabaseFile(),
+		DatabaseName: file,
 		// Plain keys become SQLite pragmas; "setup" creates the schema the
 		// first time and is a no-op afterwards. WAL with synchronous=NORMAL
 		// is durable across process crashes and several times faster than the
@@ -176,6 +201,10 @@ func (e *Engine) serverConfig(sqlConf *config.SQL) *config.Config {
 	conf.Persistence.VisibilityStore = "sqlite"
 	conf.Persistence.NumHistoryShards = 1
 	conf.Persistence.DataStores = map[string]config.DataStore{"sqlite": {SQL: sqlConf}}
+	if e.visibility {
+		conf.Persistence.VisibilityStore = "visibility"
+		conf.Persistence.DataStores["visibility"] = config.DataStore{SQL: e.sqlConfig(e.VisibilityFile())}
+	}
 	conf.ClusterMetadata = &cluster.Config{
 		FailoverVersionIncrement: 10,
 		MasterClusterName:        clusterName,
