@@ -275,19 +275,12 @@ func (x *Index) FindRequestCandidates(_ context.Context, r *ladon.Request) (lado
 // list at most once, but may be in several lists.
 func (x *Index) pick(lists [][]*entry, pass func(ladon.Policy) bool) ladon.Policies {
 	var out []*entry
-	var seen map[*entry]bool
-	if len(lists) > 1 {
-		seen = map[*entry]bool{}
-	}
 	for _, list := range lists {
 		for _, e := range list {
-			if seen != nil {
-				if seen[e] {
-					continue
-				}
-				seen[e] = true
-			}
-			if pass(e.p) {
+			// A policy in two lists (two of its subjects match) is
+			// picked once; the few picked are cheaper to scan than a
+			// map of every candidate is to build.
+			if pass(e.p) && (len(lists) == 1 || !slices.Contains(out, e)) {
 				out = append(out, e)
 			}
 		}
