@@ -252,6 +252,10 @@ func dynamicConfig() dynamicconfig.StaticClient {
 		dynamicconfig.ForceSearchAttributesCacheRefreshOnRead.Key(): true,
 		dynamicconfig.FrontendPersistenceMaxQPS.Key():               10000,
 		dynamicconfig.HistoryPersistenceMaxQPS.Key():                45000,
+		// The search index has one SQLite connection: a few visibility
+		// workers keep it busy, where the default 512 would queue on it
+		// past the 3 s task timeout and retry.
+		dynamicconfig.VisibilityProcessorSchedulerWorkerCount.Key(): 8,
 		// Nexus needs an HTTP port the embedded engine does not open.
 		dynamicconfig.EnableNexus.Key(): false,
 	}
