@@ -83,8 +83,9 @@ func (b *bench) openAndInbox(ctx context.Context) error {
 	return b.inbox(ctx)
 }
 
-// inbox measures figure 6: a department user's case list through the API
-// against the same visibility query sent straight to the engine.
+// inbox measures figure 6: a department user's case list through the API,
+// which reads the archive's list columns, against the same list as a
+// visibility query sent straight to the engine.
 func (b *bench) inbox(ctx context.Context) error {
 	q, err := starter.Filter{Scope: starter.Scope{Departments: []string{"property"}}}.Query()
 	if err != nil {
@@ -137,7 +138,8 @@ func (b *bench) inbox(ctx context.Context) error {
 		Closeloop: fmt.Sprintf("%s (%s)", ms(api.p(0.95)), ms(api.p(0.5))),
 		Baseline:  fmt.Sprintf("%s (%s)", ms(bare.p(0.95)), ms(bare.p(0.5))),
 		Ratio:     ratio(api.p(0.95), bare.p(0.95)), Target: "≤ 100 ms", Result: verdict(api.errors == 0 && api.p(0.95) <= 100*time.Millisecond)})
-	b.table.note("figure 6: the baseline sends the list's visibility query (%s) straight to the engine", q)
+	b.table.note("figure 6: the API reads the list from the archive (archive.db, indexed list columns); the baseline sends the same list "+
+		"as a visibility query (%s) straight to the engine", q)
 	return nil
 }
 
