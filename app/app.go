@@ -79,7 +79,12 @@ func Run(ctx context.Context, cfg config.Config, log *slog.Logger, out io.Writer
 		return err
 	}
 	defer c.Close()
-	if err := EnsureNamespace(ctx, c, cfg.Namespace, workflows.SearchAttributes); err != nil {
+	var settle time.Duration
+	if cfg.Embedded() {
+		// Only a data directory made by an older release lacks some.
+		settle = engine.SearchAttributeCacheRefresh
+	}
+	if err := EnsureNamespace(ctx, c, cfg.Namespace, workflows.SearchAttributes, settle, log); err != nil {
 		return err
 	}
 

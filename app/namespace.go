@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"time"
 
 	enumspb "go.temporal.io/api/enums/v1"
@@ -19,8 +20,11 @@ import (
 const retention = 30 * 24 * time.Hour
 
 // EnsureNamespace registers the namespace if the service lacks it and adds
-// any missing search attributes. It is safe to run on every start.
-func EnsureNamespace(ctx context.Context, c client.Client, namespace string, attrs map[string]enumspb.IndexedValueType) error {
+// any missing search attributes. It is safe to run on every start. When it
+// adds attributes it waits settle before returning: the engine's services
+// cache the attribute list (the embedded engine for up to a minute), and a
+// case started before they all see the new attribute would be refused.
+func EnsureNamespace(ctx context.Context, c client.Client, namespace string, attrs map[string]enumspb.IndexedValueType, settle time.Duration, log *slog.Logger) error {
 	ws := c.WorkflowService()
 	_, err := ws.DescribeNamespace(ctx, &workflowservice.DescribeNamespaceRequest{Namespace: namespace})
 	var nf *serviceerror.NamespaceNotFound
@@ -69,12 +73,20 @@ func EnsureNamespace(ctx context.Context, c client.Client, namespace string, att
 	if err != nil && !errors.As(err, &exists) {
 		// Another process starting at the same moment may have added them
 		// first: that is success too.
-		if again, lerr := ops.ListSearchAttributes(ctx, &operatorservice.ListSearchAttributesRequest{Namespace: namespace}); lerr == nil && hasAll(again, attrs) {
-			return nil
+		again, lerr := ops.ListSearchAttributes(ctx, &operatorservice.ListSearchAttributesRequest{Namespace: namespace})
+		if lerr != nil || !hasAll(again, attrs) {
+			return fmt.Errorf("add search attributes: %w", err)
 		}
-		return fmt.Errorf("add search attributes: %w", err)
 	}
-	return nil
+	if settle > 0 {
+		log.Info("search attributes added: waiting for the engine's caches to know them", "added", len(missing), "wait", settle)
+	}
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-time.After(settle):
+		return nil
+	}
 }
 
 func hasAll(have *operatorservice.ListSearchAttributesResponse, attrs map[string]enumspb.IndexedValueType) bool {

@@ -19,6 +19,7 @@ import (
 
 	"github.com/closeloop/closeloop/app"
 	"github.com/closeloop/closeloop/config"
+	"github.com/closeloop/closeloop/engine"
 	"github.com/closeloop/closeloop/identity"
 )
 
@@ -43,7 +44,7 @@ func startProduct(ctx context.Context, dataDir string, clients int, log *slog.Lo
 	if err != nil {
 		return nil, err
 	}
-	enginePort, err := freeEnginePort()
+	enginePort, err := engine.FreePort("127.0.0.1")
 	if err != nil {
 		return nil, err
 	}
@@ -147,31 +148,4 @@ func freePort() (int, error) {
 	}
 	defer func() { _ = l.Close() }()
 	return l.Addr().(*net.TCPAddr).Port, nil
-}
-
-// freeEnginePort finds a frontend port whose three successors and the
-// membership ports +100..+103 are free too, as the embedded engine needs.
-func freeEnginePort() (int, error) {
-	for range 50 {
-		p, err := freePort()
-		if err != nil {
-			return 0, err
-		}
-		if p > 65535-110 {
-			continue
-		}
-		free := true
-		for _, q := range []int{p, p + 1, p + 2, p + 3, p + 100, p + 101, p + 102, p + 103} {
-			l, err := net.Listen("tcp", net.JoinHostPort("127.0.0.1", strconv.Itoa(q)))
-			if err != nil {
-				free = false
-				break
-			}
-			_ = l.Close()
-		}
-		if free {
-			return p, nil
-		}
-	}
-	return 0, errors.New("no free port range for the embedded engine")
 }

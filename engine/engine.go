@@ -44,6 +44,13 @@ type Options struct {
 	Logger    *slog.Logger
 }
 
+// SearchAttributeCacheRefresh is how long after a search attribute is
+// added through the operator API every service of the engine knows it: the
+// server caches the attribute list for 60 s. (Forcing a refresh on every
+// read, as the Temporal CLI's dev server does, is for tests: it reads the
+// cluster's metadata from SQLite on every start, describe and upsert.)
+const SearchAttributeCacheRefresh = 61 * time.Second
+
 // Engine is a running embedded server.
 type Engine struct {
 	server   temporal.Server
@@ -248,10 +255,8 @@ func dynamicConfig() dynamicconfig.StaticClient {
 		// spread the same work over more SQLite round trips (~4x slower).
 		dynamicconfig.MatchingNumTaskqueueReadPartitions.Key():  1,
 		dynamicconfig.MatchingNumTaskqueueWritePartitions.Key(): 1,
-		// Search attributes added at start are usable at once.
-		dynamicconfig.ForceSearchAttributesCacheRefreshOnRead.Key(): true,
-		dynamicconfig.FrontendPersistenceMaxQPS.Key():               10000,
-		dynamicconfig.HistoryPersistenceMaxQPS.Key():                45000,
+		dynamicconfig.FrontendPersistenceMaxQPS.Key():           10000,
+		dynamicconfig.HistoryPersistenceMaxQPS.Key():            45000,
 		// The search index has one SQLite connection: a few visibility
 		// workers keep it busy, where the default 512 would queue on it
 		// past the 3 s task timeout and retry.
@@ -259,6 +264,33 @@ func dynamicConfig() dynamicconfig.StaticClient {
 		// Nexus needs an HTTP port the embedded engine does not open.
 		dynamicconfig.EnableNexus.Key(): false,
 	}
+}
+
+// FreePort finds a frontend port on ip for an engine: one whose three
+// successors and membership ports (+100..+103) are free too.
+func FreePort(ip string) (int, error) {
+	for range 50 {
+		l, err := net.Listen("tcp", net.JoinHostPort(ip, "0"))
+		if err != nil {
+			return 0, err
+		}
+		p := l.Addr().(*net.TCPAddr).Port
+		_ = l.Close()
+		if p > 65535-110 {
+			continue
+		}
+		free := true
+		for _, q := range []int{p, p + 1, p + 2, p + 3, p + 100, p + 101, p + 102, p + 103} {
+			if portFree(ip, q) != nil {
+				free = false
+				break
+			}
+		}
+		if free {
+			return p, nil
+		}
+	}
+	return 0, errors.New("no free port range for the embedded engine")
 }
 
 func portFree(ip string, port int) error {

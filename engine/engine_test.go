@@ -3,7 +3,6 @@ package engine
 import (
 	"context"
 	"log/slog"
-	"net"
 	"os"
 	"path/filepath"
 	"testing"
@@ -51,7 +50,10 @@ func TestEngineListsFromItsOwnVisibilityFile(t *testing.T) {
 		t.Skip("starts an embedded engine")
 	}
 	dir := t.TempDir()
-	port := freePorts(t)
+	port, err := FreePort("127.0.0.1")
+	if err != nil {
+		t.Fatal(err)
+	}
 	e, err := Start(Options{DataDir: dir, Port: port, Namespace: "default",
 		Logger: slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelError}))})
 	if err != nil {
@@ -85,35 +87,3 @@ func TestEngineListsFromItsOwnVisibilityFile(t *testing.T) {
 		t.Fatalf("visibility file %s: %v", e.VisibilityFile(), err)
 	}
 }
-
-// freePorts finds a frontend port with the engine's other ports (the
-// three above it and each plus 100) free too.
-func freePorts(t *testing.T) int {
-	t.Helper()
-	for range 50 {
-		l, err := net.Listen("tcp", "127.0.0.1:0")
-		if err != nil {
-			t.Fatal(err)
-		}
-		p := l.Addr().(*net.TCPAddr).Port
-		_ = l.Close()
-		if p > 65535-110 {
-			continue
-		}
-		if portsFree(p) {
-			return p
-		}
-	}
-	t.Fatal("no free engine ports")
-	return 0
-}
-
-func portsFree(p int) bool {
-	for _, q := range []int{p, p + 1, p + 2, p + 3, p + 100, p + 101, p + 102, p + 103} {
-		if portFree("127.0.0.1", q) != nil {
-			return false
-		}
-	}
-	return true
-}
-
