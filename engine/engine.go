@@ -261,6 +261,11 @@ func dynamicConfig() dynamicconfig.StaticClient {
 		// workers keep it busy, where the default 512 would queue on it
 		// past the 3 s task timeout and retry.
 		dynamicconfig.VisibilityProcessorSchedulerWorkerCount.Key(): 8,
+		// The events cache is per shard, sized for clusters of hundreds of
+		// shards (512 KiB each); with one shard it held a few dozen cases'
+		// start events, and every describe and activity completion of the
+		// others read its event back from SQLite.
+		dynamicconfig.EventsCacheMaxSizeBytes.Key(): 64 << 20,
 		// Nexus needs an HTTP port the embedded engine does not open.
 		dynamicconfig.EnableNexus.Key(): false,
 	}
