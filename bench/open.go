@@ -223,6 +223,26 @@ func (b *bench) settle(ctx context.Context) error {
 	return fmt.Errorf("the task queues did not drain within %s", settleLimit)
 }
 
+// indexed waits until the engine's visibility store counts at least n
+// workflows matching query.
+func (b *bench) indexed(ctx context.Context, query string, n int64) error {
+	for deadline := time.Now().Add(settleLimit); time.Now().Before(deadline); {
+		resp, err := b.c.CountWorkflow(ctx, &workflowservice.CountWorkflowExecutionsRequest{Query: query})
+		if err != nil {
+			return fmt.Errorf("count %s: %w", query, err)
+		}
+		if resp.GetCount() >= n {
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(500 * time.Millisecond):
+		}
+	}
+	return fmt.Errorf("the engine did not index %d workflows (%s) within %s", n, query, settleLimit)
+}
+
 // settleLimit bounds the wait for the engine to catch up.
 const settleLimit = 15 * time.Minute
 
