@@ -42,7 +42,7 @@ type Config struct {
 
 // Defaults are the sizes the issue asks for.
 func Defaults() Config {
-	return Config{Clients: 8, Duration: 10 * time.Second, Open: 10_000, Archived: 100_000, Timers: 1_000,
+	return Config{Clients: 8, Duration: 8 * time.Second, Open: 10_000, Archived: 100_000, Timers: 1_000,
 		TimerWindow: time.Minute, Policies: 10_000}
 }
 

@@ -37,10 +37,10 @@ func (b *bench) openAndInbox(ctx context.Context) error {
 	}
 	heap0, rss0 := liveHeap(), rss()
 
-	// Half as many bare workflows, their heap scaled to n: a bare open
-	// workflow's footprint is the same at any count, and the minute saved
-	// keeps the run within 10 minutes.
-	bareN := max(n/2, 1)
+	// A quarter as many bare workflows, their heap scaled to n: a bare
+	// open workflow's footprint is the same at any count, and the minute
+	// saved keeps the run within 10 minutes.
+	bareN := max(n/4, 1)
 	b.progress("figure 8: %d bare open workflows", bareN)
 	start := time.Now()
 	open := load(ctx, b.seeders(), 0, bareN, func(ctx context.Context, _, i int) error {
