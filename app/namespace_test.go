@@ -13,6 +13,7 @@ import (
 	"go.temporal.io/sdk/temporal"
 
 	"github.com/closeloop/closeloop/engine"
+	"github.com/closeloop/closeloop/internal/enginetest"
 	"github.com/closeloop/closeloop/workflows"
 )
 
@@ -32,21 +33,8 @@ func TestEnsureNamespaceAddsAttributesUsableAtOnce(t *testing.T) {
 	}
 	older := maps.Clone(workflows.SearchAttributes)
 	delete(older, added)
-	port, err := engine.FreePort("127.0.0.1")
-	if err != nil {
-		t.Fatal(err)
-	}
 	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
-	e, err := engine.Start(engine.Options{DataDir: t.TempDir(), Port: port, Namespace: "default", SearchAttributes: older, Logger: log})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer e.Stop()
-	c, err := client.Dial(client.Options{HostPort: e.Address(), Namespace: "default"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
+	_, c := enginetest.Start(t, engine.Options{SearchAttributes: older, Logger: log})
 	ctx := context.Background()
 	start := func(id string) error {
 		_, err := c.ExecuteWorkflow(ctx, client.StartWorkflowOptions{ID: id, TaskQueue: "nobody",

@@ -970,17 +970,24 @@ func TestComplaint_QuietHours(t *testing.T) {
 	}
 }
 
+// archiveTo gives the harness's activities an archive of their own.
+func archiveTo(t *testing.T, h *harness) *archive.Store {
+	t.Helper()
+	store, err := archive.Open(context.Background(), "", filepath.Join(t.TempDir(), "archive.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = store.Close() })
+	h.acts.Archive = store
+	return store
+}
+
 // Rule K1: the archive holds the case while it is open and its full record
 // once it closes.
 func TestComplaint_Archived(t *testing.T) {
 	reg := sh(2026, 11, 23, 9, 0)
 	h := newHarness(t, reg)
-	store, err := archive.Open(context.Background(), "", filepath.Join(t.TempDir(), "archive.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer func() { _ = store.Close() }()
-	h.acts.Archive = store
+	store := archiveTo(t, h)
 	var whileOpen workflows.CaseView
 	h.env.RegisterDelayedCallback(func() { whileOpen, _ = store.Get(context.Background(), "TS-20261123-0001") }, 90*time.Minute)
 	h.do(time.Hour, workflows.ActionFirstFeedback, firstFeedback())
@@ -1008,12 +1015,7 @@ func TestComplaint_Archived(t *testing.T) {
 func TestComplaint_ArchivedOnChangeNotOnEveryComment(t *testing.T) {
 	reg := sh(2026, 11, 23, 9, 0)
 	h := newHarness(t, reg)
-	store, err := archive.Open(context.Background(), "", filepath.Join(t.TempDir(), "archive.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer func() { _ = store.Close() }()
-	h.acts.Archive = store
+	store := archiveTo(t, h)
 	const no = "TS-20261123-0001"
 	var afterComments, afterResolve workflows.CaseView
 	h.do(time.Hour, workflows.ActionFirstFeedback, firstFeedback())
