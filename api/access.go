@@ -39,9 +39,15 @@ func (s *Server) visible(ctx context.Context, no string) (workflows.CaseView, er
 		return workflows.CaseView{}, err
 	}
 	if s.Authz.Allowed(ctx, callerOf(ctx).subject(), policies.ActionRead, caseOf(v)) != nil {
-		return workflows.CaseView{}, &starter.Error{Status: http.StatusNotFound, Code: "not_found", Message: "case " + no + " not found"}
+		return workflows.CaseView{}, hidden(no)
 	}
 	return v, nil
+}
+
+// hidden is what a caller who may not see case no is told: that it does
+// not exist.
+func hidden(no string) error {
+	return &starter.Error{Status: http.StatusNotFound, Code: "not_found", Message: "case " + no + " not found"}
 }
 
 // visibleSummary is visible for the access decision alone: the case's
@@ -54,7 +60,7 @@ func (s *Server) visibleSummary(ctx context.Context, no string) (policies.Case, 
 	}
 	c := summaryCase(sum)
 	if s.Authz.Allowed(ctx, callerOf(ctx).subject(), policies.ActionRead, c) != nil {
-		return policies.Case{}, &starter.Error{Status: http.StatusNotFound, Code: "not_found", Message: "case " + no + " not found"}
+		return policies.Case{}, hidden(no)
 	}
 	return c, nil
 }

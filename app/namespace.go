@@ -78,9 +78,10 @@ func EnsureNamespace(ctx context.Context, c client.Client, namespace string, att
 			return fmt.Errorf("add search attributes: %w", err)
 		}
 	}
-	if settle > 0 {
-		log.Info("search attributes added: waiting for the engine's caches to know them", "added", len(missing), "wait", settle)
+	if settle == 0 {
+		return nil
 	}
+	log.Info("search attributes added: waiting for the engine's caches to know them", "added", len(missing), "wait", settle)
 	select {
 	case <-ctx.Done():
 		return ctx.Err()

@@ -192,14 +192,14 @@ func (b *bench) fillArchive(ctx context.Context) error {
 func (b *bench) settle(ctx context.Context) error {
 	quiet := 0
 	said := time.Now()
-	for deadline := time.Now().Add(settleLimit); time.Now().Before(deadline); {
+	return b.poll(ctx, "the task queues to drain", func() (bool, error) {
 		var backlog int64
 		for _, tq := range []string{workflows.TaskQueue, baselineQueue} {
 			for _, typ := range []enumspb.TaskQueueType{enumspb.TASK_QUEUE_TYPE_WORKFLOW, enumspb.TASK_QUEUE_TYPE_ACTIVITY} {
 				resp, err := b.c.WorkflowService().DescribeTaskQueue(ctx, &workflowservice.DescribeTaskQueueRequest{
 					Namespace: b.p.cfg.Namespace, TaskQueue: &taskqueuepb.TaskQueue{Name: tq}, TaskQueueType: typ, ReportStats: true})
 				if err != nil {
-					return fmt.Errorf("describe task queue %s: %w", tq, err)
+					return false, fmt.Errorf("describe task queue %s: %w", tq, err)
 				}
 				backlog += resp.GetStats().GetApproximateBacklogCount()
 			}
@@ -211,28 +211,29 @@ func (b *bench) settle(ctx context.Context) error {
 			b.progress("… %d tasks still waiting for the workers", backlog)
 			said = time.Now()
 		}
-		if quiet == 2 {
-			return nil
-		}
-		select {
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-time.After(500 * time.Millisecond):
-		}
-	}
-	return fmt.Errorf("the task queues did not drain within %s", settleLimit)
+		return quiet == 2, nil
+	})
 }
 
 // indexed waits until the engine's visibility store counts at least n
 // workflows matching query.
 func (b *bench) indexed(ctx context.Context, query string, n int64) error {
-	for deadline := time.Now().Add(settleLimit); time.Now().Before(deadline); {
+	return b.poll(ctx, fmt.Sprintf("the engine to index %d workflows (%s)", n, query), func() (bool, error) {
 		resp, err := b.c.CountWorkflow(ctx, &workflowservice.CountWorkflowExecutionsRequest{Query: query})
 		if err != nil {
-			return fmt.Errorf("count %s: %w", query, err)
+			return false, fmt.Errorf("count %s: %w", query, err)
 		}
-		if resp.GetCount() >= n {
-			return nil
+		return resp.GetCount() >= n, nil
+	})
+}
+
+// poll asks done every half second until it reports true, for at most
+// settleLimit; what names the wait in the error.
+func (b *bench) poll(ctx context.Context, what string, done func() (bool, error)) error {
+	for deadline := time.Now().Add(settleLimit); time.Now().Before(deadline); {
+		ok, err := done()
+		if err != nil || ok {
+			return err
 		}
 		select {
 		case <-ctx.Done():
@@ -240,7 +241,7 @@ func (b *bench) indexed(ctx context.Context, query string, n int64) error {
 		case <-time.After(500 * time.Millisecond):
 		}
 	}
-	return fmt.Errorf("the engine did not index %d workflows (%s) within %s", n, query, settleLimit)
+	return fmt.Errorf("waited %s for %s", settleLimit, what)
 }
 
 // settleLimit bounds the wait for the engine to catch up.

@@ -202,12 +202,12 @@ func (s *Service) List(ctx context.Context, f Filter) (Page, error) {
 	if err != nil {
 		return Page{}, err
 	}
-	if s.Archive != nil {
-		return s.listArchived(ctx, f)
-	}
 	size := f.PageSize
 	if size <= 0 || size > 200 {
 		size = 50
+	}
+	if s.Archive != nil {
+		return s.listArchived(ctx, f, size)
 	}
 	resp, err := s.Client.ListWorkflow(ctx, &workflowservice.ListWorkflowExecutionsRequest{
 		Query: q, PageSize: int32(size), NextPageToken: f.PageToken,
@@ -222,14 +222,12 @@ func (s *Service) List(ctx context.Context, f Filter) (Page, error) {
 	return page, nil
 }
 
-// listArchived is List from the archive; f has been checked.
-func (s *Service) listArchived(ctx context.Context, f Filter) (Page, error) {
+// listArchived is List from the archive, size lines a page; f has been
+// checked.
+func (s *Service) listArchived(ctx context.Context, f Filter, size int) (Page, error) {
 	q := archive.ListQuery{Type: f.Type, Status: f.Status, Department: f.Department, Parent: f.Parent, Overdue: f.Overdue,
 		Escalated: f.Escalated, All: f.Scope.All, Departments: f.Scope.Departments, MinEscalation: f.Scope.MinEscalation,
-		Limit: f.PageSize, After: string(f.PageToken)}
-	if q.Limit <= 0 || q.Limit > 200 {
-		q.Limit = 50
-	}
+		Limit: size, After: string(f.PageToken)}
 	lines, next, err := s.Archive.List(ctx, q)
 	if err != nil {
 		return Page{}, fmt.Errorf("list cases: %w", err)

@@ -28,6 +28,7 @@ import (
 	"go.temporal.io/sdk/temporal"
 
 	"github.com/closeloop/closeloop/activities"
+	"github.com/closeloop/closeloop/engine"
 	"github.com/closeloop/closeloop/forms"
 	"github.com/closeloop/closeloop/identity"
 	"github.com/closeloop/closeloop/workflows"
@@ -869,27 +870,14 @@ func freePort(t *testing.T) int {
 	return l.Addr().(*net.TCPAddr).Port
 }
 
-// freeEnginePort finds a base port whose engine ports (base..base+3,
-// base+100..base+103) are all free.
+// freeEnginePort finds a base port whose engine ports are all free.
 func freeEnginePort(t *testing.T) int {
 	t.Helper()
-	for range 50 {
-		base := 20000 + int(time.Now().UnixNano()%20000)
-		ok := true
-		for _, p := range []int{base, base + 1, base + 2, base + 3, base + 100, base + 101, base + 102, base + 103} {
-			l, err := net.Listen("tcp", "127.0.0.1:"+strconv.Itoa(p))
-			if err != nil {
-				ok = false
-				break
-			}
-			_ = l.Close()
-		}
-		if ok {
-			return base
-		}
+	p, err := engine.FreePort("127.0.0.1")
+	if err != nil {
+		t.Fatal(err)
 	}
-	t.Fatal("no free engine port range")
-	return 0
+	return p
 }
 
 func dialEngine(t *testing.T, port int) client.Client {

@@ -228,7 +228,6 @@ func (c *core) keepArchive(ctx workflow.Context, lean bool) {
 		return
 	}
 	c.archivedPrint = p
-	c.archived = len(c.view.Timeline)
 	lctx := workflow.WithLocalActivityOptions(ctx, archiveLocalOptions)
 	c.archiveAsync(ctx, workflow.ExecuteLocalActivity(lctx, ActivityArchive, ArchiveRequest{View: c.view}))
 }
