@@ -383,14 +383,15 @@ func outboxReader(cfg config.Config) api.Outbox {
 
 // loadRules reads the business calendar and the SLA settings.
 func loadRules(cfg config.Config) (*calendar.Calendar, sla.Settings, error) {
-	var overrides []calendar.Override
+	var file calendar.File
 	if cfg.CalendarFile != "" {
 		var err error
-		if overrides, err = calendar.LoadOverrides(cfg.CalendarFile); err != nil {
+		if file, err = calendar.LoadFile(cfg.CalendarFile); err != nil {
 			return nil, sla.Settings{}, err
 		}
 	}
-	cal, err := calendar.New(calendar.Config{Location: cfg.TimeZone, Open: cfg.BusinessOpen, Close: cfg.BusinessClose, Overrides: overrides})
+	cal, err := calendar.New(calendar.Config{Location: cfg.TimeZone, Open: cfg.BusinessOpen, Close: cfg.BusinessClose,
+		Overrides: file.Days, Years: file.Years})
 	if err != nil {
 		return nil, sla.Settings{}, fmt.Errorf("business calendar: %w", err)
 	}

@@ -23,6 +23,17 @@ type Config struct {
 	Open      string         // "09:00" default
 	Close     string         // "18:00" default (close of business)
 	Overrides []Override
+	// Years are the years whose full statutory arrangement the overrides
+	// carry (a year published after the library's release): they count
+	// as covered, so deadlines in them are not provisional.
+	Years []int
+}
+
+// File is an override file: company days, and statutory days for years
+// the library lacks, with the years it covers in full.
+type File struct {
+	Days  []Override
+	Years []int
 }
 
 // Override marks one date as a working day or a day off, taking precedence
@@ -51,6 +62,7 @@ type Calendar struct {
 	open, close int // minutes after midnight
 	overrides   map[dateKey]Override
 	statutory   *statutoryData
+	years       map[int]bool // years the overrides cover in full
 }
 
 // New validates cfg and builds a Calendar.
@@ -76,12 +88,19 @@ func New(cfg Config) (*Calendar, error) {
 	if err := validateOverrides(cfg.Overrides); err != nil {
 		return nil, fmt.Errorf("calendar: overrides: %w", err)
 	}
+	if err := validateYears(cfg.Years); err != nil {
+		return nil, fmt.Errorf("calendar: years: %w", err)
+	}
 	c := &Calendar{
 		loc:       loc,
 		open:      open,
 		close:     closing,
 		overrides: make(map[dateKey]Override, len(cfg.Overrides)),
 		statutory: statutory(),
+		years:     make(map[int]bool, len(cfg.Years)),
+	}
+	for _, y := range cfg.Years {
+		c.years[y] = true
 	}
 	for _, o := range cfg.Overrides {
 		d, _ := parseDate(o.Date) // validated above
@@ -176,6 +195,7 @@ func (s dayStatus) kind() string {
 type statutoryData struct {
 	days  map[dateKey]libDay
 	years map[int]bool // years whose holidays the library lists
+	first int          // the first of them
 }
 
 type libDay struct {
@@ -192,35 +212,70 @@ var statutory = sync.OnceValue(func() *statutoryData {
 			d, err1 := parseDate(h.GetDay())
 			t, err2 := parseDate(h.GetTarget())
 			if err1 != nil || err2 != nil {
-				continue // malformed library entry; cannot happen with v1.4.6
+				continue // malformed library entry; none in the pinned version
 			}
 			s.days[d.key()] = libDay{name: h.GetName(), work: h.IsWork()}
 			// A year counts as covered by its holidays' target dates: the
 			// 2001-12-29 make-up day belongs to New Year 2002, not to 2001.
 			s.years[t.y] = true
+			if s.first == 0 || t.y < s.first {
+				s.first = t.y
+			}
 		}
 	}
 	return s
 })
 
-func (c *Calendar) covered(year int) bool { return c.statutory.years[year] }
+// covered reports whether the statutory arrangement of year is known:
+// from the library, or from the override file's "years".
+func (c *Calendar) covered(year int) bool { return c.statutory.years[year] || c.years[year] }
 
-// LoadOverrides reads an override file (see the package documentation for
-// the format). Errors name the file and the offending entry.
+// Horizon is the last year whose statutory holidays the calendar knows
+// without a gap from the library's first year: a working-day deadline
+// after it is provisional (see [Explanation.Provisional]).
+func (c *Calendar) Horizon() int {
+	y := c.statutory.first
+	for c.covered(y + 1) {
+		y++
+	}
+	return y
+}
+
+// HorizonWarning reports whether, at now, someone must add holidays: from
+// 1 November when the coming year is not covered (its arrangement is
+// published each November), and at any time in a year that is not.
+func (c *Calendar) HorizonWarning(now time.Time) bool {
+	t := now.In(c.loc)
+	h := c.Horizon()
+	return h < t.Year() || (t.Month() >= time.November && h == t.Year())
+}
+
+// LoadOverrides reads an override file's days (see LoadFile).
 func LoadOverrides(path string) ([]Override, error) {
+	f, err := LoadFile(path)
+	return f.Days, err
+}
+
+// LoadFile reads an override file (see the package documentation for the
+// format). Errors name the file and the offending entry.
+func LoadFile(path string) (File, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
-		return nil, fmt.Errorf("calendar: %w", err)
+		return File{}, fmt.Errorf("calendar: %w", err)
 	}
 	var file struct {
 		Comment string            `json:"comment"`
+		Years   []int             `json:"years"`
 		Days    []json.RawMessage `json:"days"`
 	}
 	if err := strictUnmarshal(data, &file); err != nil {
-		return nil, fmt.Errorf("calendar: %s: %w", path, err)
+		return File{}, fmt.Errorf("calendar: %s: %w", path, err)
 	}
 	if file.Days == nil {
-		return nil, fmt.Errorf("calendar: %s: missing \"days\" list", path)
+		return File{}, fmt.Errorf("calendar: %s: missing \"days\" list", path)
+	}
+	if err := validateYears(file.Years); err != nil {
+		return File{}, fmt.Errorf("calendar: %s: years: %w", path, err)
 	}
 	days := make([]Override, len(file.Days))
 	for i, raw := range file.Days {
@@ -230,17 +285,27 @@ func LoadOverrides(path string) ([]Override, error) {
 			Name    string `json:"name"`
 		}
 		if err := strictUnmarshal(raw, &e); err != nil {
-			return nil, fmt.Errorf("calendar: %s: days[%d]: %w", path, i, err)
+			return File{}, fmt.Errorf("calendar: %s: days[%d]: %w", path, i, err)
 		}
 		if e.Working == nil {
-			return nil, fmt.Errorf("calendar: %s: days[%d] (%s): missing \"working\"", path, i, e.Date)
+			return File{}, fmt.Errorf("calendar: %s: days[%d] (%s): missing \"working\"", path, i, e.Date)
 		}
 		days[i] = Override{Date: e.Date, Working: *e.Working, Name: e.Name}
 	}
 	if err := validateOverrides(days); err != nil {
-		return nil, fmt.Errorf("calendar: %s: %w", path, err)
+		return File{}, fmt.Errorf("calendar: %s: %w", path, err)
 	}
-	return days, nil
+	return File{Days: days, Years: file.Years}, nil
+}
+
+// validateYears bounds the covered years to what dates can hold.
+func validateYears(years []int) error {
+	for i, y := range years {
+		if y < 1900 || y > 9999 {
+			return fmt.Errorf("years[%d]: %d is not a year from 1900 to 9999", i, y)
+		}
+	}
+	return nil
 }
 
 func strictUnmarshal(data []byte, v any) error {

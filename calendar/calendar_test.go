@@ -118,8 +118,56 @@ func TestStatutoryMatchesLibrary(t *testing.T) {
 func TestCoveredYears(t *testing.T) {
 	c := MustDefault()
 	for y := 2000; y <= 2028; y++ {
-		if want := y >= 2002 && y <= 2026; c.covered(y) != want {
+		if want := y >= 2002 && y <= 2027; c.covered(y) != want {
 			t.Errorf("covered(%d) = %v, want %v", y, c.covered(y), want)
+		}
+	}
+}
+
+// The horizon is the last year known without a gap; the override file's
+// years extend it only when they follow on.
+func TestHorizon(t *testing.T) {
+	tests := []struct {
+		years []int
+		want  int
+	}{
+		{nil, 2027},
+		{[]int{2028}, 2028},
+		{[]int{2028, 2029}, 2029},
+		{[]int{2029}, 2027}, // 2028 is still unknown
+		{[]int{2020}, 2027},
+	}
+	for _, tt := range tests {
+		c, err := New(Config{Years: tt.years})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := c.Horizon(); got != tt.want {
+			t.Errorf("Horizon() with years %v = %d, want %d", tt.years, got, tt.want)
+		}
+	}
+	if _, err := New(Config{Years: []int{20280}}); err == nil {
+		t.Error("year 20280 accepted")
+	}
+}
+
+// From 1 November of the horizon year the coming year's holidays are due.
+func TestHorizonWarning(t *testing.T) {
+	c := MustDefault()
+	tests := []struct {
+		now  time.Time
+		want bool
+	}{
+		{sh(2026, 12, 6, 10, 0), false}, // 2027 is covered
+		{sh(2027, 10, 31, 23, 59), false},
+		{sh(2027, 11, 1, 0, 0), true},
+		{time.Date(2027, 10, 31, 16, 0, 0, 0, time.UTC), true}, // 11-01 00:00 in Shanghai
+		{sh(2027, 12, 31, 10, 0), true},
+		{sh(2028, 3, 1, 10, 0), true}, // past the horizon: this year's deadlines are provisional
+	}
+	for _, tt := range tests {
+		if got := c.HorizonWarning(tt.now); got != tt.want {
+			t.Errorf("HorizonWarning(%v) = %v, want %v", tt.now, got, tt.want)
 		}
 	}
 }
@@ -170,6 +218,26 @@ func TestLoadOverrides(t *testing.T) {
 	}
 }
 
+// The file's years move the horizon (issue 16: a year the library lacks).
+func TestLoadFileYears(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "2028.json")
+	body := `{"years":[2028],"days":[{"date":"2028-01-03","working":false,"name":"元旦"}]}`
+	if err := os.WriteFile(path, []byte(body), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	f, err := LoadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := New(Config{Overrides: f.Days, Years: f.Years})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Horizon() != 2028 || c.Day(sh(2028, 1, 3, 12, 0)).Working {
+		t.Errorf("horizon %d, 2028-01-03 %+v; want 2028 and a day off", c.Horizon(), c.Day(sh(2028, 1, 3, 12, 0)))
+	}
+}
+
 func TestLoadOverridesErrors(t *testing.T) {
 	tests := []struct {
 		name, json string
@@ -183,6 +251,8 @@ func TestLoadOverridesErrors(t *testing.T) {
 		{"missing days", `{"day":[]}`, []string{`"day"`}},
 		{"no days list", `{}`, []string{`missing "days"`}},
 		{"not json", `days: []`, []string{"invalid character"}},
+		{"bad year", `{"years":[2028, 228],"days":[]}`, []string{"years[1]", "228"}},
+		{"years not a list", `{"years":2028,"days":[]}`, []string{"years"}},
 	}
 	dir := t.TempDir()
 	for _, tt := range tests {

@@ -17,17 +17,19 @@
 // statutory data (github.com/6tail/lunar-go, package HolidayUtil) lists it as
 // a holiday day off it is not, and if it lists it as a make-up working day it
 // is; otherwise Monday to Friday are working days and weekends are not.
-// The statutory data covers 2002–2026. Other years are treated as weekends
-// plus overrides only, and every [Explanation] that relies on such a year
-// carries a [NoteNoHolidayData] note.
+// The statutory data covers 2002–2027 (lunar-go v1.4.7). A year beyond the
+// calendar's [Calendar.Horizon] is treated as weekends plus overrides only,
+// and every [Explanation] that relies on such a year is marked
+// [Explanation.Provisional] and carries a [NoteNoHolidayData] note.
 //
 // # Override file
 //
-// [LoadOverrides] reads company days and statutory days for years the
+// [LoadFile] reads company days and statutory days for years the
 // library lacks from a JSON file such as testdata/overrides.json:
 //
 //	{
 //	  "comment": "optional free text, ignored",
+//	  "years": [2028],
 //	  "days": [
 //	    {"date": "2026-12-31", "working": false, "name": "公司年会"},
 //	    {"date": "2026-12-26", "working": true,  "name": "年会补班"}
@@ -38,7 +40,9 @@
 // "working" (true: a working day even on a weekend or statutory holiday;
 // false: a day off). "name" is shown to users and is optional. Unknown fields
 // and duplicate dates are errors, so a typo cannot silently turn a working day
-// into a day off.
+// into a day off. "years" (optional) names the years whose whole statutory
+// arrangement the file lists — a year published after the library's
+// release — and moves the horizon to them.
 //
 // A [Calendar] is immutable and safe for concurrent use.
 package calendar

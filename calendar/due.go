@@ -14,8 +14,9 @@ const (
 	KindCompany = "company" // day off from an override
 )
 
-// NoteNoHolidayData prefixes the note "no_holiday_data:2027": the library has
-// no statutory holidays for that year, so only weekends and overrides applied.
+// NoteNoHolidayData prefixes the note "no_holiday_data:2028": neither the
+// library nor the override file has that year's statutory holidays, so only
+// weekends and overrides applied and the deadline is provisional.
 const NoteNoHolidayData = "no_holiday_data"
 
 // maxIdleDays bounds the search for the next working day, so a calendar
@@ -38,6 +39,10 @@ type Explanation struct {
 	Skipped  []Range   `json:"skipped,omitempty"`
 	Counted  []Day     `json:"counted,omitempty"`
 	Notes    []string  `json:"notes,omitempty"`
+	// Provisional marks a deadline that reaches a year beyond the
+	// calendar's horizon: it will move when that year's holidays are
+	// known, and `closeloop calendar replan` moves it.
+	Provisional bool `json:"provisional,omitempty"`
 }
 
 // Range is a run of consecutive skipped days with the same name and kind.
@@ -151,6 +156,7 @@ func (r *recorder) visit(d date) {
 	r.lastYear = d.y
 	if !r.cal.covered(d.y) {
 		r.ex.Notes = append(r.ex.Notes, NoteNoHolidayData+":"+strconv.Itoa(d.y))
+		r.ex.Provisional = true
 	}
 }
 

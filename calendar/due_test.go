@@ -50,9 +50,18 @@ func TestDue(t *testing.T) {
 		{"T2 2025 National Day", def, sh(2025, 9, 30, 10, 0), Span{1, WorkingDays}, sh(2025, 10, 9, 18, 0)},
 		// Rule T2: configurable close of business.
 		{"T2 close 17:00", early, sh(2026, 11, 20, 15, 0), Span{1, WorkingDays}, sh(2026, 11, 23, 17, 0)},
-		// Rule T2: 2027 has no library data: weekends only, so 01-01 counts...
-		{"T2 2027 no data", def, sh(2026, 12, 31, 10, 0), Span{1, WorkingDays}, sh(2027, 1, 1, 18, 0)},
-		// ...unless the override file says it is a day off.
+		// Rule T2: 2027 from lunar-go v1.4.7: New Year's Day 01-01..01-03 off.
+		{"T2 2027 New Year +1", def, sh(2026, 12, 31, 10, 0), Span{1, WorkingDays}, sh(2027, 1, 4, 18, 0)},
+		// The 5-working-day result delivery (C10) registered on New Year's Eve.
+		{"T2 2027 New Year +5", def, sh(2026, 12, 31, 10, 0), Span{5, WorkingDays}, sh(2027, 1, 8, 18, 0)},
+		// Spring Festival 2027: 02-05..02-13 off, the make-up Sunday 02-14 counts.
+		{"T2 2027 Spring Festival +5", def, sh(2027, 2, 4, 10, 0), Span{5, WorkingDays}, sh(2027, 2, 18, 18, 0)},
+		{"T2 2027 make-up Sun 01-31", def, sh(2027, 1, 30, 10, 0), Span{1, WorkingDays}, sh(2027, 1, 31, 18, 0)},
+		{"T2 2027 National Day", def, sh(2027, 9, 30, 10, 0), Span{1, WorkingDays}, sh(2027, 10, 8, 18, 0)},
+		{"T2 2027 make-up Sat 10-09", def, sh(2027, 10, 8, 10, 0), Span{1, WorkingDays}, sh(2027, 10, 9, 18, 0)},
+		// 2028 has no data yet: weekends only (provisional)...
+		{"T2 2028 no data", def, sh(2027, 12, 31, 10, 0), Span{1, WorkingDays}, sh(2028, 1, 3, 18, 0)},
+		// ...and an override still wins.
 		{"T2 2027 override", company, sh(2026, 12, 31, 10, 0), Span{1, WorkingDays}, sh(2027, 1, 4, 18, 0)},
 		// Rule T2: company working Saturday 12-26 from the override file.
 		{"T2 company working Sat", company, sh(2026, 12, 25, 10, 0), Span{1, WorkingDays}, sh(2026, 12, 26, 18, 0)},
@@ -151,7 +160,8 @@ func TestExplanationJSON(t *testing.T) {
 	}
 }
 
-// Rule T2: company days from the override file, and the 2027 no-data note.
+// Rule T2: company days from the override file beside the 2027 statutory
+// New Year holiday, which the explanation names.
 func TestDueCompanyDays(t *testing.T) {
 	got, err := overrideCalendar(t).Due(sh(2026, 12, 23, 10, 0), Span{7, WorkingDays})
 	if err != nil {
@@ -162,7 +172,7 @@ func TestDueCompanyDays(t *testing.T) {
 		{From: "2026-12-27", To: "2026-12-27", Kind: KindWeekend},
 		{From: "2026-12-31", To: "2026-12-31", Name: "公司年会", Kind: KindCompany},
 		{From: "2027-01-01", To: "2027-01-01", Name: "元旦", Kind: KindCompany},
-		{From: "2027-01-02", To: "2027-01-03", Kind: KindWeekend},
+		{From: "2027-01-02", To: "2027-01-03", Name: "元旦节", Kind: KindHoliday},
 	}
 	wantCounted := []Day{{Date: "2026-12-26", Working: true, Weekend: true, Makeup: true, Name: "年会补班", Company: true}}
 	if !reflect.DeepEqual(e.Skipped, wantSkipped) {
@@ -171,20 +181,71 @@ func TestDueCompanyDays(t *testing.T) {
 	if !reflect.DeepEqual(e.Counted, wantCounted) {
 		t.Errorf("Counted = %+v, want %+v", e.Counted, wantCounted)
 	}
-	if want := []string{"no_holiday_data:2027"}; !reflect.DeepEqual(e.Notes, want) {
-		t.Errorf("Notes = %q, want %q", e.Notes, want)
+	if len(e.Notes) != 0 || e.Provisional {
+		t.Errorf("Notes = %q, provisional %v: 2027 is covered", e.Notes, e.Provisional)
 	}
 	texts := map[string]string{
-		"en": "7 working days from Wed 2026-12-23: skips the company day off 12-31 (公司年会) and the company day off 2027-01-01 (元旦), " +
-			"counts the company working day Sat 12-26 (年会补班), due Mon 2027-01-04 18:00 " +
-			"(no statutory holiday data for 2027: weekends and company overrides only)",
-		"zh-CN": "自 2026-12-23（周三）起 7 个工作日：跳过公司休息日 12-31（公司年会）、公司休息日 2027-01-01（元旦），" +
-			"计入公司上班日 12-26（周六，年会补班），截止 2027-01-04（周一）18:00（2027 年无法定节假日数据：仅按周末和公司调整计算）",
+		"en": "7 working days from Wed 2026-12-23: skips the company day off 12-31 (公司年会), the company day off 2027-01-01 (元旦) " +
+			"and the New Year's Day holiday 2027-01-02..2027-01-03, counts the company working day Sat 12-26 (年会补班), due Mon 2027-01-04 18:00",
+		"zh-CN": "自 2026-12-23（周三）起 7 个工作日：跳过公司休息日 12-31（公司年会）、公司休息日 2027-01-01（元旦）、元旦节假期 2027-01-02..2027-01-03，" +
+			"计入公司上班日 12-26（周六，年会补班），截止 2027-01-04（周一）18:00",
 	}
 	for lang, w := range texts {
 		if s := e.Text(lang); s != w {
 			t.Errorf("Text(%q)\n got %s\nwant %s", lang, s, w)
 		}
+	}
+}
+
+// Rule T2: the 2027 Spring Festival and its make-up Sunday are named.
+func TestDueSpringFestival2027(t *testing.T) {
+	got, err := MustDefault().Due(sh(2027, 2, 4, 10, 0), Span{5, WorkingDays})
+	if err != nil {
+		t.Fatal(err)
+	}
+	texts := map[string]string{
+		"en": "5 working days from Thu 2027-02-04: skips the Spring Festival holiday 02-05..02-13, counts the make-up working Sunday 02-14, due Thu 2027-02-18 18:00",
+		"zh-CN": "自 2027-02-04（周四）起 5 个工作日：跳过春节假期 02-05..02-13，计入调休上班日 02-14（周日），截止 2027-02-18（周四）18:00",
+	}
+	for lang, w := range texts {
+		if s := got.Explanation.Text(lang); s != w {
+			t.Errorf("Text(%q)\n got %s\nwant %s", lang, s, w)
+		}
+	}
+}
+
+// A deadline past the horizon is provisional, and says so in both
+// languages; the override file's "years" moves the horizon.
+func TestDueProvisional(t *testing.T) {
+	got, err := MustDefault().Due(sh(2027, 12, 30, 10, 0), Span{3, WorkingDays})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := got.Explanation
+	if !e.Provisional || !reflect.DeepEqual(e.Notes, []string{"no_holiday_data:2028"}) {
+		t.Fatalf("provisional %v, notes %q; want provisional with no_holiday_data:2028", e.Provisional, e.Notes)
+	}
+	texts := map[string]string{
+		"en": "3 working days from Thu 2027-12-30: due Tue 2028-01-04 18:00 (provisional: the statutory holidays of 2028 " +
+			"are not known yet, so only weekends and company days count; it is re-planned when they are)",
+		"zh-CN": "自 2027-12-30（周四）起 3 个工作日：截止 2028-01-04（周二）18:00（暂定：2028 年法定节假日安排尚未发布，暂按周末和公司调整计算，发布后重新计算）",
+	}
+	for lang, w := range texts {
+		if s := e.Text(lang); s != w {
+			t.Errorf("Text(%q)\n got %s\nwant %s", lang, s, w)
+		}
+	}
+	c, err := New(Config{Years: []int{2028}, Overrides: []Override{{Date: "2028-01-03", Working: false, Name: "元旦"}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err = c.Due(sh(2027, 12, 30, 10, 0), Span{3, WorkingDays})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Explanation.Provisional || len(got.Explanation.Notes) != 0 || !got.At.Equal(sh(2028, 1, 5, 18, 0)) {
+		t.Errorf("with 2028 in the file: %v provisional %v notes %q, want 2028-01-05 18:00, not provisional",
+			got.At.In(shanghai), got.Explanation.Provisional, got.Explanation.Notes)
 	}
 }
 
@@ -196,10 +257,10 @@ func TestDueNotes(t *testing.T) {
 		span  Span
 		want  []string
 	}{
-		{sh(2026, 12, 31, 10, 0), Span{1, WorkingDays}, []string{"no_holiday_data:2027"}},
+		{sh(2026, 12, 31, 10, 0), Span{1, WorkingDays}, nil},
 		{sh(2026, 12, 30, 10, 0), Span{1, WorkingDays}, nil},
-		{sh(2026, 12, 31, 10, 0), Span{48, Hours}, nil}, // Rule T1: calendar-independent
-		{sh(2027, 3, 1, 10, 0), Span{2, BusinessHours}, []string{"no_holiday_data:2027"}},
+		{sh(2027, 12, 31, 10, 0), Span{48, Hours}, nil}, // Rule T1: calendar-independent
+		{sh(2028, 3, 1, 10, 0), Span{2, BusinessHours}, []string{"no_holiday_data:2028"}},
 		{sh(2027, 12, 31, 10, 0), Span{1, WorkingDays}, []string{"no_holiday_data:2028"}},
 	}
 	for _, tt := range tests {

@@ -145,7 +145,7 @@ var english = language{
 		return strings.Join(items[:len(items)-1], ", ") + " and " + items[len(items)-1]
 	},
 	noData: func(year string) string {
-		return "no statutory holiday data for " + year + ": weekends and company overrides only"
+		return "provisional: the statutory holidays of " + year + " are not known yet, so only weekends and company days count; it is re-planned when they are"
 	},
 	note: func(s string) string { return " (" + s + ")" },
 }
@@ -187,7 +187,7 @@ var chinese = language{
 	sep:     "，",
 	list:    func(items []string) string { return strings.Join(items, "、") },
 	noData: func(year string) string {
-		return year + " 年无法定节假日数据：仅按周末和公司调整计算"
+		return "暂定：" + year + " 年法定节假日安排尚未发布，暂按周末和公司调整计算，发布后重新计算"
 	},
 	note: func(s string) string { return "（" + s + "）" },
 }
