@@ -204,7 +204,7 @@ func TestDueSpringFestival2027(t *testing.T) {
 		t.Fatal(err)
 	}
 	texts := map[string]string{
-		"en": "5 working days from Thu 2027-02-04: skips the Spring Festival holiday 02-05..02-13, counts the make-up working Sunday 02-14, due Thu 2027-02-18 18:00",
+		"en":    "5 working days from Thu 2027-02-04: skips the Spring Festival holiday 02-05..02-13, counts the make-up working Sunday 02-14, due Thu 2027-02-18 18:00",
 		"zh-CN": "自 2027-02-04（周四）起 5 个工作日：跳过春节假期 02-05..02-13，计入调休上班日 02-14（周日），截止 2027-02-18（周四）18:00",
 	}
 	for lang, w := range texts {
