@@ -11,6 +11,7 @@ import (
 
 	"github.com/closeloop/closeloop/archive"
 	"github.com/closeloop/closeloop/calendar"
+	"github.com/closeloop/closeloop/replan"
 	"github.com/closeloop/closeloop/workflows"
 )
 
@@ -83,6 +84,16 @@ func (a *Activities) ComputeDue(_ context.Context, req workflows.DueRequest) (wo
 		}
 	}
 	return res, nil
+}
+
+// ReplanDue lists the case's running clocks the business calendar now puts
+// on another instant (after a new statutory year or override file).
+func (a *Activities) ReplanDue(_ context.Context, req workflows.ReplanRequest) (workflows.ReplanResult, error) {
+	changes, err := replan.Plan(a.Calendar, req.Deadlines)
+	if err != nil {
+		return workflows.ReplanResult{}, err
+	}
+	return workflows.ReplanResult{Changes: changes}, nil
 }
 
 // CarryDue moves a paused deadline forward by the time it had left

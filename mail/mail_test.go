@@ -10,7 +10,8 @@ import (
 
 var kinds = []string{workflows.NoticeReminder, workflows.NoticeEscalation, workflows.NoticeAssignment, workflows.NoticeRework,
 	workflows.NoticeCustomerAck, workflows.NoticeCustomerDelay, workflows.NoticeCustomerResult, workflows.NoticeSatisfactionReq,
-	workflows.NoticeCustomerProgress, workflows.NoticeQCReport, workflows.NoticeCollaboration, workflows.NoticeDigest, workflows.NoticeSupervision}
+	workflows.NoticeCustomerProgress, workflows.NoticeQCReport, workflows.NoticeCollaboration, workflows.NoticeDigest, workflows.NoticeSupervision,
+	workflows.NoticeCustomerReplan}
 
 func customerKind(k string) bool {
 	return strings.HasPrefix(k, "customer_") || k == workflows.NoticeSatisfactionReq
@@ -23,6 +24,33 @@ func sample(kind string) workflows.Notice {
 		Fields: map[string]string{"point": "80", "level": "management", "from": "cs_head", "proposal": "send a senior engineer",
 			"result": "pipe replaced", "status": "in_progress", "visit_at": "2026-11-24T01:00:00Z", "location": "lobby",
 			"open": "5", "due_today": "2", "overdue": "1", "cases": "TS-20261123-0001", "day": "2026-11-23", "sample": "TS-20261123-0001", "size": "1"}}
+}
+
+// Rule C4: a promised time moved later by a calendar update tells the
+// customer both times, in the case's zone, in their language.
+func TestRenderReplanned(t *testing.T) {
+	sh, _ := time.LoadLocation("Asia/Shanghai")
+	r, err := NewRenderer("https://closeloop.example.com/", sh)
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := sample(workflows.NoticeCustomerReplan)
+	n.Deadline = "result_delivery"
+	n.Fields = map[string]string{"from": "2027-01-05T10:00:00Z"}
+	for lang, want := range map[string][]string{
+		"en":    {"calendar has been updated", "Before: 2027-01-05 18:00", "Now: 2026-11-26 09:00", "result delivery"},
+		"zh-CN": {"法定节假日安排已更新", "原定时间：2027-01-05 18:00", "调整后：2026-11-26 09:00", "结果当面反馈"},
+	} {
+		m, err := r.Render(n, Address{Name: "张伟", Language: lang})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, w := range want {
+			if !strings.Contains(m.Text, w) {
+				t.Errorf("%s: %q lacks %q", lang, m.Text, w)
+			}
+		}
+	}
 }
 
 // Rules U1, U2, P1: every notice renders in Chinese and English; customers

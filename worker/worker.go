@@ -20,6 +20,7 @@ func Register(r sdkworker.Registry, a *activities.Activities) {
 	r.RegisterActivityWithOptions(a.ComputeDue, activity.RegisterOptions{Name: workflows.ActivityComputeDue})
 	r.RegisterActivityWithOptions(a.SendNotice, activity.RegisterOptions{Name: workflows.ActivitySendNotice})
 	r.RegisterActivityWithOptions(a.CarryDue, activity.RegisterOptions{Name: workflows.ActivityCarryDue})
+	r.RegisterActivityWithOptions(a.ReplanDue, activity.RegisterOptions{Name: workflows.ActivityReplanDue})
 	r.RegisterActivityWithOptions(a.NextCaseNumber, activity.RegisterOptions{Name: workflows.ActivityNextCaseNumber})
 	r.RegisterActivityWithOptions(a.SendAt, activity.RegisterOptions{Name: workflows.ActivitySendAt})
 	r.RegisterActivityWithOptions(a.Digest, activity.RegisterOptions{Name: workflows.ActivityDigest})

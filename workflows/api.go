@@ -58,6 +58,10 @@ const (
 	// ActionCustomerRating is the customer's rating from the satisfaction
 	// link in their e-mail (C8, R5); the public rating page sends it.
 	ActionCustomerRating = "customer-rating"
+	// ActionReplan re-plans the case's running working-day clocks after the
+	// business calendar changed (a new statutory year, an override file);
+	// the administrator's `closeloop calendar replan` sends it.
+	ActionReplan = "replan-deadlines"
 )
 
 // SignalCollaborationStatus carries a CollaborationStatus from a child
@@ -657,7 +661,34 @@ type CommentInput struct {
 	Text  string `json:"text"`
 }
 
+// ReplanInput asks the case to re-plan its running clocks on the
+// calendar the worker has now.
+type ReplanInput struct {
+	Actor string `json:"actor"`
+}
+
 // --- Activities' contract.
+
+// ReplanRequest gives the business calendar a case's clocks to re-plan.
+type ReplanRequest struct {
+	Deadlines []Deadline `json:"deadlines"`
+}
+
+// ReplanResult lists the clocks the calendar now puts on another instant.
+type ReplanResult struct {
+	Changes []DeadlineChange `json:"changes,omitempty"`
+}
+
+// DeadlineChange is one running clock moved by a calendar update, with the
+// explanations of its new instant.
+type DeadlineChange struct {
+	Deadline    string                 `json:"deadline"`
+	Round       int                    `json:"round,omitempty"`
+	OldDue      time.Time              `json:"old_due"`
+	NewDue      time.Time              `json:"new_due"`
+	Explanation calendar.Explanation   `json:"explanation"`
+	Also        []calendar.Explanation `json:"also,omitempty"`
+}
 
 // DueRequest asks the business calendar for a deadline; with several spans
 // the earliest wins. A fixed clock gives its due instant as At instead.
@@ -727,6 +758,7 @@ const (
 	NoticeRework           = "rework_request"
 	NoticeCustomerAck      = "customer_ack"
 	NoticeCustomerDelay    = "customer_delay"
+	NoticeCustomerReplan   = "customer_replanned" // a promised time moved later with the calendar (C4)
 	NoticeCustomerResult   = "customer_result"
 	NoticeSatisfactionReq  = "satisfaction_request"
 	NoticeCustomerProgress = "customer_progress"

@@ -19,6 +19,7 @@ const (
 	ActivityNextCaseNumber = "NextCaseNumber"
 	ActivitySendAt         = "SendAt"
 	ActivityArchive        = "ArchiveCase"
+	ActivityReplanDue      = "ReplanDue"
 )
 
 // ComplaintWorkflow runs one complaint (投诉) from registration until the
@@ -75,6 +76,7 @@ func (w *complaint) setup(ctx workflow.Context) error {
 		onUpdate(ctx, &w.core, ActionCustomerRating, w.checkCustomerRating, w.customerRating),
 		onUpdate(ctx, &w.core, ActionEscalate, w.checkEscalate, w.escalateByHand),
 		onUpdate(ctx, &w.core, ActionComment, w.checkComment, w.comment),
+		onUpdate(ctx, &w.core, ActionReplan, w.checkReplan, w.replan),
 		onUpdate(ctx, &w.core, ActionRevealPII, w.checkReveal, w.reveal),
 	}
 	for _, err := range handlers {

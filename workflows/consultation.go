@@ -56,6 +56,7 @@ func (w *consultation) setup(ctx workflow.Context) error {
 		onUpdate(ctx, &w.core, ActionTransfer, w.checkTransfer, w.transfer),
 		onUpdate(ctx, &w.core, ActionEscalate, w.checkEscalate, w.escalateByHand),
 		onUpdate(ctx, &w.core, ActionComment, w.checkComment, w.comment),
+		onUpdate(ctx, &w.core, ActionReplan, w.checkReplan, w.replan),
 		onUpdate(ctx, &w.core, ActionRevealPII, w.checkReveal, w.reveal),
 	} {
 		if err != nil {

@@ -51,6 +51,7 @@ func (w *mediaInquiry) setup(ctx workflow.Context) error {
 		onUpdate(ctx, &w.core, ActionContactOutlet, w.checkContact, w.contact),
 		onUpdate(ctx, &w.core, ActionEscalate, w.checkEscalate, w.escalateByHand),
 		onUpdate(ctx, &w.core, ActionComment, w.checkComment, w.comment),
+		onUpdate(ctx, &w.core, ActionReplan, w.checkReplan, w.replan),
 		onUpdate(ctx, &w.core, ActionRevealPII, w.checkReveal, w.reveal),
 	} {
 		if err != nil {
