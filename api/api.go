@@ -91,6 +91,7 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("POST /api/v1/cases/{no}/typical", s.authed(s.markTypical))
 	mux.HandleFunc("GET /api/v1/knowledge", s.authed(s.knowledge))
 	mux.HandleFunc("GET /api/v1/outbox", s.authed(s.outbox))
+	mux.HandleFunc("POST /api/v1/calendar/replan", s.authed(s.replan))
 	mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, &starter.Error{Status: http.StatusNotFound, Code: "not_found", Message: "no such endpoint: " + r.Method + " " + r.URL.Path})
 	})

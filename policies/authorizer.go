@@ -102,6 +102,9 @@ const (
 	// ActionOutboxRead is reading the local outbox (resource outbox): every
 	// message to every customer, names and addresses included.
 	ActionOutboxRead = "outbox:read"
+	// ActionCalendarReplan moves the running clocks of every open case to
+	// the calendar as it is now (resource calendar).
+	ActionCalendarReplan = "calendar:replan"
 )
 
 // AllowedOn reports whether s may do action on a resource that is not a

@@ -43,6 +43,7 @@ func newRoot() *cobra.Command {
 	root.AddCommand(newCaseCommand())
 	root.AddCommand(newDirectoryCommands()...)
 	root.AddCommand(newOutboxCommand())
+	root.AddCommand(newCalendarCommand())
 	root.AddCommand(newImportCommand())
 	root.AddCommand(newHealthcheckCommand())
 	root.AddCommand(newBenchCommand())
