@@ -1,0 +1,165 @@
+package test
+
+import (
+	"archive/tar"
+	"compress/gzip"
+	"errors"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/closeloop/closeloop/activities"
+	"github.com/closeloop/closeloop/workflows"
+	"github.com/closeloop/closeloop/workflows/sla"
+)
+
+// unpack extracts a committed data directory (a tar.gz holding data/) into
+// a new temporary folder and returns the data directory's path.
+func unpack(t *testing.T, tarball string) string {
+	t.Helper()
+	f, err := os.Open(tarball)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = f.Close() }()
+	gz, err := gzip.NewReader(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	tr := tar.NewReader(gz)
+	for {
+		h, err := tr.Next()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		name := filepath.Join(dir, filepath.Clean("/"+h.Name)) // never outside dir
+		switch h.Typeflag {
+		case tar.TypeDir:
+			err = os.MkdirAll(name, 0o750)
+		case tar.TypeReg:
+			var out *os.File
+			if out, err = os.OpenFile(name, os.O_CREATE|os.O_WRONLY|os.O_TRUNC, 0o600); err == nil {
+				_, err = io.Copy(out, tr)
+				err = errors.Join(err, out.Close())
+			}
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	return filepath.Join(dir, "data")
+}
+
+// Issue 16, rule T2: a data directory written by the last release (commit
+// 62e5059, lunar-go v1.4.6, no 2027 holidays) holds a complaint registered
+// on 2026-12-06 whose result delivery, set to 60 working days by the SLA
+// file, was computed as Fri 2027-02-26 18:00: New Year's Day and the
+// Spring Festival counted as working days. Opened by this release,
+// `closeloop calendar replan --dry-run` lists it with both times and
+// changes nothing; the real run moves it to Fri 2027-03-05 18:00, records
+// both times on the timeline and tells the customer (C4); a second run
+// finds nothing. Staff other than the administrator are refused.
+func TestCalendarReplanAfterUpgrade(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts the product: skipped with -short")
+	}
+	s := &system{t: t, bin: buildBinary(t), dataDir: unpack(t, "testdata/upgrade/replan-62e5059.tar.gz"),
+		httpPort: freePort(t), tPort: freeEnginePort(t), uiPort: freePort(t)}
+	s.start()
+	defer s.stop()
+	const no = "TS-20261206-0001"
+	oldDue := time.Date(2027, 2, 26, 10, 0, 0, 0, time.UTC)
+	newDue := time.Date(2027, 3, 5, 10, 0, 0, 0, time.UTC)
+	if due, state := s.get(no).deadline(sla.ResultDelivery); !due.Equal(oldDue) || state != workflows.DeadlinePending {
+		t.Fatalf("before: result delivery %v %s, want %v pending (as the last release computed it)", due, state, oldDue)
+	}
+
+	replan := func(as string, args ...string) (string, error) {
+		cmd := exec.Command(s.bin, append([]string{"calendar", "replan", "--server", s.base(), "--as", as}, args...)...)
+		cmd.Env = append(os.Environ(), "CLOSELOOP_DATA_DIR="+s.dataDir, "CLOSELOOP_TIMEZONE=Asia/Shanghai")
+		out, err := cmd.CombinedOutput()
+		return string(out), err
+	}
+	out, err := replan("admin01", "--dry-run")
+	if err != nil {
+		t.Fatalf("dry run: %v\n%s", err, out)
+	}
+	row := regexpRow(no, sla.ResultDelivery, "2027-02-26 18:00", "2027-03-05 18:00", "later", "would move")
+	if !strings.Contains(out, "calendar known through 2027") || !row(out) {
+		t.Fatalf("dry run output lacks the case's row:\n%s", out)
+	}
+	if due, _ := s.get(no).deadline(sla.ResultDelivery); !due.Equal(oldDue) {
+		t.Fatalf("the dry run moved the clock to %v", due)
+	}
+	if out, err := replan("agent01"); err == nil || !strings.Contains(out, "HTTP 403") {
+		t.Fatalf("an agent re-planned: %v\n%s", err, out)
+	}
+
+	out, err = replan("admin01")
+	if err != nil {
+		t.Fatalf("replan: %v\n%s", err, out)
+	}
+	if !regexpRow(no, sla.ResultDelivery, "2027-02-26 18:00", "2027-03-05 18:00", "later", "moved")(out) {
+		t.Fatalf("replan output lacks the moved row:\n%s", out)
+	}
+	c := s.get(no)
+	if due, state := c.deadline(sla.ResultDelivery); !due.Equal(newDue) || state != workflows.DeadlinePending {
+		t.Errorf("after: result delivery %v %s, want %v pending", due, state, newDue)
+	}
+	replanned := 0
+	for _, e := range c.Timeline {
+		if e.Kind == "deadline_replanned" {
+			replanned++
+		}
+	}
+	if replanned != 1 {
+		t.Errorf("%d deadline_replanned events, want 1", replanned)
+	}
+	waitNotice(t, s.dataDir, no, workflows.NoticeCustomerReplan)
+
+	out, err = replan("admin01")
+	if err != nil || !strings.Contains(out, "1 open cases checked; 0 clocks moved") {
+		t.Errorf("second run: %v\n%s", err, out)
+	}
+}
+
+// regexpRow matches a table row holding every cell, in order.
+func regexpRow(cells ...string) func(string) bool {
+	return func(out string) bool {
+		for _, line := range strings.Split(out, "\n") {
+			f := strings.Join(strings.Fields(line), " ")
+			if strings.Contains(f, strings.Join(cells[:2], " ")) && strings.Contains(f, strings.Join(cells[2:], " ")) {
+				return true
+			}
+		}
+		return false
+	}
+}
+
+// waitNotice waits for a notice of kind on case no in the local outbox.
+func waitNotice(t *testing.T, dataDir, no, kind string) {
+	t.Helper()
+	box := &activities.Outbox{Dir: filepath.Join(dataDir, "outbox")}
+	deadline := time.Now().Add(30 * time.Second)
+	for time.Now().Before(deadline) {
+		entries, err := box.List(no)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, e := range entries {
+			if e.Notice.Kind == kind {
+				return
+			}
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	t.Errorf("no %s notice for %s in the outbox after 30s", kind, no)
+}
