@@ -129,6 +129,10 @@ func TestCalendarReplanAfterUpgrade(t *testing.T) {
 	if err != nil || !strings.Contains(out, "1 open cases checked; 0 clocks moved") {
 		t.Errorf("second run: %v\n%s", err, out)
 	}
+	if dir := os.Getenv("CLOSELOOP_RECORD_HISTORY"); dir != "" {
+		// Started by the last release, re-planned by this one.
+		writeHistory(t, dialEngine(t, s.tPort), no, filepath.Join(dir, "complaint_replanned_after_upgrade.json"))
+	}
 }
 
 // regexpRow matches a table row holding every cell, in order.
