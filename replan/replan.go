@@ -7,6 +7,7 @@ package replan
 
 import (
 	"fmt"
+	"time"
 
 	"github.com/closeloop/closeloop/calendar"
 	"github.com/closeloop/closeloop/workflows"
@@ -67,4 +68,29 @@ func replannable(d workflows.Deadline) bool {
 		}
 	}
 	return calendarDays
+}
+
+// OffDay is a running clock the re-plan does not move — an agreed time
+// node, an extended or promised time — whose due instant the calendar now
+// puts on a day off: someone must agree a new time by hand.
+type OffDay struct {
+	Deadline string       `json:"deadline"`
+	Round    int          `json:"round,omitempty"`
+	Due      time.Time    `json:"due"`
+	Day      calendar.Day `json:"day"`
+}
+
+// OffDays lists the pending clocks Plan leaves alone that now fall on a
+// day off.
+func OffDays(cal *calendar.Calendar, deadlines []workflows.Deadline) []OffDay {
+	var out []OffDay
+	for _, d := range deadlines {
+		if d.State != workflows.DeadlinePending || replannable(d) {
+			continue
+		}
+		if day := cal.Day(d.Due); !day.Working {
+			out = append(out, OffDay{Deadline: d.Name, Round: d.Round, Due: d.Due, Day: day})
+		}
+	}
+	return out
 }

@@ -100,3 +100,23 @@ func TestPlan(t *testing.T) {
 		t.Errorf("second plan %+v (%v), want none", again, err)
 	}
 }
+
+// Issue 16: a time node agreed as an instant (booked before this release,
+// when "20 working days" from 2026-12-06 ended on New Year's Day 2027) is
+// not moved, but is named for someone to agree a new time.
+func TestOffDays(t *testing.T) {
+	cal := calendar.MustDefault()
+	node := workflows.Deadline{Name: "time_node", State: workflows.DeadlinePending, Due: sh(2027, 1, 1, 18, 0).UTC(), Agreed: true,
+		Explanation: calendar.Explanation{Start: sh(2026, 12, 6, 10, 0).UTC(), Due: sh(2027, 1, 1, 18, 0).UTC()}}
+	met := node
+	met.State = workflows.DeadlineMet
+	workday := node
+	workday.Due = sh(2027, 1, 4, 18, 0).UTC()
+	got := OffDays(cal, []workflows.Deadline{node, met, workday})
+	if len(got) != 1 || got[0].Deadline != "time_node" || got[0].Day.Holiday != "元旦节" || !got[0].Due.Equal(node.Due) {
+		t.Errorf("OffDays = %+v, want the time node on New Year's Day", got)
+	}
+	if plan, err := Plan(cal, []workflows.Deadline{node}); err != nil || len(plan) != 0 {
+		t.Errorf("Plan moved an agreed instant: %+v %v", plan, err)
+	}
+}

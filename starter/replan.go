@@ -17,6 +17,9 @@ type ReplanReport struct {
 	// Checked counts the open cases looked at.
 	Checked int          `json:"checked"`
 	Changes []ReplanLine `json:"changes"`
+	// Check lists running clocks the re-plan leaves alone — agreed time
+	// nodes, extended or promised times — that now fall on a day off.
+	Check []ReplanCheck `json:"check,omitempty"`
 	// Failed lists the cases that could not be read or re-planned; a later
 	// run tries them again.
 	Failed []ReplanFailure `json:"failed,omitempty"`
@@ -33,6 +36,16 @@ type ReplanLine struct {
 	Later bool `json:"later"`
 	// Applied: the case moved the clock (never on a dry run).
 	Applied bool `json:"applied"`
+}
+
+// ReplanCheck is a running clock to agree anew by hand.
+type ReplanCheck struct {
+	Case     string    `json:"case"`
+	Deadline string    `json:"deadline"`
+	Round    int       `json:"round,omitempty"`
+	Due      time.Time `json:"due"`
+	// Holiday names the day off, when it has a name.
+	Holiday string `json:"holiday,omitempty"`
 }
 
 // ReplanFailure is a case the re-plan could not finish.
@@ -59,36 +72,42 @@ func (s *Service) Replan(ctx context.Context, actor string, dryRun bool) (Replan
 			return rep, err
 		}
 		rep.Checked++
-		lines, err := s.replanCase(ctx, c.No, actor, dryRun)
+		lines, check, err := s.replanCase(ctx, c.No, actor, dryRun)
 		if err != nil {
 			rep.Failed = append(rep.Failed, ReplanFailure{Case: c.No, Error: err.Error()})
 		}
 		rep.Changes = append(rep.Changes, lines...)
+		rep.Check = append(rep.Check, check...)
 	}
 	return rep, nil
 }
 
 // replanCase plans one case and, unless dryRun, applies the plan; a line
 // is Applied when the case's clock stands at the new instant afterwards.
-func (s *Service) replanCase(ctx context.Context, no, actor string, dryRun bool) ([]ReplanLine, error) {
+// It also names the clocks left alone that now fall on a day off.
+func (s *Service) replanCase(ctx context.Context, no, actor string, dryRun bool) ([]ReplanLine, []ReplanCheck, error) {
 	view, err := s.Case(ctx, no)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
+	}
+	var check []ReplanCheck
+	for _, o := range replan.OffDays(s.Calendar, view.Deadlines) {
+		check = append(check, ReplanCheck{Case: no, Deadline: o.Deadline, Round: o.Round, Due: o.Due, Holiday: o.Day.Holiday})
 	}
 	plan, err := replan.Plan(s.Calendar, view.Deadlines)
 	if err != nil || len(plan) == 0 {
-		return nil, err
+		return nil, check, err
 	}
 	lines := make([]ReplanLine, len(plan))
 	for i, ch := range plan {
 		lines[i] = ReplanLine{Case: no, Deadline: ch.Deadline, Round: ch.Round, OldDue: ch.OldDue, NewDue: ch.NewDue, Later: ch.NewDue.After(ch.OldDue)}
 	}
 	if dryRun {
-		return lines, nil
+		return lines, check, nil
 	}
 	after, err := s.ActWith(ctx, no, workflows.ActionReplan, &workflows.ReplanInput{Actor: actor})
 	if err != nil {
-		return lines, err
+		return lines, check, err
 	}
 	for i, l := range lines {
 		for _, d := range after.Deadlines {
@@ -97,5 +116,5 @@ func (s *Service) replanCase(ctx context.Context, no, actor string, dryRun bool)
 			}
 		}
 	}
-	return lines, nil
+	return lines, check, nil
 }

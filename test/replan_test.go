@@ -96,6 +96,11 @@ func TestCalendarReplanAfterUpgrade(t *testing.T) {
 	if !strings.Contains(out, "calendar known through 2027") || !row(out) {
 		t.Fatalf("dry run output lacks the case's row:\n%s", out)
 	}
+	// The request booked for "20 working days" got New Year's Day as its
+	// time node, an agreed instant: named, not moved.
+	if !strings.Contains(out, "check by hand: XZ-20261206-0001 time_node due 2027-01-01 18:00 falls on a day off (元旦节)") {
+		t.Errorf("dry run does not name the time node on New Year's Day:\n%s", out)
+	}
 	if due, _ := s.get(no).deadline(sla.ResultDelivery); !due.Equal(oldDue) {
 		t.Fatalf("the dry run moved the clock to %v", due)
 	}
@@ -126,7 +131,7 @@ func TestCalendarReplanAfterUpgrade(t *testing.T) {
 	waitNotice(t, s.dataDir, no, workflows.NoticeCustomerReplan)
 
 	out, err = replan("admin01")
-	if err != nil || !strings.Contains(out, "1 open cases checked; 0 clocks moved") {
+	if err != nil || !strings.Contains(out, "2 open cases checked; 0 clocks moved") {
 		t.Errorf("second run: %v\n%s", err, out)
 	}
 	if dir := os.Getenv("CLOSELOOP_RECORD_HISTORY"); dir != "" {

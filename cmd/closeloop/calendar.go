@@ -78,6 +78,13 @@ func printReplan(cmd *cobra.Command, rep starter.ReplanReport) error {
 		verb = "would move"
 	}
 	fmt.Fprintf(out, "%d open cases checked; %d clocks %s; calendar known through %d.\n", rep.Checked, len(rep.Changes), verb, rep.Horizon)
+	for _, c := range rep.Check {
+		day := "a day off"
+		if c.Holiday != "" {
+			day += " (" + c.Holiday + ")"
+		}
+		fmt.Fprintf(out, "check by hand: %s %s due %s falls on %s; agree a new time\n", c.Case, c.Deadline, c.Due.In(loc).Format("2006-01-02 15:04"), day)
+	}
 	for _, f := range rep.Failed {
 		fmt.Fprintf(out, "failed: %s: %s\n", f.Case, f.Error)
 	}
