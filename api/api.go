@@ -39,6 +39,9 @@ type Server struct {
 	// Ready reports whether the engine and worker are up; /readyz answers
 	// 200 only when it returns nil (/healthz whenever the process runs).
 	Ready func() error
+	// Warnings are listed by /readyz without making it fail (the business
+	// calendar's horizon); nil lists none.
+	Warnings func() []string
 	// Metrics serves GET /metrics; nil serves none.
 	Metrics http.Handler
 	// Who may sign in, their web sessions, and what they may do.
@@ -56,7 +59,7 @@ type Server struct {
 // Handler routes the API.
 func (s *Server) Handler() http.Handler {
 	mux := http.NewServeMux()
-	ops.Mount(mux, s.Ready, s.Metrics)
+	ops.Mount(mux, s.Ready, s.Warnings, s.Metrics)
 	mux.HandleFunc("GET /api/v1/openapi.json", func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
 		_, _ = w.Write(openapi)
