@@ -61,6 +61,14 @@ func (a *Activities) ComputeDue(_ context.Context, req workflows.DueRequest) (wo
 	if !req.At.IsZero() {
 		// A fixed clock: the instant is the case's; only the zone is ours.
 		at := req.At.UTC()
+		if req.Within != nil {
+			// The instant was computed from a span at intake: explain it
+			// through the calendar (holidays skipped, provisional past the
+			// horizon) as long as the calendar still lands on it.
+			if due, err := a.Calendar.Due(req.Start, *req.Within); err == nil && due.At.Equal(at) {
+				return workflows.DueResult{At: at, Explanation: due.Explanation}, nil
+			}
+		}
 		return workflows.DueResult{At: at, Explanation: calendar.Explanation{Start: req.Start.UTC(), Due: at,
 			Location: a.Calendar.Location().String()}}, nil
 	}
@@ -103,7 +111,7 @@ func (a *Activities) CarryDue(_ context.Context, req workflows.CarryRequest) (wo
 	if err != nil {
 		return workflows.CarryResult{}, fmt.Errorf("carry deadline: %w", err)
 	}
-	return workflows.CarryResult{At: c.At, Remaining: c.Remaining, Business: c.Business}, nil
+	return workflows.CarryResult{At: c.At, Remaining: c.Remaining, Business: c.Business, Provisional: c.Provisional}, nil
 }
 
 // NextCaseNumber numbers a case a workflow opens itself (a child request).

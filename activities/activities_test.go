@@ -112,3 +112,35 @@ func TestSendAt(t *testing.T) {
 		}
 	}
 }
+
+// A fixed clock computed from a span is explained through the calendar
+// while the calendar still lands on its instant; once it no longer does
+// (the override file changed since the booking) the instant stands with
+// the bare explanation. Without a span nothing changes.
+func TestComputeDueFixedWithin(t *testing.T) {
+	cal := calendar.MustDefault()
+	a := &Activities{Calendar: cal}
+	start := time.Date(2027, 12, 20, 10, 0, 0, 0, cal.Location())
+	span := calendar.Span{N: 10, Unit: calendar.WorkingDays}
+	due, err := cal.Due(start, span)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := a.ComputeDue(context.Background(), workflows.DueRequest{Start: start, At: due.At, Within: &span})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !res.At.Equal(due.At) || res.Explanation.Span != span || !res.Explanation.Provisional {
+		t.Errorf("fixed from a span: %v %+v, want %v explained as provisional working days", res.At, res.Explanation, due.At)
+	}
+	other := due.At.Add(24 * time.Hour)
+	for _, req := range []workflows.DueRequest{{Start: start, At: other, Within: &span}, {Start: start, At: due.At}} {
+		res, err := a.ComputeDue(context.Background(), req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !res.At.Equal(req.At) || res.Explanation.Span.Unit != "" || res.Explanation.IsProvisional() {
+			t.Errorf("%+v: %v %+v, want the instant with the bare explanation", req, res.At, res.Explanation)
+		}
+	}
+}

@@ -39,6 +39,9 @@ type Server struct {
 	// Ready reports whether the engine and worker are up; /readyz answers
 	// 200 only when it returns nil (/healthz whenever the process runs).
 	Ready func() error
+	// Warnings are listed by /readyz without making it fail (the business
+	// calendar's horizon); nil lists none.
+	Warnings func() []string
 	// Metrics serves GET /metrics; nil serves none.
 	Metrics http.Handler
 	// Who may sign in, their web sessions, and what they may do.
@@ -56,7 +59,7 @@ type Server struct {
 // Handler routes the API.
 func (s *Server) Handler() http.Handler {
 	mux := http.NewServeMux()
-	ops.Mount(mux, s.Ready, s.Metrics)
+	ops.Mount(mux, s.Ready, s.Warnings, s.Metrics)
 	mux.HandleFunc("GET /api/v1/openapi.json", func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
 		_, _ = w.Write(openapi)
@@ -377,6 +380,10 @@ type deadlineResponse struct {
 	workflows.Deadline
 	DueLocal string `json:"due_local"`
 	Text     string `json:"explanation_text"`
+	// Provisional is always present: the due instant reaches a year whose
+	// statutory holidays are not known yet and will move when they are
+	// (also for clocks armed before the deadline carried the mark).
+	Provisional bool `json:"provisional"`
 }
 
 func present(v workflows.CaseView, lang string) caseResponse {
@@ -389,7 +396,16 @@ func present(v workflows.CaseView, lang string) caseResponse {
 		text := d.Explanation.Text(lang)
 		zh := lang == "zh-CN"
 		if d.Agreed {
-			text = agreedText(d, local.Location(), zh)
+			agreed := agreedText(d, local.Location(), zh)
+			if d.Explanation.Span.Unit != "" {
+				// Computed from a span at booking: say how.
+				if zh {
+					agreed += "：" + text
+				} else {
+					agreed += ": " + text
+				}
+			}
+			text = agreed
 		}
 		if d.Promised {
 			when := local.Format("2006-01-02 15:04")
@@ -418,7 +434,16 @@ func present(v workflows.CaseView, lang string) caseResponse {
 		for _, p := range d.Pauses {
 			text += pauseText(p, local.Location(), zh)
 		}
-		out.Deadlines[i] = deadlineResponse{Deadline: d, DueLocal: local.Format("2006-01-02 15:04 MST"), Text: text}
+		if d.Provisional && !d.Explanation.IsProvisional() {
+			// Carried forward past the horizon: the explanation cannot say so.
+			if zh {
+				text += "；暂定：顺延后跨入法定节假日安排尚未发布的年份，发布后重新计算"
+			} else {
+				text += "; provisional: carried into a year whose statutory holidays are not known yet; it is re-planned when they are"
+			}
+		}
+		out.Deadlines[i] = deadlineResponse{Deadline: d, DueLocal: local.Format("2006-01-02 15:04 MST"), Text: text,
+			Provisional: d.IsProvisional()}
 	}
 	return out
 }

@@ -307,3 +307,60 @@ func TestPresentExplainsPausesAndTimeNodes(t *testing.T) {
 		t.Errorf("Chinese time node explanation %q", zh[1].Text)
 	}
 }
+
+// A deadline past the calendar's horizon is provisional in the API: from
+// the explanation's flag, from an older explanation's "no_holiday_data:"
+// note, or from a clock carried past the horizon; a time node computed
+// from working days is explained as such.
+func TestPresentProvisional(t *testing.T) {
+	cal := calendar.MustDefault()
+	sh := cal.Location()
+	booked := time.Date(2027, 12, 20, 10, 0, 0, 0, sh)
+	due, err := cal.Due(booked, calendar.Span{N: 10, Unit: calendar.WorkingDays})
+	if err != nil {
+		t.Fatal(err)
+	}
+	inYear, err := cal.Due(booked, calendar.Span{N: 2, Unit: calendar.WorkingDays})
+	if err != nil {
+		t.Fatal(err)
+	}
+	old := due.Explanation
+	old.Provisional = false // armed before the flag existed: only the note says it
+	v := workflows.CaseView{Deadlines: []workflows.Deadline{
+		{Name: "time_node", Start: booked, Due: due.At, Agreed: true, Explanation: due.Explanation, Provisional: true},
+		{Name: "resolution", Start: booked, Due: due.At, Explanation: old},
+		{Name: "rework", Start: booked, Due: inYear.At, Explanation: inYear.Explanation},
+		{Name: "return_visit", Start: booked, Due: due.At, Explanation: inYear.Explanation, Provisional: true},
+	}}
+	for _, lang := range []string{"en", "zh-CN"} {
+		got := present(v, lang).Deadlines
+		for i, want := range []bool{true, true, false, true} {
+			if got[i].Provisional != want {
+				t.Errorf("%s %s: provisional %v, want %v", lang, got[i].Name, got[i].Provisional, want)
+			}
+		}
+		mark := map[string]string{"en": "provisional", "zh-CN": "暂定"}[lang]
+		for i, d := range got {
+			if strings.Contains(d.Text, mark) != (i != 2) {
+				t.Errorf("%s %s: text %q, provisional mark %q expected: %v", lang, d.Name, d.Text, mark, i != 2)
+			}
+		}
+	}
+	en := present(v, "en").Deadlines[0].Text
+	if !strings.Contains(en, "agreed in the request") || !strings.Contains(en, "10 working days from Mon 2027-12-20") {
+		t.Errorf("time node from working days: %q", en)
+	}
+	raw, err := json.Marshal(present(v, "en"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out struct {
+		Deadlines []map[string]any `json:"deadlines"`
+	}
+	if err := json.Unmarshal(raw, &out); err != nil {
+		t.Fatal(err)
+	}
+	if out.Deadlines[1]["provisional"] != true || out.Deadlines[2]["provisional"] != false {
+		t.Errorf("JSON provisional fields: %v, %v; want true, false (always present)", out.Deadlines[1]["provisional"], out.Deadlines[2]["provisional"])
+	}
+}

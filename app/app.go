@@ -58,6 +58,7 @@ func Run(ctx context.Context, cfg config.Config, log *slog.Logger, out io.Writer
 	if err != nil {
 		return err
 	}
+	warnings := watchHorizon(cal, time.Now, log, m)
 	if err := os.MkdirAll(cfg.DataDir, 0o750); err != nil {
 		return err
 	}
@@ -114,7 +115,7 @@ func Run(ctx context.Context, cfg config.Config, log *slog.Logger, out io.Writer
 
 	var serving atomic.Bool
 	ready := readiness(c, &serving, cfg.RunsWorker(), self)
-	handler := ops.Handler(ready, m.HTTP())
+	handler := ops.Handler(ready, warnings, m.HTTP())
 	if cfg.RunsAPI() {
 		srv := &api.Server{
 			Cases:         cases,
@@ -125,11 +126,12 @@ func Run(ctx context.Context, cfg config.Config, log *slog.Logger, out io.Writer
 			SecureCookies: cfg.SecureCookies,
 			Links:         signer,
 			Ready:         ready,
+			Warnings:      warnings,
 			Metrics:       m.HTTP(),
 			Outbox:        outboxReader(cfg),
 		}
 		pages, err := web.New(web.Server{API: srv.Handler(), Log: log.With("component", "web"), Location: cfg.TimeZone,
-			Departments: dir.Departments(), Outbox: srv.Outbox != nil})
+			Departments: dir.Departments(), Outbox: srv.Outbox != nil, Calendar: cal})
 		if err != nil {
 			return err
 		}

@@ -11,6 +11,9 @@ type Carry struct {
 	At        time.Time     `json:"at"`        // the new due instant, UTC
 	Remaining time.Duration `json:"remaining"` // time left when paused, in the clock's own terms
 	Business  bool          `json:"business"`  // Remaining counts business hours only
+	// Provisional: the walk from the resumption reached a year past the
+	// horizon, so At moves when that year's holidays are known.
+	Provisional bool `json:"provisional,omitempty"`
 }
 
 // maxCarryDays bounds the walk over a pause; a deadline years away is a
@@ -46,7 +49,7 @@ func (c *Calendar) Carry(pausedAt, resumedAt, due time.Time, unit Unit) (Carry, 
 		if err != nil {
 			return Carry{}, err
 		}
-		return Carry{At: at.UTC(), Remaining: left, Business: true}, nil
+		return Carry{At: at.UTC(), Remaining: left, Business: true, Provisional: r.ex.Provisional}, nil
 	}
 	return Carry{}, fmt.Errorf("calendar: unknown span unit %q", unit)
 }

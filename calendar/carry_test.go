@@ -98,3 +98,23 @@ func TestOpenAndQuiet(t *testing.T) {
 		t.Errorf("midday window: %s", got.In(shanghai))
 	}
 }
+
+// A clock carried into a year past the horizon is provisional; one that
+// stays inside it is not.
+func TestCarryProvisional(t *testing.T) {
+	c := MustDefault()
+	got, err := c.Carry(sh(2027, 12, 20, 10, 0), sh(2027, 12, 30, 10, 0), sh(2027, 12, 24, 18, 0), WorkingDays)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !got.Provisional || got.At.In(shanghai).Year() != 2028 {
+		t.Errorf("carried into 2028: %s provisional %v, want provisional", got.At.In(shanghai), got.Provisional)
+	}
+	got, err = c.Carry(sh(2027, 11, 1, 10, 0), sh(2027, 11, 2, 10, 0), sh(2027, 11, 3, 18, 0), WorkingDays)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Provisional {
+		t.Errorf("carried within 2027: %s provisional, want not", got.At.In(shanghai))
+	}
+}

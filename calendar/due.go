@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"strings"
 	"time"
 )
 
@@ -43,6 +44,21 @@ type Explanation struct {
 	// calendar's horizon: it will move when that year's holidays are
 	// known, and `closeloop calendar replan` moves it.
 	Provisional bool `json:"provisional,omitempty"`
+}
+
+// IsProvisional reports whether the deadline reaches a year beyond the
+// calendar's horizon: Provisional, or, for an explanation recorded before
+// that field existed, a "no_holiday_data:" note.
+func (e Explanation) IsProvisional() bool {
+	if e.Provisional {
+		return true
+	}
+	for _, n := range e.Notes {
+		if strings.HasPrefix(n, NoteNoHolidayData+":") {
+			return true
+		}
+	}
+	return false
 }
 
 // Range is a run of consecutive skipped days with the same name and kind.

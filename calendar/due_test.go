@@ -353,3 +353,21 @@ func BenchmarkDueWorkingDays(b *testing.B) {
 		}
 	}
 }
+
+// An explanation recorded before Provisional existed still counts as
+// provisional by its "no_holiday_data:" note.
+func TestExplanationIsProvisional(t *testing.T) {
+	for _, tc := range []struct {
+		e    Explanation
+		want bool
+	}{
+		{Explanation{}, false},
+		{Explanation{Notes: []string{"something else"}}, false},
+		{Explanation{Provisional: true}, true},
+		{Explanation{Notes: []string{"no_holiday_data:2028"}}, true},
+	} {
+		if got := tc.e.IsProvisional(); got != tc.want {
+			t.Errorf("%+v.IsProvisional() = %v, want %v", tc.e, got, tc.want)
+		}
+	}
+}

@@ -23,9 +23,15 @@ import (
 // AuthorizationDenials counts requests the policies refused, by action.
 const AuthorizationDenials = "closeloop_authorization_denials"
 
+// CalendarHorizonYear is the last year whose statutory holidays the
+// business calendar knows (library and override file); deadlines after it
+// are provisional.
+const CalendarHorizonYear = "closeloop_calendar_horizon_year"
+
 // Metrics is one process's metrics.
 type Metrics struct {
 	registry *prometheus.Registry
+	horizon  prometheus.Gauge
 	// Handler counts; give it to the Temporal client (client.Options) so
 	// the SDK's metrics and the workflows' land here too.
 	Handler client.MetricsHandler
@@ -45,7 +51,10 @@ func New() (*Metrics, error) {
 		// A metric that cannot be made is not worth a crash.
 		OnError: func(error) {},
 	})
-	return &Metrics{registry: reg, Handler: counting{h}}, nil
+	horizon := prometheus.NewGauge(prometheus.GaugeOpts{Name: CalendarHorizonYear,
+		Help: "Last year whose statutory holidays the business calendar knows; working-day deadlines after it are provisional."})
+	reg.MustRegister(horizon)
+	return &Metrics{registry: reg, horizon: horizon, Handler: counting{h}}, nil
 }
 
 // counting makes counters monotonic: the contrib handler records them as
@@ -83,6 +92,9 @@ func (c counter) Inc(d int64) {
 func (m *Metrics) HTTP() http.Handler {
 	return promhttp.HandlerFor(m.registry, promhttp.HandlerOpts{})
 }
+
+// CalendarHorizon records the business calendar's horizon year.
+func (m *Metrics) CalendarHorizon(year int) { m.horizon.Set(float64(year)) }
 
 // Denied counts one refused request.
 func (m *Metrics) Denied(action string) {

@@ -30,3 +30,18 @@ func TestCountersAreScraped(t *testing.T) {
 		}
 	}
 }
+
+// The calendar's horizon is a gauge.
+func TestCalendarHorizonGauge(t *testing.T) {
+	m, err := New()
+	if err != nil {
+		t.Fatal(err)
+	}
+	m.CalendarHorizon(2027)
+	rec := httptest.NewRecorder()
+	m.HTTP().ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/metrics", nil))
+	if body := rec.Body.String(); !strings.Contains(body, "\n"+CalendarHorizonYear+" 2027\n") ||
+		!strings.Contains(body, "# TYPE "+CalendarHorizonYear+" gauge") {
+		t.Errorf("metrics lack %s 2027:\n%s", CalendarHorizonYear, body)
+	}
+}

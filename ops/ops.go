@@ -10,8 +10,9 @@ import (
 
 // Mount adds the three endpoints to mux. ready returns nil when the
 // process can serve; a nil ready is always ready, a nil metrics serves no
-// /metrics.
-func Mount(mux *http.ServeMux, ready func() error, metrics http.Handler) {
+// /metrics. warnings, if not nil, names what needs an operator without
+// making the process unready (the calendar's horizon): /readyz lists them.
+func Mount(mux *http.ServeMux, ready func() error, warnings func() []string, metrics http.Handler) {
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
 		write(w, http.StatusOK, map[string]string{"status": "ok"})
 	})
@@ -23,7 +24,13 @@ func Mount(mux *http.ServeMux, ready func() error, metrics http.Handler) {
 				return
 			}
 		}
-		write(w, http.StatusOK, map[string]string{"status": "ready"})
+		body := map[string]any{"status": "ready"}
+		if warnings != nil {
+			if ws := warnings(); len(ws) > 0 {
+				body["warnings"] = ws
+			}
+		}
+		write(w, http.StatusOK, body)
 	})
 	if metrics != nil {
 		mux.Handle("GET /metrics", metrics)
@@ -32,9 +39,9 @@ func Mount(mux *http.ServeMux, ready func() error, metrics http.Handler) {
 
 // Handler is a mux with only the three endpoints, for a worker-only
 // process.
-func Handler(ready func() error, metrics http.Handler) http.Handler {
+func Handler(ready func() error, warnings func() []string, metrics http.Handler) http.Handler {
 	mux := http.NewServeMux()
-	Mount(mux, ready, metrics)
+	Mount(mux, ready, warnings, metrics)
 	return mux
 }
 

@@ -217,36 +217,49 @@ func (s *Service) CreateConsultation(ctx context.Context, f forms.Consultation) 
 // unless the request is urgent and says why.
 func (s *Service) CreateCollaboration(ctx context.Context, f forms.Collaboration) (workflows.CaseView, error) {
 	now := s.now()
+	in, err := s.collaborationInput(f, now)
+	if err != nil {
+		return workflows.CaseView{}, err
+	}
+	return s.start(ctx, workflows.PrefixCollaboration, workflows.TypeCollaboration, workflows.CollaborationWorkflowName, in.Form.TargetDepartment, now,
+		func(no string) any { in.No = no; return in }, workflows.SARequestingDepartment.ValueSet(in.Form.RequestingDepartment))
+}
+
+// collaborationInput checks a booking made at now and resolves its
+// time_node_within, keeping the span for the workflow's explanation.
+func (s *Service) collaborationInput(f forms.Collaboration, now time.Time) (workflows.CollaborationInput, error) {
 	invalid := func(errs forms.Errors) error {
 		return &Error{Status: http.StatusUnprocessableEntity, Code: "invalid_form", Message: "the collaboration request has errors", Fields: errs}
 	}
 	if !f.BookedAt.IsZero() || f.ParentCase != "" {
-		return workflows.CaseView{}, invalid(forms.Errors{{Field: "booked_at", Code: "invalid",
+		return workflows.CollaborationInput{}, invalid(forms.Errors{{Field: "booked_at", Code: "invalid",
 			Message: "booked_at and parent_case are set by the system; a complaint or repair opens its own requests with request-collaboration"}})
 	}
 	f.Normalize(now)
+	var within *calendar.Span
 	if f.TimeNodeWithin != "" {
 		span, err := calendar.ParseSpan(f.TimeNodeWithin)
 		switch {
 		case err != nil:
-			return workflows.CaseView{}, invalid(forms.Errors{{Field: "time_node_within", Code: "invalid", Message: err.Error()}})
+			return workflows.CollaborationInput{}, invalid(forms.Errors{{Field: "time_node_within", Code: "invalid", Message: err.Error()}})
 		case !f.TimeNode.IsZero():
-			return workflows.CaseView{}, invalid(forms.Errors{{Field: "time_node_within", Code: "invalid", Message: "give time_node or time_node_within, not both"}})
+			return workflows.CollaborationInput{}, invalid(forms.Errors{{Field: "time_node_within", Code: "invalid", Message: "give time_node or time_node_within, not both"}})
 		case s.Calendar == nil:
-			return workflows.CaseView{}, fmt.Errorf("time_node_within needs the business calendar")
+			return workflows.CollaborationInput{}, fmt.Errorf("time_node_within needs the business calendar")
 		}
 		due, err := s.Calendar.Due(f.BookedAt, span)
 		if err != nil {
-			return workflows.CaseView{}, invalid(forms.Errors{{Field: "time_node_within", Code: "invalid", Message: err.Error()}})
+			return workflows.CollaborationInput{}, invalid(forms.Errors{{Field: "time_node_within", Code: "invalid", Message: err.Error()}})
 		}
-		f.TimeNode, f.TimeNodeWithin = due.At, ""
+		// The form keeps the instant; the workflow keeps the span, so the
+		// time-node clock explains it in working days (and says when it is
+		// provisional).
+		f.TimeNode, f.TimeNodeWithin, within = due.At, "", &span
 	}
 	if errs := f.Validate(now.In(s.Zone()), s.SLA.Collaboration.MinBookingLead); len(errs) > 0 {
-		return workflows.CaseView{}, invalid(errs)
+		return workflows.CollaborationInput{}, invalid(errs)
 	}
-	in := workflows.CollaborationInput{Form: f, Policy: s.SLA.Collaboration, CreatedBy: f.Requester}
-	return s.start(ctx, workflows.PrefixCollaboration, workflows.TypeCollaboration, workflows.CollaborationWorkflowName, f.TargetDepartment, now,
-		func(no string) any { in.No = no; return in }, workflows.SARequestingDepartment.ValueSet(f.RequestingDepartment))
+	return workflows.CollaborationInput{Form: f, Policy: s.SLA.Collaboration, CreatedBy: f.Requester, TimeNodeWithin: within}, nil
 }
 
 // Zone is the business time zone (UTC when unset).

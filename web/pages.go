@@ -175,6 +175,8 @@ type caseData struct {
 		DueLocal string     `json:"due_local"`
 		Text     string     `json:"explanation_text"`
 		MetAt    *time.Time `json:"met_at"`
+		// Provisional: due reaches a year whose holidays are not known.
+		Provisional bool `json:"provisional"`
 	} `json:"deadlines"`
 	Timeline    []workflows.Event          `json:"timeline"`
 	Escalations []workflows.Escalation     `json:"escalations"`

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/closeloop/closeloop/forms"
+	"github.com/closeloop/closeloop/identity"
 	"github.com/closeloop/closeloop/starter"
 )
 
@@ -53,6 +54,20 @@ type rights struct {
 
 // T is a message in the page's language.
 func (v view) T(id string, args ...any) string { return v.s.i18n.text(v.Lang, id, args...) }
+
+// CalendarWarning is the banner that tells the administrator and the head
+// of customer service that the coming (or current) year's statutory
+// holidays are missing and how to add them; "" for everyone else, and
+// while the calendar is ahead.
+func (v view) CalendarWarning() string {
+	c := v.s.Calendar
+	if c == nil || (v.Me.Role != string(identity.RoleAdmin) && v.Me.Role != string(identity.RoleCSHead)) ||
+		!c.HorizonWarning(v.s.now()) {
+		return ""
+	}
+	h := c.Horizon()
+	return v.T("banner.horizon", "Horizon", h, "Year", h+1)
+}
 
 // Label is a field's label, or the field name when there is none.
 func (v view) Label(name string) string { return v.s.label(v.Lang, name) }

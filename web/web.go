@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/closeloop/closeloop/api"
+	"github.com/closeloop/closeloop/calendar"
 	"github.com/closeloop/closeloop/forms"
 	"github.com/closeloop/closeloop/identity"
 	"github.com/closeloop/closeloop/starter"
@@ -40,8 +41,13 @@ type Server struct {
 	// Outbox says whether e-mail is kept locally (no SendGrid key), which
 	// shows the outbox in the menu.
 	Outbox bool
-	// Now is the clock for countdowns; nil means time.Now.
+	// Now is the clock for countdowns and the calendar warning; nil means
+	// time.Now.
 	Now func() time.Time
+	// Calendar is the business calendar, for the warning the administrator
+	// and the head of customer service see when the coming year's
+	// statutory holidays are missing; nil shows no warning.
+	Calendar *calendar.Calendar
 
 	pages map[string]*template.Template
 	i18n  *catalog

@@ -254,7 +254,10 @@ func TestSortByUrgency(t *testing.T) {
 }
 
 // fakeAPI answers as the API would for one signed-in agent.
-func fakeAPI(caseJSON string) http.Handler {
+func fakeAPI(caseJSON string) http.Handler { return fakeAPIAs("agent", caseJSON) }
+
+// fakeAPIAs answers as the API would for one signed-in user of role.
+func fakeAPIAs(role, caseJSON string) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		ck, err := r.Cookie("closeloop_session")
 		if err != nil || ck.Value != "good" {
@@ -264,7 +267,7 @@ func fakeAPI(caseJSON string) http.Handler {
 		}
 		switch r.URL.Path {
 		case "/api/v1/me":
-			_, _ = io.WriteString(w, `{"username":"agent01","name":"王芳","role":"agent","department":"customer_service","csrf_token":"tok","can":{"create":["complaint"]}}`)
+			_, _ = io.WriteString(w, `{"username":"agent01","name":"王芳","role":"`+role+`","department":"customer_service","csrf_token":"tok","can":{"create":["complaint"]}}`)
 		case "/api/v1/cases/TS-20261201-0001":
 			_, _ = io.WriteString(w, caseJSON)
 		case "/api/v1/reports/kpi":

@@ -189,7 +189,17 @@ type Deadline struct {
 	// Pauses are the stretches the clock stood still while the case waited
 	// for a cross-department request, each with the time carried forward.
 	Pauses []Pause `json:"pauses,omitempty"`
+	// Provisional marks a due instant computed in working days or business
+	// hours into a year whose statutory holidays are not known yet (past
+	// the calendar's horizon): it moves when they are. Set when the clock
+	// is armed or carried forward; read it through IsProvisional, which
+	// also recognises clocks armed before this field existed.
+	Provisional bool `json:"provisional,omitempty"`
 }
+
+// IsProvisional reports whether the due instant is provisional: marked so,
+// or explained with a "no_holiday_data:" note (clocks armed by older code).
+func (d Deadline) IsProvisional() bool { return d.Provisional || d.Explanation.IsProvisional() }
 
 // Pause is one stop of a pausable clock.
 type Pause struct {
@@ -390,6 +400,11 @@ type CollaborationInput struct {
 	Form      forms.Collaboration `json:"form"`
 	Policy    sla.Policy          `json:"policy"`
 	CreatedBy string              `json:"created_by"`
+	// TimeNodeWithin is the span the time node was computed from at intake
+	// ("20 working days" after the booking), so the time-node clock
+	// explains it through the business calendar; nil for a time node given
+	// as an instant (and in inputs recorded before the field existed).
+	TimeNodeWithin *calendar.Span `json:"time_node_within,omitempty"`
 }
 
 // CollaborationResult is what a finished request returns.
@@ -696,6 +711,9 @@ type DueRequest struct {
 	Start time.Time       `json:"start"`
 	Spans []calendar.Span `json:"spans"`
 	At    time.Time       `json:"at,omitzero"`
+	// Within is the span a fixed At was computed from; the calendar's
+	// explanation of it replaces the bare one when it lands on At.
+	Within *calendar.Span `json:"within,omitempty"`
 }
 
 // SendAtRequest asks when a notice raised at At may go out (quiet hours).
@@ -730,6 +748,9 @@ type CarryResult struct {
 	At        time.Time     `json:"at"`
 	Remaining time.Duration `json:"remaining"`
 	Business  bool          `json:"business,omitempty"`
+	// Provisional: the calendar carried a working-day or business-hour
+	// clock into a year past its horizon.
+	Provisional bool `json:"provisional,omitempty"`
 }
 
 // NumberRequest asks for a new case number for prefix on the day of At.

@@ -221,6 +221,9 @@ func (c *core) resume(ctx workflow.Context, now time.Time, child string) error {
 		p = &d.Pauses[len(d.Pauses)-1]
 		p.To, p.Remaining, p.Business = &now, carry.Remaining, carry.Business
 		d.Due = carry.At
+		if carry.Provisional {
+			d.Provisional = true
+		}
 		d.State = DeadlinePending
 		// Reminders already sent stay sent; points now behind us are skipped.
 		for _, pt := range c.pastReminders(*d, now) {

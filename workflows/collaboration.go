@@ -102,7 +102,7 @@ func (w *collaboration) register(ctx workflow.Context) error {
 	if err := w.arm(ctx, sla.Acceptance, f.BookedAt, 0); err != nil {
 		return err
 	}
-	if err := w.armBy(ctx, sla.TimeNode, f.BookedAt, 0, f.TimeNode); err != nil {
+	if err := w.armWithin(ctx, sla.TimeNode, f.BookedAt, 0, f.TimeNode, w.in.TimeNodeWithin); err != nil {
 		return err
 	}
 	w.notify(ctx, Notice{Kind: NoticeAssignment, Deadline: sla.Acceptance, Urgent: f.Urgency == forms.UrgencyUrgent,

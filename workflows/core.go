@@ -11,6 +11,7 @@ import (
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/workflow"
 
+	"github.com/closeloop/closeloop/calendar"
 	"github.com/closeloop/closeloop/forms"
 	"github.com/closeloop/closeloop/workflows/sla"
 )
@@ -307,6 +308,13 @@ func (c *core) arm(ctx workflow.Context, name string, start time.Time, round int
 // armBy arms a clock whose due instant is promised, when promised is set
 // and earlier than the clock's limit; the limit stays in the explanation.
 func (c *core) armBy(ctx workflow.Context, name string, start time.Time, round int, promised time.Time) error {
+	return c.armWithin(ctx, name, start, round, promised, nil)
+}
+
+// armWithin is armBy for a fixed clock whose instant was computed from
+// within (a collaboration's "time_node_within"): the deadline keeps the
+// calendar's explanation of that span, provisional or not.
+func (c *core) armWithin(ctx workflow.Context, name string, start time.Time, round int, promised time.Time, within *calendar.Span) error {
 	clock, ok := c.policy.Clock(name)
 	if !ok {
 		return fmt.Errorf("sla policy has no clock %q", name)
@@ -323,7 +331,7 @@ func (c *core) armBy(ctx workflow.Context, name string, start time.Time, round i
 		if promised.IsZero() {
 			return fmt.Errorf("fixed clock %s needs its due instant", name)
 		}
-		req = DueRequest{Start: start, At: promised}
+		req = DueRequest{Start: start, At: promised, Within: within}
 	}
 	if err := workflow.ExecuteLocalActivity(lctx, ActivityComputeDue, req).Get(ctx, &due); err != nil {
 		return fmt.Errorf("compute %s deadline: %w", name, err)
@@ -333,7 +341,7 @@ func (c *core) armBy(ctx workflow.Context, name string, start time.Time, round i
 		c.view.Deadlines[i].State = DeadlineCancelled
 	}
 	d := Deadline{Name: name, Round: round, Start: start.UTC(), Due: due.At.UTC(), State: DeadlinePending,
-		Explanation: due.Explanation, Also: due.Also}
+		Explanation: due.Explanation, Also: due.Also, Provisional: due.Explanation.IsProvisional()}
 	switch {
 	case clock.Fixed:
 		d.Agreed = true
