@@ -199,7 +199,14 @@ type Deadline struct {
 
 // IsProvisional reports whether the due instant is provisional: marked so,
 // or explained with a "no_holiday_data:" note (clocks armed by older code).
-func (d Deadline) IsProvisional() bool { return d.Provisional || d.Explanation.IsProvisional() }
+// An instant promised to the customer or set by an extension was chosen by
+// a person, so it does not move with the calendar.
+func (d Deadline) IsProvisional() bool {
+	if d.Promised || len(d.Extensions) > 0 {
+		return false
+	}
+	return d.Provisional || d.Explanation.IsProvisional()
+}
 
 // Pause is one stop of a pausable clock.
 type Pause struct {

@@ -346,7 +346,7 @@ func (c *core) armWithin(ctx workflow.Context, name string, start time.Time, rou
 	case clock.Fixed:
 		d.Agreed = true
 	case !promised.IsZero() && promised.Before(d.Due):
-		d.Due, d.Promised = promised.UTC(), true
+		d.Due, d.Promised, d.Provisional = promised.UTC(), true, false
 	}
 	now := workflow.Now(ctx)
 	d.Reminded = c.pastReminders(d, now)

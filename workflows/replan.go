@@ -56,6 +56,7 @@ func (c *core) replan(ctx workflow.Context, in ReplanInput) error {
 			continue
 		}
 		d.Due, d.Explanation, d.Also = ch.NewDue.UTC(), ch.Explanation, ch.Also
+		d.Provisional = ch.Explanation.IsProvisional()
 		d.Reminded = c.pastReminders(*d, now)
 		c.event(now, in.Actor, "deadline_replanned",
 			fmt.Sprintf("deadline re-planned: calendar updated: %s from %s to %s", d.Name, ch.OldDue.Format(time.RFC3339), d.Due.Format(time.RFC3339)),

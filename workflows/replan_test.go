@@ -82,3 +82,33 @@ func TestComplaint_ReplanEarlierTellsNoCustomer(t *testing.T) {
 		t.Errorf("customer told of an earlier time: %+v", told)
 	}
 }
+
+// Issue 16: a deadline computed past the calendar's horizon is provisional;
+// once the coming year's holidays arrive (here through the override file's
+// "years"), the re-plan moves it and it is provisional no more.
+func TestComplaint_ReplanSettlesProvisional(t *testing.T) {
+	reg := sh(2027, 12, 28, 10, 0)
+	h := newHarness(t, reg)
+	before := h.stateAt(hours(1))
+	h.env.RegisterDelayedCallback(func() {
+		c, err := calendar.New(calendar.Config{Years: []int{2028}, Overrides: []calendar.Override{{Date: "2028-01-03", Working: false, Name: "元旦"}}})
+		if err != nil {
+			t.Error(err)
+			return
+		}
+		h.acts.Calendar = c
+	}, hours(1.5))
+	first := h.do(hours(2), workflows.ActionReplan, workflows.ReplanInput{Actor: "admin"})
+	h.cancelAt(hours(3))
+	h.runUntilCancelled(input(form(t, reg, online)))
+
+	old := deadline(t, *before, sla.ResultDelivery, 0)
+	if !old.IsProvisional() || !old.Due.Equal(sh(2028, 1, 4, 18, 0)) {
+		t.Fatalf("before: %s provisional %v, want 2028-01-04 18:00 provisional", fmtSH(old.Due), old.IsProvisional())
+	}
+	d := deadline(t, first.ok(t), sla.ResultDelivery, 0)
+	requireDue(t, d, sh(2028, 1, 5, 18, 0), workflows.DeadlinePending)
+	if d.IsProvisional() || strings.Contains(d.Explanation.Text("en"), "provisional") {
+		t.Errorf("after the re-plan still provisional: %s", d.Explanation.Text("en"))
+	}
+}
