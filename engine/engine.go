@@ -59,6 +59,9 @@ type Engine struct {
 	stopping atomic.Bool
 	// visibility is set when the search index has a file of its own.
 	visibility bool
+	// SchemaBackup is the folder of the copies taken before this start
+	// upgraded the data directory's schema, or "".
+	SchemaBackup string
 }
 
 // Address is the frontend host:port for clients.
@@ -123,8 +126,14 @@ func Start(opts Options) (*Engine, error) {
 	}
 
 	e := &Engine{opts: opts}
+	var err error
 	// Decided before the state's file is made below.
 	e.visibility = e.separateVisibility()
+	// A data directory from an older engine gets what this server's
+	// schema adds, once, after a backup.
+	if e.SchemaBackup, err = e.upgradeSchema(time.Now()); err != nil {
+		return nil, err
+	}
 	sqlConf := e.sqlConfig(e.DatabaseFile())
 	ns, err := sqliteschema.NewNamespaceConfig(clusterName, opts.Namespace, false, opts.SearchAttributes)
 	if err != nil {
@@ -266,8 +275,6 @@ func dynamicConfig() dynamicconfig.StaticClient {
 		// start events, and every describe and activity completion of the
 		// others read its event back from SQLite.
 		dynamicconfig.EventsCacheMaxSizeBytes.Key(): 64 << 20,
-		// Nexus needs an HTTP port the embedded engine does not open.
-		dynamicconfig.EnableNexus.Key(): false,
 	}
 }
 

@@ -6,7 +6,6 @@
 package metrics
 
 import (
-	"context"
 	"fmt"
 	"net/http"
 
@@ -14,7 +13,6 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 	otelprom "go.opentelemetry.io/otel/exporters/prometheus"
-	"go.opentelemetry.io/otel/metric"
 	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/contrib/opentelemetry"
@@ -50,42 +48,14 @@ func New() (*Metrics, error) {
 		Meter: meter,
 		// A metric that cannot be made is not worth a crash.
 		OnError: func(error) {},
+		// Counters only rise: Prometheus counters (name_total), fit for
+		// rate(), where the default up-down counters would be gauges.
+		UseMonotonicCounters: true,
 	})
 	horizon := prometheus.NewGauge(prometheus.GaugeOpts{Name: CalendarHorizonYear,
 		Help: "Last year whose statutory holidays the business calendar knows; working-day deadlines after it are provisional."})
 	reg.MustRegister(horizon)
-	return &Metrics{registry: reg, horizon: horizon, Handler: counting{h}}, nil
-}
-
-// counting makes counters monotonic: the contrib handler records them as
-// up-down counters, which Prometheus would see as gauges; a count that
-// only rises is a Prometheus counter (name_total), fit for rate().
-type counting struct{ opentelemetry.MetricsHandler }
-
-func (h counting) WithTags(tags map[string]string) client.MetricsHandler {
-	if o, ok := h.MetricsHandler.WithTags(tags).(opentelemetry.MetricsHandler); ok {
-		return counting{o}
-	}
-	return h.MetricsHandler.WithTags(tags)
-}
-
-func (h counting) Counter(name string) client.MetricsCounter {
-	c, err := h.GetMeter().Int64Counter(name)
-	if err != nil {
-		return client.MetricsNopHandler.Counter(name)
-	}
-	return counter{c: c, attrs: metric.WithAttributeSet(h.GetAttributes())}
-}
-
-type counter struct {
-	c     metric.Int64Counter
-	attrs metric.AddOption
-}
-
-func (c counter) Inc(d int64) {
-	if d > 0 {
-		c.c.Add(context.Background(), d, c.attrs)
-	}
+	return &Metrics{registry: reg, horizon: horizon, Handler: h}, nil
 }
 
 // HTTP serves the metrics in Prometheus' text format (GET /metrics).

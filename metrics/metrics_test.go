@@ -17,12 +17,18 @@ func TestCountersAreScraped(t *testing.T) {
 	m.Denied("case:act:resolve")
 	m.Denied("case:act:resolve")
 	m.Handler.WithTags(map[string]string{"case_type": "complaint"}).Counter("closeloop_cases_opened").Inc(3)
+	// Tags added twice keep the counter monotonic.
+	nested := m.Handler.WithTags(map[string]string{"case_type": "repair"}).WithTags(map[string]string{"clock": "sign_for"})
+	nested.Counter("closeloop_breaches").Inc(2)
 	rec := httptest.NewRecorder()
 	m.HTTP().ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/metrics", nil))
 	body := rec.Body.String()
 	for _, want := range []string{
 		`closeloop_authorization_denials_total{action="case:act:resolve"} 2`,
 		`closeloop_cases_opened_total{case_type="complaint"} 3`,
+		"# TYPE closeloop_cases_opened_total counter",
+		`closeloop_breaches_total{case_type="repair",clock="sign_for"} 2`,
+		"# TYPE closeloop_breaches_total counter",
 		"go_goroutines",
 	} {
 		if !strings.Contains(body, want) {

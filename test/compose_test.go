@@ -24,6 +24,8 @@ type composeService struct {
 	Expose      []string          `yaml:"expose"`
 	Volumes     []string          `yaml:"volumes"`
 	DependsOn   map[string]any    `yaml:"depends_on"`
+	Entrypoint  []string          `yaml:"entrypoint"`
+	Command     []string          `yaml:"command"`
 	Healthcheck struct {
 		Test []string `yaml:"test"`
 	} `yaml:"healthcheck"`
@@ -58,12 +60,43 @@ func TestComposeTopology(t *testing.T) {
 	if !ok {
 		t.Fatal("no temporal service")
 	}
-	// The server image is the version Closeloop is built and tested with.
-	if want := "temporalio/auto-setup:" + strings.TrimPrefix(versions["go.temporal.io/server"], "v"); tp.Image != want {
+	// The server image is the version Closeloop is built and tested with:
+	// the maintained server image, its schema made beforehand by the same
+	// release's admin tools (auto-setup is deprecated upstream).
+	server := strings.TrimPrefix(versions["go.temporal.io/server"], "v")
+	if want := "temporalio/server:" + server; tp.Image != want {
 		t.Errorf("temporal image %q, want %q (go.mod)", tp.Image, want)
+	}
+	for name, s := range svc {
+		if strings.Contains(s.Image, "auto-setup") {
+			t.Errorf("%s uses the deprecated %s", name, s.Image)
+		}
 	}
 	if tp.Environment["DB"] != "postgres12" || tp.Environment["POSTGRES_SEEDS"] != "postgresql" || tp.DependsOn["postgresql"] == nil {
 		t.Errorf("temporal must keep its state in the postgresql service: %+v", tp.Environment)
+	}
+	schema, ok := svc["temporal-schema"]
+	if want := "temporalio/admin-tools:" + server; !ok || schema.Image != want {
+		t.Errorf("temporal-schema image %q, want %q (go.mod)", schema.Image, want)
+	}
+	if !completes(tp, "temporal-schema") || schema.DependsOn["postgresql"] == nil {
+		t.Errorf("temporal must start after temporal-schema completed, and that after postgresql: %v / %v", tp.DependsOn, schema.DependsOn)
+	}
+	script := strings.Join(append(slices.Clone(schema.Entrypoint), schema.Command...), " ")
+	dbs := map[string]string{"temporal": tp.Environment["DBNAME"], "visibility": tp.Environment["VISIBILITY_DBNAME"]}
+	for _, want := range []string{"temporal-sql-tool", "--plugin postgres12", "--ep postgresql", "create-database", "setup-schema -v 0.0",
+		"update-schema -d /etc/temporal/schema/postgresql/v12/", "/versioned", "for db in " + dbs["temporal"] + " " + dbs["visibility"] + ";"} {
+		if !strings.Contains(script, want) {
+			t.Errorf("temporal-schema script lacks %q:\n%s", want, script)
+		}
+	}
+	if dbs["temporal"] == "" || dbs["visibility"] == "" {
+		t.Errorf("temporal must name its databases (DBNAME, VISIBILITY_DBNAME): %v", tp.Environment)
+	}
+	ready, ok := svc["temporal-ready"]
+	if want := "temporalio/admin-tools:" + server; !ok || ready.Image != want || ready.DependsOn["temporal"] == nil ||
+		!strings.Contains(strings.Join(ready.Command, " "), "temporal operator cluster health --address temporal:7233") {
+		t.Errorf("temporal-ready must wait for the server's health with %s: %+v", want, ready)
 	}
 	if !slices.Contains(tp.Ports, "7233:7233") {
 		t.Errorf("temporal ports %v, want 7233 published", tp.Ports)
@@ -134,6 +167,9 @@ func TestComposeTopology(t *testing.T) {
 		t.Fatalf("closeloop services by role %v: want one api and at least two workers", roles)
 	}
 	apiCfg, _ := config.From(func(k string) string { return api.Environment[k] })
+	if !completes(api, "temporal-ready") {
+		t.Errorf("the API must start once temporal-ready completed: %v", api.DependsOn)
+	}
 	// Every worker reads the directory and link key the API wrote: the
 	// same files through the same volume.
 	for _, name := range roles[config.RoleWorker] {
@@ -149,6 +185,12 @@ func TestComposeTopology(t *testing.T) {
 			t.Errorf("%s must start after the API has written them", name)
 		}
 	}
+}
+
+// completes tells whether s starts after dep ran to completion.
+func completes(s composeService, dep string) bool {
+	d, ok := s.DependsOn[dep].(map[string]any)
+	return ok && d["condition"] == "service_completed_successfully"
 }
 
 // onVolume names the volume and path inside it that a container path is
