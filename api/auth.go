@@ -118,6 +118,8 @@ type rights struct {
 	Evaluate    bool     `json:"evaluate"`
 	Knowledge   bool     `json:"knowledge"`
 	Outbox      bool     `json:"outbox"`
+	// Calendar: the user may re-plan deadlines after a calendar update.
+	Calendar bool `json:"calendar"`
 }
 
 func (s *Server) rightsOf(ctx context.Context, c caller) *rights {
@@ -139,6 +141,7 @@ func (s *Server) rightsOf(ctx context.Context, c caller) *rights {
 	rt.Evaluate = s.Authz.AllowedOn(ctx, sub, policies.ActionSupervisionEvaluate, today) == nil
 	rt.Knowledge = s.Authz.AllowedOn(ctx, sub, policies.ActionKnowledgeRead, "knowledge") == nil
 	rt.Outbox = s.Outbox != nil && s.Authz.AllowedOn(ctx, sub, policies.ActionOutboxRead, "outbox") == nil
+	rt.Calendar = s.Authz.AllowedOn(ctx, sub, policies.ActionCalendarReplan, "calendar") == nil
 	return rt
 }
 

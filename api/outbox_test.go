@@ -71,17 +71,27 @@ func TestRightsInMe(t *testing.T) {
 	s.Outbox = &activities.Outbox{Dir: t.TempDir()}
 	srv := httptest.NewServer(s.Handler())
 	defer srv.Close()
-	var agent, head, qc me
+	var agent, head, qc, deptHead, admin me
 	getAs(t, srv, agentToken, "/api/v1/me", &agent)
 	getAs(t, srv, "clt_test_cshead", "/api/v1/me", &head)
 	getAs(t, srv, "clt_test_qc", "/api/v1/me", &qc)
-	if agent.Can == nil || !slices.Contains(agent.Can.Create, workflows.TypeComplaint) || agent.Can.Import || agent.Can.Outbox || agent.Can.Reports {
+	getAs(t, srv, "clt_test_head", "/api/v1/me", &deptHead)
+	getAs(t, srv, "clt_test_admin", "/api/v1/me", &admin)
+	if agent.Can == nil || !slices.Contains(agent.Can.Create, workflows.TypeComplaint) || agent.Can.Import || agent.Can.Outbox || agent.Can.Reports || agent.Can.Calendar {
 		t.Errorf("agent rights: %+v", agent.Can)
 	}
-	if head.Can == nil || !head.Can.Import || !head.Can.Outbox || !head.Can.Reports || !head.Can.Supervision || head.Can.Evaluate {
+	if head.Can == nil || !head.Can.Import || !head.Can.Outbox || !head.Can.Reports || !head.Can.Supervision || head.Can.Evaluate || head.Can.Calendar {
 		t.Errorf("customer-service head rights: %+v", head.Can)
 	}
-	if qc.Can == nil || len(qc.Can.Create) != 0 || !qc.Can.Evaluate || qc.Can.Outbox {
+	if qc.Can == nil || len(qc.Can.Create) != 0 || !qc.Can.Evaluate || qc.Can.Outbox || qc.Can.Calendar {
 		t.Errorf("quality control rights: %+v", qc.Can)
+	}
+	if deptHead.Can == nil || deptHead.Can.Calendar {
+		t.Errorf("department head rights: %+v", deptHead.Can)
+	}
+	// Re-planning deadlines after a calendar update is the administrator's
+	// alone (calendar:replan), as is the web UI's calendar page.
+	if admin.Can == nil || !admin.Can.Calendar || !admin.Can.Outbox {
+		t.Errorf("administrator rights: %+v", admin.Can)
 	}
 }

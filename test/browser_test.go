@@ -205,6 +205,25 @@ func TestBrowser(t *testing.T) {
 	// the probe still text.
 	checkLanguages(t, head, no)
 	checkLanguages(t, qc, "")
+
+	// The administrator's calendar page: the dry run lists what would
+	// move (or says nothing would) and changes nothing; a second check
+	// after the re-plan finds nothing to move.
+	admin := login("admin01")
+	if !admin.exists(`nav a[href="/calendar"]`) || head.exists(`nav a[href="/calendar"]`) {
+		t.Errorf("the calendar menu item: administrator %v, customer-service head %v", admin.exists(`nav a[href="/calendar"]`), head.exists(`nav a[href="/calendar"]`))
+	}
+	admin.open("/calendar")
+	admin.submit("form[action^='/calendar/check'] button[type=submit]")
+	if got := admin.text("#h-result"); !strings.Contains(got, "what would move") {
+		t.Fatalf("the calendar check shows no result:\n%s", admin.text("main"))
+	}
+	admin.submit("form[action^='/calendar/replan'] button[type=submit]")
+	admin.submit("form[action^='/calendar/check'] button[type=submit]")
+	if !admin.exists("#calendar-nothing") {
+		t.Errorf("a check after the re-plan still finds clocks to move:\n%s", admin.text("main"))
+	}
+	checkLanguages(t, admin, "")
 	agent.open("/lang/zh-CN?back=/cases/" + no)
 	if got := agent.text("dd.status"); got != "处理中" {
 		t.Errorf("case status in Chinese: %q", got)
@@ -246,7 +265,7 @@ func readyForRating(t *testing.T, s *system) string {
 }
 
 // untranslated is a message id showing through where its text should be.
-var untranslated = regexp.MustCompile(`\b(nav|field|status|type|action|event|deadline|state|level|role|value|part|kpi|dash|qc|inbox|case|board|outbox|import|login|new|error|problem|mark|countdown|form)\.[a-z_-]+[a-z]\b`)
+var untranslated = regexp.MustCompile(`\b(nav|field|status|type|action|event|deadline|state|level|role|value|part|kpi|dash|qc|inbox|case|board|outbox|import|calendar|login|new|error|problem|mark|countdown|form)\.[a-z_-]+[a-z]\b`)
 
 var cjk = regexp.MustCompile(`\p{Han}`)
 
@@ -254,7 +273,7 @@ var cjk = regexp.MustCompile(`\p{Han}`)
 // English.
 func checkLanguages(t *testing.T, b *browser, caseNo string) {
 	t.Helper()
-	pages := []string{"/inbox", "/escalations", "/new", "/dashboard", "/quality", "/outbox", "/import"}
+	pages := []string{"/inbox", "/escalations", "/new", "/dashboard", "/quality", "/outbox", "/import", "/calendar"}
 	for _, typ := range []string{"complaint", "repair", "consultation", "media_inquiry", "collaboration"} {
 		pages = append(pages, "/new/"+typ)
 	}

@@ -50,6 +50,7 @@ type rights struct {
 	Supervision bool     `json:"supervision"`
 	Evaluate    bool     `json:"evaluate"`
 	Outbox      bool     `json:"outbox"`
+	Calendar    bool     `json:"calendar"`
 }
 
 // T is a message in the page's language.
@@ -266,6 +267,8 @@ func pagePath(r *http.Request) string {
 		return "/quality?day=" + url.QueryEscape(r.PathValue("day"))
 	case r.PathValue("type") != "":
 		return "/new/" + url.PathEscape(r.PathValue("type"))
+	case strings.HasPrefix(r.URL.Path, "/calendar/"):
+		return "/calendar" // the check and the re-plan are shown on the calendar page
 	}
 	return r.URL.Path // /login and /import show their own form
 }
