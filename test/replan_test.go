@@ -1,10 +1,6 @@
 package test
 
 import (
-	"archive/tar"
-	"compress/gzip"
-	"errors"
-	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -16,47 +12,6 @@ import (
 	"github.com/closeloop/closeloop/workflows"
 	"github.com/closeloop/closeloop/workflows/sla"
 )
-
-// unpack extracts a committed data directory (a tar.gz holding data/) into
-// a new temporary folder and returns the data directory's path.
-func unpack(t *testing.T, tarball string) string {
-	t.Helper()
-	f, err := os.Open(tarball)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer func() { _ = f.Close() }()
-	gz, err := gzip.NewReader(f)
-	if err != nil {
-		t.Fatal(err)
-	}
-	dir := t.TempDir()
-	tr := tar.NewReader(gz)
-	for {
-		h, err := tr.Next()
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			t.Fatal(err)
-		}
-		name := filepath.Join(dir, filepath.Clean("/"+h.Name)) // never outside dir
-		switch h.Typeflag {
-		case tar.TypeDir:
-			err = os.MkdirAll(name, 0o750)
-		case tar.TypeReg:
-			var out *os.File
-			if out, err = os.OpenFile(name, os.O_CREATE|os.O_WRONLY|os.O_TRUNC, 0o600); err == nil {
-				_, err = io.Copy(out, tr)
-				err = errors.Join(err, out.Close())
-			}
-		}
-		if err != nil {
-			t.Fatal(err)
-		}
-	}
-	return filepath.Join(dir, "data")
-}
 
 // Issue 16, rule T2: a data directory written by the last release (commit
 // 62e5059, lunar-go v1.4.6, no 2027 holidays) holds a complaint registered
@@ -71,7 +26,7 @@ func TestCalendarReplanAfterUpgrade(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts the product: skipped with -short")
 	}
-	s := &system{t: t, bin: buildBinary(t), dataDir: unpack(t, "testdata/upgrade/replan-62e5059.tar.gz"),
+	s := &system{t: t, bin: buildBinary(t), dataDir: unpackData(t, "testdata/upgrade/replan-62e5059.tar.gz"),
 		httpPort: freePort(t), tPort: freeEnginePort(t), uiPort: freePort(t)}
 	s.start()
 	defer s.stop()
@@ -145,6 +100,15 @@ func TestCalendarReplanAfterUpgrade(t *testing.T) {
 		// Started by the last release, re-planned by this one.
 		writeHistory(t, dialEngine(t, s.tPort), no, filepath.Join(dir, "complaint_replanned_after_upgrade.json"))
 	}
+}
+
+// unpackData unpacks a committed archive of a data/ folder into a new
+// temporary folder and returns the data directory.
+func unpackData(t *testing.T, archive string) string {
+	t.Helper()
+	dir := t.TempDir()
+	untar(t, archive, dir)
+	return filepath.Join(dir, "data")
 }
 
 // regexpRow matches a table row holding every cell, in order.
