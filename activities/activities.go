@@ -72,26 +72,11 @@ func (a *Activities) ComputeDue(_ context.Context, req workflows.DueRequest) (wo
 		return workflows.DueResult{At: at, Explanation: calendar.Explanation{Start: req.Start.UTC(), Due: at,
 			Location: a.Calendar.Location().String()}}, nil
 	}
-	if len(req.Spans) == 0 {
-		return workflows.DueResult{}, fmt.Errorf("compute due: no span")
+	due, also, err := a.Calendar.Earliest(req.Start, req.Spans)
+	if err != nil {
+		return workflows.DueResult{}, fmt.Errorf("compute due: %w", err)
 	}
-	var res workflows.DueResult
-	for i, s := range req.Spans {
-		due, err := a.Calendar.Due(req.Start, s)
-		if err != nil {
-			return workflows.DueResult{}, fmt.Errorf("compute due %s: %w", s, err)
-		}
-		switch {
-		case i == 0:
-			res.At, res.Explanation = due.At, due.Explanation
-		case due.At.Before(res.At):
-			res.Also = append(res.Also, res.Explanation)
-			res.At, res.Explanation = due.At, due.Explanation
-		default:
-			res.Also = append(res.Also, due.Explanation)
-		}
-	}
-	return res, nil
+	return workflows.DueResult{At: due.At, Explanation: due.Explanation, Also: also}, nil
 }
 
 // ReplanDue lists the case's running clocks the business calendar now puts

@@ -97,6 +97,33 @@ func (c *Calendar) Due(start time.Time, s Span) (Due, error) {
 	return Due{At: r.ex.Due, Explanation: r.ex}, nil
 }
 
+// Earliest computes every span from start and picks the earliest deadline
+// (rule C11: a phone complaint's stricter channel span); also holds the
+// explanations of the others, in the order given.
+func (c *Calendar) Earliest(start time.Time, spans []Span) (Due, []Explanation, error) {
+	if len(spans) == 0 {
+		return Due{}, nil, errors.New("calendar: no span")
+	}
+	var best Due
+	var also []Explanation
+	for i, s := range spans {
+		due, err := c.Due(start, s)
+		if err != nil {
+			return Due{}, nil, fmt.Errorf("%s: %w", s, err)
+		}
+		switch {
+		case i == 0:
+			best = due
+		case due.At.Before(best.At):
+			also = append(also, best.Explanation)
+			best = due
+		default:
+			also = append(also, due.Explanation)
+		}
+	}
+	return best, also, nil
+}
+
 // addWorkingDays implements T2: close of business of the n-th working day
 // after start's day, never counting start's day itself.
 func (c *Calendar) addWorkingDays(start time.Time, n int, r *recorder) (time.Time, error) {

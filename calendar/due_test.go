@@ -371,3 +371,21 @@ func TestExplanationIsProvisional(t *testing.T) {
 		}
 	}
 }
+
+// Rule C11: the earliest of several spans wins and the others are kept.
+func TestEarliest(t *testing.T) {
+	c := MustDefault()
+	// Thu 2026-12-31 20:00: 24 hours end Fri 20:00; 1 working day ends
+	// Mon 2027-01-04 18:00 (New Year's Day 01-01..01-03 off).
+	due, also, err := c.Earliest(sh(2026, 12, 31, 20, 0), []Span{{1, WorkingDays}, {24, Hours}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !due.At.Equal(sh(2027, 1, 1, 20, 0)) || due.Explanation.Span != (Span{24, Hours}) ||
+		len(also) != 1 || also[0].Span != (Span{1, WorkingDays}) || !also[0].Due.Equal(sh(2027, 1, 4, 18, 0)) {
+		t.Errorf("Earliest = %v %+v, also %+v", due.At.In(shanghai), due.Explanation.Span, also)
+	}
+	if _, _, err := c.Earliest(sh(2026, 12, 31, 20, 0), nil); err == nil {
+		t.Error("no span accepted")
+	}
+}

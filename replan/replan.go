@@ -24,22 +24,13 @@ func Plan(cal *calendar.Calendar, deadlines []workflows.Deadline) ([]workflows.D
 			continue
 		}
 		// Rule C11: the earliest of the clock's spans wins, as when armed.
-		var best calendar.Due
-		var also []calendar.Explanation
-		for i, e := range append([]calendar.Explanation{d.Explanation}, d.Also...) {
-			due, err := cal.Due(e.Start, e.Span)
-			if err != nil {
-				return nil, fmt.Errorf("re-plan %s: %w", d.Name, err)
-			}
-			switch {
-			case i == 0:
-				best = due
-			case due.At.Before(best.At):
-				also = append(also, best.Explanation)
-				best = due
-			default:
-				also = append(also, due.Explanation)
-			}
+		spans := []calendar.Span{d.Explanation.Span}
+		for _, e := range d.Also {
+			spans = append(spans, e.Span)
+		}
+		best, also, err := cal.Earliest(d.Explanation.Start, spans)
+		if err != nil {
+			return nil, fmt.Errorf("re-plan %s: %w", d.Name, err)
 		}
 		if best.At.Equal(d.Due) {
 			continue
@@ -60,7 +51,7 @@ func replannable(d workflows.Deadline) bool {
 	}
 	calendarDays := false
 	for _, e := range append([]calendar.Explanation{d.Explanation}, d.Also...) {
-		if e.Span.Validate() != nil || e.Start.IsZero() {
+		if e.Span.Validate() != nil || e.Start.IsZero() || !e.Start.Equal(d.Explanation.Start) {
 			return false // a fixed instant, or a record this version cannot recompute
 		}
 		if e.Span.Unit == calendar.WorkingDays || e.Span.Unit == calendar.BusinessHours {

@@ -28,22 +28,12 @@ func old(t *testing.T) *calendar.Calendar {
 // armed is a deadline as a case armed it on cal.
 func armed(t *testing.T, cal *calendar.Calendar, name string, start time.Time, spans ...calendar.Span) workflows.Deadline {
 	t.Helper()
-	d := workflows.Deadline{Name: name, Start: start.UTC(), State: workflows.DeadlinePending}
-	for i, s := range spans {
-		due, err := cal.Due(start, s)
-		if err != nil {
-			t.Fatal(err)
-		}
-		switch {
-		case i == 0:
-			d.Due, d.Explanation = due.At, due.Explanation
-		case due.At.Before(d.Due):
-			d.Also = append(d.Also, d.Explanation)
-			d.Due, d.Explanation = due.At, due.Explanation
-		default:
-			d.Also = append(d.Also, due.Explanation)
-		}
+	due, also, err := cal.Earliest(start, spans)
+	if err != nil {
+		t.Fatal(err)
 	}
+	d := workflows.Deadline{Name: name, Start: start.UTC(), State: workflows.DeadlinePending,
+		Due: due.At, Explanation: due.Explanation, Also: also}
 	return d
 }
 
