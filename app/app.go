@@ -75,7 +75,7 @@ func Run(ctx context.Context, cfg config.Config, log *slog.Logger, out io.Writer
 	defer stopEngine()
 	self := fmt.Sprintf("%d@%s@closeloop-%s", os.Getpid(), hostname(), cfg.Role)
 	c, err := dial(ctx, clientOptions{hostPort: hostPort, namespace: cfg.Namespace, identity: self,
-		log: log, metrics: m.Handler})
+		log: log, metrics: m.Handler, uncompressed: cfg.Embedded()})
 	if err != nil {
 		return err
 	}
@@ -411,20 +411,37 @@ type clientOptions struct {
 	identity string
 	log      *slog.Logger
 	metrics  client.MetricsHandler
+	// uncompressed turns off the SDK's gzip of every gRPC message (its
+	// default since v1.4x): to an engine in the same process it only
+	// costs CPU, about a quarter of a bare Update's latency here.
+	uncompressed bool
 }
 
-// dial connects to Temporal with the standard TEMPORAL_* environment
-// (TLS, API key, profile files) and waits until the service answers.
-func dial(ctx context.Context, o clientOptions) (client.Client, error) {
+// sdk is the SDK's client options: the standard TEMPORAL_* environment,
+// then o.
+func (o clientOptions) sdk() (client.Options, error) {
 	opts, err := envconfig.LoadDefaultClientOptions()
 	if err != nil {
-		return nil, fmt.Errorf("temporal client config: %w", err)
+		return client.Options{}, fmt.Errorf("temporal client config: %w", err)
 	}
 	opts.HostPort = o.hostPort
 	opts.Namespace = o.namespace
 	opts.Identity = o.identity
 	opts.MetricsHandler = o.metrics
 	opts.Logger = sdklog.NewStructuredLogger(o.log.With("component", "sdk"))
+	if o.uncompressed {
+		opts.ConnectionOptions.GrpcCompression = &client.GrpcCompressionNone{}
+	}
+	return opts, nil
+}
+
+// dial connects to Temporal with the standard TEMPORAL_* environment
+// (TLS, API key, profile files) and waits until the service answers.
+func dial(ctx context.Context, o clientOptions) (client.Client, error) {
+	opts, err := o.sdk()
+	if err != nil {
+		return nil, err
+	}
 	var last error
 	for attempt := 0; attempt < 60; attempt++ {
 		c, err := client.DialContext(ctx, opts)

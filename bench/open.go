@@ -106,7 +106,10 @@ func (b *bench) inbox(ctx context.Context) error {
 			_, err := b.c.ListWorkflow(ctx, &workflowservice.ListWorkflowExecutionsRequest{Query: q, PageSize: 50})
 			return err
 		})
-		return bare.ok("bare list")
+		if len(bare.lat) == 0 {
+			return bare.ok("bare list")
+		}
+		return nil
 	})
 	if err != nil {
 		return err
@@ -133,7 +136,12 @@ func (b *bench) inbox(ctx context.Context) error {
 		return err
 	}
 	// A failed list is a finding here, not a broken bench: the API gives
-	// the engine the SDK's 10 s for a list.
+	// the engine the SDK's 10 s for a list, and the engine's own search
+	// index gives up on a slow query (seen on both engine versions).
+	if bare.errors > 0 {
+		b.table.note("figure 6: %d of %d bare visibility lists failed, first: %s", bare.errors, bare.errors+len(bare.lat),
+			strings.Join(strings.Fields(bare.first.Error()), " "))
+	}
 	if api.errors > 0 {
 		b.table.note("figure 6: %d of %d inbox lists failed, first: %s", api.errors, api.errors+len(api.lat),
 			strings.Join(strings.Fields(api.first.Error()), " "))

@@ -106,10 +106,13 @@ func (p *product) engineAddress() string {
 	return net.JoinHostPort("127.0.0.1", strconv.Itoa(p.cfg.TemporalPort))
 }
 
-// dial connects the bench's own client to the product's engine.
+// dial connects the bench's own client to the product's engine, without
+// gRPC compression, as the product's own client does to its embedded
+// engine: the baseline pays what the product pays.
 func (p *product) dial(log *slog.Logger) (client.Client, error) {
 	return client.Dial(client.Options{HostPort: p.engineAddress(), Namespace: p.cfg.Namespace,
-		Logger: sdklog.NewStructuredLogger(log.With("component", "bench-sdk"))})
+		Logger:            sdklog.NewStructuredLogger(log.With("component", "bench-sdk")),
+		ConnectionOptions: client.ConnectionOptions{GrpcCompression: &client.GrpcCompressionNone{}}})
 }
 
 // call sends an API request as user and decodes a 2xx answer into out.
