@@ -96,21 +96,19 @@ func postForm(t *testing.T, srv *httptest.Server, path, lang string, form url.Va
 	t.Helper()
 	req, _ := http.NewRequest(http.MethodPost, srv.URL+path, strings.NewReader(form.Encode()))
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	req.AddCookie(&http.Cookie{Name: "closeloop_session", Value: "good"})
-	req.AddCookie(&http.Cookie{Name: langCookie, Value: lang})
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer func() { _ = resp.Body.Close() }()
-	b, _ := io.ReadAll(resp.Body)
-	return resp.StatusCode, string(b)
+	return send(t, req, lang)
 }
 
 // getStatus gets path with the good session in lang.
 func getStatus(t *testing.T, srv *httptest.Server, path, lang string) (int, string) {
 	t.Helper()
 	req, _ := http.NewRequest(http.MethodGet, srv.URL+path, nil)
+	return send(t, req, lang)
+}
+
+// send sends req with the fake API's good session in lang.
+func send(t *testing.T, req *http.Request, lang string) (int, string) {
+	t.Helper()
 	req.AddCookie(&http.Cookie{Name: "closeloop_session", Value: "good"})
 	req.AddCookie(&http.Cookie{Name: langCookie, Value: lang})
 	resp, err := http.DefaultClient.Do(req)

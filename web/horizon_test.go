@@ -1,7 +1,6 @@
 package web
 
 import (
-	"io"
 	"net/http"
 	"net/http/httptest"
 	"strconv"
@@ -15,19 +14,11 @@ import (
 // getAs gets path with the fake API's good session in lang.
 func getAs(t *testing.T, srv *httptest.Server, path, lang string) string {
 	t.Helper()
-	req, _ := http.NewRequest(http.MethodGet, srv.URL+path, nil)
-	req.AddCookie(&http.Cookie{Name: "closeloop_session", Value: "good"})
-	req.AddCookie(&http.Cookie{Name: langCookie, Value: lang})
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
+	code, body := getStatus(t, srv, path, lang)
+	if code != http.StatusOK {
+		t.Fatalf("%s: %d\n%s", path, code, body)
 	}
-	defer func() { _ = resp.Body.Close() }()
-	b, _ := io.ReadAll(resp.Body)
-	if resp.StatusCode != http.StatusOK {
-		t.Fatalf("%s: %d\n%s", path, resp.StatusCode, b)
-	}
-	return string(b)
+	return body
 }
 
 const horizonCase = `{"no":"TS-20261201-0001","type":"complaint","status":"routed","deadlines":[
