@@ -1,7 +1,6 @@
 package api
 
 import (
-	"bytes"
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
@@ -11,19 +10,14 @@ import (
 	"github.com/closeloop/closeloop/workflows"
 )
 
+// postAs posts body with the API's own test client (call) and decodes the
+// error answer.
 func postAs(t *testing.T, srv *httptest.Server, token, path, body string) (int, errorBody) {
 	t.Helper()
-	req, _ := http.NewRequest(http.MethodPost, srv.URL+path, bytes.NewReader([]byte(body)))
-	req.Header.Set("Authorization", "Bearer "+token)
-	req.Header.Set("Content-Type", "application/json")
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer func() { _ = resp.Body.Close() }()
+	code, b := call(t, srv, token, http.MethodPost, path, body)
 	var e errorBody
-	_ = json.NewDecoder(resp.Body).Decode(&e)
-	return resp.StatusCode, e
+	_ = json.Unmarshal([]byte(b), &e)
+	return code, e
 }
 
 // Issue 16: only the administrator re-plans deadlines (deny by default);

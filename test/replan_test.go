@@ -54,7 +54,7 @@ func TestCalendarReplanAfterUpgrade(t *testing.T) {
 	if err != nil {
 		t.Fatalf("dry run: %v\n%s", err, out)
 	}
-	row := regexpRow(no, sla.ResultDelivery, "2027-02-26 18:00", "2027-03-05 18:00", "later", "would move")
+	row := tableRow(no, sla.ResultDelivery, "2027-02-26 18:00", "2027-03-05 18:00", "later", "would move")
 	if !strings.Contains(out, "calendar known through 2027") || !row(out) {
 		t.Fatalf("dry run output lacks the case's row:\n%s", out)
 	}
@@ -74,7 +74,7 @@ func TestCalendarReplanAfterUpgrade(t *testing.T) {
 	if err != nil {
 		t.Fatalf("replan: %v\n%s", err, out)
 	}
-	if !regexpRow(no, sla.ResultDelivery, "2027-02-26 18:00", "2027-03-05 18:00", "later", "moved")(out) {
+	if !tableRow(no, sla.ResultDelivery, "2027-02-26 18:00", "2027-03-05 18:00", "later", "moved")(out) {
 		t.Fatalf("replan output lacks the moved row:\n%s", out)
 	}
 	c := s.get(no)
@@ -111,8 +111,9 @@ func unpackData(t *testing.T, archive string) string {
 	return filepath.Join(dir, "data")
 }
 
-// regexpRow matches a table row holding every cell, in order.
-func regexpRow(cells ...string) func(string) bool {
+// tableRow matches a row of the CLI table holding the clock and the cells
+// after it, in order.
+func tableRow(cells ...string) func(string) bool {
 	return func(out string) bool {
 		for _, line := range strings.Split(out, "\n") {
 			f := strings.Join(strings.Fields(line), " ")
