@@ -3,6 +3,7 @@ package engine
 import (
 	"context"
 	"log/slog"
+	"strings"
 	"sync/atomic"
 
 	"go.temporal.io/server/common/log"
@@ -34,8 +35,12 @@ func (s serverLogger) DPanic(msg string, tags ...tag.Tag) {
 func (s serverLogger) Panic(msg string, tags ...tag.Tag) { s.emit(slog.LevelError, msg, tags) }
 func (s serverLogger) Fatal(msg string, tags ...tag.Tag) { s.emit(slog.LevelError, msg, tags) }
 
+// noHTTPPort is the server's warning (since v1.32) that Nexus has no HTTP
+// port: the embedded engine opens none on purpose, so it is no news.
+const noHTTPPort = "HTTP API port has not been set"
+
 func (s serverLogger) emit(level slog.Level, msg string, tags []tag.Tag) {
-	if s.stopping.Load() {
+	if s.stopping.Load() || strings.HasPrefix(msg, noHTTPPort) {
 		return
 	}
 	attrs := make([]slog.Attr, len(tags))

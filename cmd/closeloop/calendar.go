@@ -55,7 +55,9 @@ func printReplan(cmd *cobra.Command, rep starter.ReplanReport) error {
 	}
 	out := cmd.OutOrStdout()
 	tw := tabwriter.NewWriter(out, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "CASE\tCLOCK\tROUND\tOLD DUE\tNEW DUE\tMOVED\tSTATUS")
+	if len(rep.Changes) > 0 {
+		fmt.Fprintln(tw, "CASE\tCLOCK\tROUND\tOLD DUE\tNEW DUE\tMOVED\tSTATUS")
+	}
 	for _, l := range rep.Changes {
 		moved, status := "earlier", "moved"
 		if l.Later {
