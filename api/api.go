@@ -17,6 +17,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/closeloop/closeloop/calendar"
 	"github.com/closeloop/closeloop/forms"
 	"github.com/closeloop/closeloop/identity"
 	"github.com/closeloop/closeloop/links"
@@ -452,7 +453,11 @@ func present(v workflows.CaseView, lang string) caseResponse {
 // collaboration's time node, booked ahead (X1).
 func agreedText(d workflows.Deadline, loc *time.Location, zh bool) string {
 	due, booked := d.Due.In(loc).Format("2006-01-02 15:04"), d.Start.In(loc).Format("2006-01-02 15:04")
-	lead := d.Due.Sub(d.Start).Round(time.Minute)
+	lang := "en"
+	if zh {
+		lang = "zh-CN"
+	}
+	lead := calendar.Duration(d.Due.Sub(d.Start), lang)
 	if zh {
 		return fmt.Sprintf("协作申请约定的时间节点 %s（%s 预约，提前 %s）", due, booked, lead)
 	}
@@ -470,14 +475,15 @@ func pauseText(p workflows.Pause, loc *time.Location, zh bool) string {
 		return fmt.Sprintf("; paused since %s while %s is handled (was due %s); the time left carries forward when it is done", from, p.For, before)
 	}
 	to := p.To.In(loc).Format("01-02 15:04")
-	left := p.Remaining.String()
 	if zh {
+		left := calendar.Duration(p.Remaining, "zh-CN")
 		unit := ""
 		if p.Business {
 			unit = "工作时间"
 		}
 		return fmt.Sprintf("；因协作申请 %s 于 %s–%s 暂停，原截止 %s，剩余%s %s 顺延", p.For, from, to, before, unit, left)
 	}
+	left := calendar.Duration(p.Remaining, "en")
 	unit := ""
 	if p.Business {
 		unit = " of business time"

@@ -289,21 +289,22 @@ func TestPresentExplainsPausesAndTimeNodes(t *testing.T) {
 		{Name: "time_node", Start: at(23, 10), Due: at(25, 10), Agreed: true, Explanation: calendar.Explanation{Location: "Asia/Shanghai"}},
 	}}
 	en, zh := present(v, "en").Deadlines, present(v, "zh-CN").Deadlines
-	for _, want := range []string{"paused 11-23 11:00–11-24 15:00 while XZ-20261123-0001 was handled", "was due 11-26 09:00", "70h0m0s left carried forward"} {
+	for _, want := range []string{"paused 11-23 11:00–11-24 15:00 while XZ-20261123-0001 was handled", "was due 11-26 09:00", "2 d 22 h left carried forward"} {
 		if !strings.Contains(en[0].Text, want) {
 			t.Errorf("pause explanation %q lacks %q", en[0].Text, want)
 		}
 	}
-	if !strings.Contains(zh[0].Text, "暂停") || !strings.Contains(zh[0].Text, "顺延") {
+	// No Go duration reaches a person (70h0m0s, 48h0m0s).
+	if !strings.Contains(zh[0].Text, "暂停") || !strings.Contains(zh[0].Text, "剩余 2天 22小时 顺延") {
 		t.Errorf("Chinese pause explanation %q", zh[0].Text)
 	}
 	if en[0].DueLocal != "2026-11-27 13:00 CST" {
 		t.Errorf("due_local %q", en[0].DueLocal)
 	}
-	if !strings.Contains(en[1].Text, "time node 2026-11-25 10:00 agreed in the request (booked 2026-11-23 10:00, 48h0m0s ahead)") {
+	if !strings.Contains(en[1].Text, "time node 2026-11-25 10:00 agreed in the request (booked 2026-11-23 10:00, 2 d 0 h ahead)") {
 		t.Errorf("time node explanation %q", en[1].Text)
 	}
-	if !strings.Contains(zh[1].Text, "约定的时间节点 2026-11-25 10:00") {
+	if !strings.Contains(zh[1].Text, "约定的时间节点 2026-11-25 10:00") || !strings.Contains(zh[1].Text, "提前 2天 0小时") {
 		t.Errorf("Chinese time node explanation %q", zh[1].Text)
 	}
 }

@@ -73,6 +73,27 @@ func (e Explanation) Text(lang string) string {
 	return out
 }
 
+// Duration says d the way a person does, in lang "en" or "zh-CN": days and
+// hours, or hours and minutes, to the minute ("2 d 3 h", "2天 3小时").
+func Duration(d time.Duration, lang string) string {
+	d = d.Round(time.Minute)
+	days, hours, mins := int(d/(24*time.Hour)), int(d%(24*time.Hour)/time.Hour), int(d%time.Hour/time.Minute)
+	zh := strings.HasPrefix(strings.ToLower(lang), "zh")
+	unit := func(n int, en, cn string) string {
+		if zh {
+			return strconv.Itoa(n) + cn
+		}
+		return strconv.Itoa(n) + " " + en
+	}
+	switch {
+	case days > 0:
+		return unit(days, "d", "天") + " " + unit(hours, "h", "小时")
+	case hours > 0:
+		return unit(hours, "h", "小时") + " " + unit(mins, "min", "分钟")
+	}
+	return unit(mins, "min", "分钟")
+}
+
 // short drops the year from a YYYY-MM-DD date in the reference year.
 func short(ymd string, year int) string {
 	if strings.HasPrefix(ymd, strconv.Itoa(year)+"-") {

@@ -12,6 +12,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/closeloop/closeloop/calendar"
 	"github.com/closeloop/closeloop/forms"
 	"github.com/closeloop/closeloop/identity"
 	"github.com/closeloop/closeloop/starter"
@@ -165,26 +166,8 @@ func (v view) Stamp(t any) string {
 	return due.Format(time.RFC3339)
 }
 
-// span is a duration the way a person says it: days and hours, or hours
-// and minutes.
-func span(d time.Duration, lang string) string {
-	d = d.Round(time.Minute)
-	days, hours, mins := int(d/(24*time.Hour)), int(d%(24*time.Hour)/time.Hour), int(d%time.Hour/time.Minute)
-	zh := lang == "zh-CN"
-	unit := func(n int, en, cn string) string {
-		if zh {
-			return fmt.Sprintf("%d%s", n, cn)
-		}
-		return fmt.Sprintf("%d %s", n, en)
-	}
-	switch {
-	case days > 0:
-		return unit(days, "d", "天") + " " + unit(hours, "h", "小时")
-	case hours > 0:
-		return unit(hours, "h", "小时") + " " + unit(mins, "min", "分钟")
-	}
-	return unit(mins, "min", "分钟")
-}
+// span is a duration the way a person says it (calendar.Duration).
+func span(d time.Duration, lang string) string { return calendar.Duration(d, lang) }
 
 func (s *Server) label(lang, name string) string {
 	if s.i18n.has(lang, "field."+name) {
