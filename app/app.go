@@ -29,6 +29,7 @@ import (
 	"github.com/closeloop/closeloop/calendar"
 	"github.com/closeloop/closeloop/config"
 	"github.com/closeloop/closeloop/engine"
+	"github.com/closeloop/closeloop/forms"
 	"github.com/closeloop/closeloop/identity"
 	"github.com/closeloop/closeloop/links"
 	"github.com/closeloop/closeloop/mail"
@@ -50,6 +51,13 @@ import (
 // out once everything is ready.
 func Run(ctx context.Context, cfg config.Config, log *slog.Logger, out io.Writer) error {
 	log = log.With("role", cfg.Role)
+	// The API refuses an oversized text and the worker's Update validators
+	// refuse it again, with the same limits: both run in this binary.
+	if cfg.Limits != (forms.Limits{}) {
+		if err := forms.SetLimits(cfg.Limits); err != nil {
+			return err
+		}
+	}
 	m, err := metrics.New()
 	if err != nil {
 		return err

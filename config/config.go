@@ -11,6 +11,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/closeloop/closeloop/forms"
 )
 
 // Roles a process can take (CLOSELOOP_ROLE): everything in one process,
@@ -76,6 +78,9 @@ type Config struct {
 	// DatabaseURL puts the archive on PostgreSQL (DATABASE_URL); without
 	// it the archive is a SQLite file in the data directory.
 	DatabaseURL string
+	// Limits bound every text and list a form or staff action takes
+	// (CLOSELOOP_MAX_TEXT, CLOSELOOP_MAX_SHORT_TEXT, CLOSELOOP_MAX_ITEMS).
+	Limits forms.Limits
 }
 
 // ArchiveFile is the SQLite archive without DATABASE_URL.
@@ -105,6 +110,7 @@ var Keys = []string{
 	"CLOSELOOP_SESSION_LIFETIME", "CLOSELOOP_SECURE_COOKIES", "SENDGRID_API_KEY", "SENDGRID_HOST",
 	"CLOSELOOP_MAIL_FROM", "CLOSELOOP_MAIL_FROM_NAME", "CLOSELOOP_PUBLIC_URL", "CLOSELOOP_QUIET_HOURS",
 	"CLOSELOOP_DIGEST_AT", "DATABASE_URL", "CLOSELOOP_LINK_KEY_FILE", "CLOSELOOP_SHUTDOWN_TIMEOUT",
+	"CLOSELOOP_MAX_TEXT", "CLOSELOOP_MAX_SHORT_TEXT", "CLOSELOOP_MAX_ITEMS",
 }
 
 // OutboxDir is where notices go when no mail service is configured.
@@ -225,6 +231,26 @@ func load(getenv func(string) string) (Config, error) {
 			errs = append(errs, fmt.Errorf("CLOSELOOP_SECURE_COOKIES=%q: want true or false", v))
 		}
 		c.SecureCookies = b
+	}
+
+	count := func(key string, def int) int {
+		v := getenv(key)
+		if v == "" {
+			return def
+		}
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 {
+			errs = append(errs, fmt.Errorf("%s=%q: want a whole number of at least 1", key, v))
+		}
+		return n
+	}
+	c.Limits = forms.Limits{
+		Text:  count("CLOSELOOP_MAX_TEXT", forms.DefaultLimits.Text),
+		Short: count("CLOSELOOP_MAX_SHORT_TEXT", forms.DefaultLimits.Short),
+		Items: count("CLOSELOOP_MAX_ITEMS", forms.DefaultLimits.Items),
+	}
+	if err := c.Limits.Check(); err != nil {
+		errs = append(errs, fmt.Errorf("CLOSELOOP_MAX_TEXT, CLOSELOOP_MAX_SHORT_TEXT, CLOSELOOP_MAX_ITEMS: %w", err))
 	}
 
 	if c.TemporalPort == 0 && c.Embedded() {

@@ -24,17 +24,17 @@ type Collaboration struct {
 	Phone                string    `json:"phone,omitempty"`
 	Email                string    `json:"email,omitempty"`
 	Urgency              Urgency   `json:"urgency,omitempty"` // default normal
-	Need                 string    `json:"need"`              // the specific need
+	Need                 string    `json:"need" bound:"text"` // the specific need
 	// TimeNode is when the work must be done. TimeNodeWithin ("3 working
 	// days", "48h") sets it relative to the booking instead; the intake
 	// resolves it through the business calendar.
 	TimeNode                  time.Time `json:"time_node,omitzero"`
 	TimeNodeWithin            string    `json:"time_node_within,omitempty"`
-	RequesterResponsibilities string    `json:"requester_responsibilities"`
-	TargetResponsibilities    string    `json:"target_responsibilities"`
+	RequesterResponsibilities string    `json:"requester_responsibilities" bound:"text"`
+	TargetResponsibilities    string    `json:"target_responsibilities" bound:"text"`
 	// BypassReason lets an urgent request be booked inside the lead time;
 	// it is recorded and reported to quality control (X1).
-	BypassReason string   `json:"bypass_reason,omitempty"`
+	BypassReason string   `json:"bypass_reason,omitempty" bound:"text"`
 	Region       string   `json:"region,omitempty"`
 	Language     Language `json:"language,omitempty"`
 	// ParentCase is the complaint or repair that opened the request; only
@@ -86,12 +86,15 @@ func (c Collaboration) Validate(now time.Time, minLead time.Duration) Errors {
 	if c.Email != "" && !validEmail(c.Email) {
 		errs.add("email", CodeInvalid, "e-mail must be a plain address such as name@example.com")
 	}
-	return errs
+	return withBounds(errs, c)
 }
 
-// ValidateRequest checks everything but the requester's contact details:
-// what a case that opens a request from inside its workflow fills in (the
-// e-mail parser logs, which workflow code must not).
+// ValidateRequest checks everything but the requester's contact details
+// and the lengths of the texts: what a case that opens a request from
+// inside its workflow fills in (the e-mail parser logs, which workflow code
+// must not). Lengths are left to Validate and to the Update validator's
+// CheckBounds, because the limits are settings and a check that runs in a
+// workflow's handler must answer the same on replay whatever they are.
 func (c Collaboration) ValidateRequest(now time.Time, minLead time.Duration) Errors {
 	var errs Errors
 	switch {
@@ -109,16 +112,14 @@ func (c Collaboration) ValidateRequest(now time.Time, minLead time.Duration) Err
 		errs.add("target_department", CodeInvalid, "a department does not book collaboration with itself; name the other department")
 	}
 	checkStorable(&errs, "booked_at", "booking time", c.BookedAt)
-	checkText(&errs, "requester", "requester", c.Requester, true, maxRecorderLen)
+	checkRequired(&errs, "requester", "requester", c.Requester)
 	if c.Urgency != UrgencyNormal && c.Urgency != UrgencyUrgent {
 		errs.add("urgency", CodeUnknownValue, "urgency %q is not one of normal, urgent", c.Urgency)
 	}
-	checkText(&errs, "need", "specific need", c.Need, true, maxContentLen)
+	checkRequired(&errs, "need", "specific need", c.Need)
 	c.checkTimeNode(&errs, now, minLead)
-	checkText(&errs, "requester_responsibilities", "requester's responsibilities", c.RequesterResponsibilities, true, maxContentLen)
-	checkText(&errs, "target_responsibilities", "target department's responsibilities", c.TargetResponsibilities, true, maxContentLen)
-	checkText(&errs, "bypass_reason", "bypass reason", c.BypassReason, false, maxContentLen)
-	checkText(&errs, "region", "region", c.Region, false, maxRegionLen)
+	checkRequired(&errs, "requester_responsibilities", "requester's responsibilities", c.RequesterResponsibilities)
+	checkRequired(&errs, "target_responsibilities", "target department's responsibilities", c.TargetResponsibilities)
 	if c.Language != "" && !c.Language.Valid() {
 		errs.add("language", CodeUnknownValue, "language %q is not one of %s", c.Language, join(Languages()))
 	}

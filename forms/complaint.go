@@ -17,19 +17,6 @@ const DefaultRegistrationLimit = 5 * time.Minute
 // letting anyone back-date a late registration by writing a future time.
 const futureTolerance = 5 * time.Minute
 
-// Length limits in runes (not bytes), so Chinese text gets the same room as
-// English text.
-const (
-	maxNameLen         = 100
-	maxUnitLen         = 100
-	maxRecorderLen     = 64
-	maxContentLen      = 4000
-	maxDemandLen       = 2000
-	maxRegionLen       = 64
-	maxDeptHeadLen     = 100
-	maxRecordingRefLen = 200
-)
-
 // Complaint is the intake part of the 客户投诉意见表 (customer complaint
 // form): everything known when the case is registered. The processing part
 // (handler, result, return visit) is filled in later by the workflow; its
@@ -51,9 +38,9 @@ type Complaint struct {
 	Language Language `json:"language,omitempty"` // U1; default zh-CN
 	Recorder string   `json:"recorder"`           // 记录人
 	// Content (投诉内容) is the problem description, a C1 core element.
-	Content string `json:"content"`
+	Content string `json:"content" bound:"text"`
 	// Demand (客户诉求) is what the customer asks for, a C1 core element.
-	Demand string `json:"demand"`
+	Demand string `json:"demand" bound:"text"`
 	// ContentConfirmed (投诉内容确认) records that the complainant confirmed
 	// the recorded content.
 	ContentConfirmed bool     `json:"content_confirmed"`
@@ -138,8 +125,8 @@ func (c Complaint) Validate(now time.Time) Errors {
 		errs.add("registered_at", CodeFuture, "registration time (登记时间) is more than 5 minutes in the future")
 	}
 
-	checkText(&errs, "complainant_name", "complainant name", c.ComplainantName, true, maxNameLen)
-	checkText(&errs, "complainant_unit", "complainant unit", c.ComplainantUnit, false, maxUnitLen)
+	checkText(&errs, "complainant_name", "complainant name", c.ComplainantName, true, shortMax())
+	checkText(&errs, "complainant_unit", "complainant unit", c.ComplainantUnit, false, shortMax())
 
 	hasPhone, hasEmail := strings.TrimSpace(c.Phone) != "", strings.TrimSpace(c.Email) != ""
 	switch {
@@ -155,9 +142,9 @@ func (c Complaint) Validate(now time.Time) Errors {
 		errs.add("language", CodeUnknownValue, "language %q is not one of %s", c.Language, join(Languages()))
 	}
 
-	checkText(&errs, "recorder", "recorder (记录人)", c.Recorder, true, maxRecorderLen)
-	checkText(&errs, "content", "problem description (投诉内容)", c.Content, true, maxContentLen)
-	checkText(&errs, "demand", "customer demand (诉求)", c.Demand, true, maxDemandLen)
+	checkText(&errs, "recorder", "recorder (记录人)", c.Recorder, true, shortMax())
+	checkText(&errs, "content", "problem description (投诉内容)", c.Content, true, textMax())
+	checkText(&errs, "demand", "customer demand (诉求)", c.Demand, true, textMax())
 
 	switch {
 	case strings.TrimSpace(string(c.Channel)) == "":
@@ -165,19 +152,19 @@ func (c Complaint) Validate(now time.Time) Errors {
 	case !c.Channel.Valid():
 		errs.add("channel", CodeUnknownValue, "channel %q is not one of %s", c.Channel, join(Channels()))
 	}
-	checkText(&errs, "region", "region", c.Region, true, maxRegionLen)
+	checkText(&errs, "region", "region", c.Region, true, shortMax())
 	if c.Priority != "" && !c.Priority.Valid() {
 		errs.add("priority", CodeUnknownValue, "priority %q is not one of %s", c.Priority, join(Priorities()))
 	}
 
 	checkDepartment(&errs, "department", c.Department)
 	checkDepartment(&errs, "complained_department", c.ComplainedDepartment)
-	checkText(&errs, "complained_department_head", "head of the department complained about", c.ComplainedDepartmentHead, false, maxDeptHeadLen)
-	checkText(&errs, "recording_ref", "recording reference", c.RecordingRef, false, maxRecordingRefLen)
+	checkText(&errs, "complained_department_head", "head of the department complained about", c.ComplainedDepartmentHead, false, shortMax())
+	checkText(&errs, "recording_ref", "recording reference", c.RecordingRef, false, shortMax())
 	if c.Nature != "" && !ValidNature(c.Nature) {
 		errs.add("nature", CodeUnknownValue, "nature %q is not one of %s", c.Nature, join(Natures()))
 	}
-	return errs
+	return withBounds(errs, c)
 }
 
 // LateRegistration reports whether the complaint was registered more than
@@ -201,6 +188,13 @@ func checkText(errs *Errors, field, name, value string, required bool, maxRunes 
 		errs.add(field, CodeRequired, "%s is required", name)
 	case utf8.RuneCountInString(value) > maxRunes:
 		errs.add(field, CodeTooLong, "%s must be at most %d characters", name, maxRunes)
+	}
+}
+
+// checkRequired reports a missing field.
+func checkRequired(errs *Errors, field, name, value string) {
+	if strings.TrimSpace(value) == "" {
+		errs.add(field, CodeRequired, "%s is required", name)
 	}
 }
 

@@ -207,8 +207,8 @@ func TestValidateChannelRegionK6(t *testing.T) {
 		{"channel unknown", func(c *Complaint) { c.Channel = "fax" }, []problem{{"channel", CodeUnknownValue}}},
 		{"channel wrong case", func(c *Complaint) { c.Channel = "Phone" }, []problem{{"channel", CodeUnknownValue}}},
 		{"region missing", func(c *Complaint) { c.Region = "" }, []problem{{"region", CodeRequired}}},
-		{"region 64 runes", func(c *Complaint) { c.Region = strings.Repeat("区", 64) }, nil},
-		{"region 65 runes", func(c *Complaint) { c.Region = strings.Repeat("区", 65) }, []problem{{"region", CodeTooLong}}},
+		{"region at the short limit", func(c *Complaint) { c.Region = strings.Repeat("区", DefaultLimits.Short) }, nil},
+		{"region past the short limit", func(c *Complaint) { c.Region = strings.Repeat("区", DefaultLimits.Short+1) }, []problem{{"region", CodeTooLong}}},
 		{"both missing", func(c *Complaint) { c.Channel, c.Region = "", "" },
 			[]problem{{"channel", CodeRequired}, {"region", CodeRequired}}},
 	}
@@ -300,20 +300,23 @@ func TestValidateLanguageU1(t *testing.T) {
 	}
 }
 
+// Issue 17: every text is bounded, long free text by the text limit and
+// the rest by the short one.
 func TestValidateLengthLimits(t *testing.T) {
+	text, short := DefaultLimits.Text, DefaultLimits.Short
 	tests := []struct {
 		field string
 		max   int
 		set   func(*Complaint, string)
 	}{
-		{"complainant_name", 100, func(c *Complaint, s string) { c.ComplainantName = s }},
-		{"complainant_unit", 100, func(c *Complaint, s string) { c.ComplainantUnit = s }},
-		{"recorder", 64, func(c *Complaint, s string) { c.Recorder = s }},
-		{"content", 4000, func(c *Complaint, s string) { c.Content = s }},
-		{"demand", 2000, func(c *Complaint, s string) { c.Demand = s }},
-		{"region", 64, func(c *Complaint, s string) { c.Region = s }},
-		{"complained_department_head", 100, func(c *Complaint, s string) { c.ComplainedDepartmentHead = s }},
-		{"recording_ref", 200, func(c *Complaint, s string) { c.RecordingRef = s }},
+		{"complainant_name", short, func(c *Complaint, s string) { c.ComplainantName = s }},
+		{"complainant_unit", short, func(c *Complaint, s string) { c.ComplainantUnit = s }},
+		{"recorder", short, func(c *Complaint, s string) { c.Recorder = s }},
+		{"content", text, func(c *Complaint, s string) { c.Content = s }},
+		{"demand", text, func(c *Complaint, s string) { c.Demand = s }},
+		{"region", short, func(c *Complaint, s string) { c.Region = s }},
+		{"complained_department_head", short, func(c *Complaint, s string) { c.ComplainedDepartmentHead = s }},
+		{"recording_ref", short, func(c *Complaint, s string) { c.RecordingRef = s }},
 	}
 	for _, tt := range tests {
 		t.Run(tt.field, func(t *testing.T) {
@@ -376,16 +379,16 @@ func TestValidateErrorOrder(t *testing.T) {
 	}
 	c := Complaint{ // everything wrong at once
 		IntakeAt:                 now.Add(time.Hour),
-		ComplainantUnit:          strings.Repeat("u", 101),
+		ComplainantUnit:          strings.Repeat("u", DefaultLimits.Short+1),
 		Email:                    "bad",
 		Language:                 "de",
-		Content:                  strings.Repeat("c", 4001),
+		Content:                  strings.Repeat("c", DefaultLimits.Text+1),
 		Channel:                  "fax",
 		Priority:                 "low",
 		Department:               "BAD",
 		ComplainedDepartment:     "BAD",
-		ComplainedDepartmentHead: strings.Repeat("h", 101),
-		RecordingRef:             strings.Repeat("r", 201),
+		ComplainedDepartmentHead: strings.Repeat("h", DefaultLimits.Short+1),
+		RecordingRef:             strings.Repeat("r", DefaultLimits.Short+1),
 		Nature:                   "noise",
 	}
 	errs := c.Validate(now)

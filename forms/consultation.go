@@ -26,14 +26,14 @@ type Consultation struct {
 	// whether internal information may be given (Q5).
 	Affiliation      Affiliation `json:"affiliation"`
 	CallerDepartment string      `json:"caller_department,omitempty"`
-	Question         string      `json:"question"`
+	Question         string      `json:"question" bound:"text"`
 	Channel          Channel     `json:"channel"`
 	Region           string      `json:"region"`
 	Language         Language    `json:"language,omitempty"`
 	Recorder         string      `json:"recorder"`
 	// AnsweredAtOnce closes the consultation with Answer (Q1).
 	AnsweredAtOnce bool   `json:"answered_at_once,omitempty"`
-	Answer         string `json:"answer,omitempty"`
+	Answer         string `json:"answer,omitempty" bound:"text"`
 	// CallbackAt is the specific call-back time promised to the caller when
 	// the answer is not known yet (Q1, Q3); it must lie within the limit
 	// (2 working days by default, Q2). Empty means "by the limit".
@@ -83,7 +83,7 @@ func (c Consultation) Validate(now time.Time) Errors {
 		errs.add("received_at", CodeOrder, "the question cannot be received after it was registered")
 	}
 	checkStorable(&errs, "registered_at", "registration time", c.RegisteredAt)
-	checkText(&errs, "caller_name", "caller name", c.CallerName, true, maxNameLen)
+	checkText(&errs, "caller_name", "caller name", c.CallerName, true, shortMax())
 	hasPhone, hasEmail := c.Phone != "", c.Email != ""
 	switch {
 	case !hasPhone && !hasEmail:
@@ -108,20 +108,20 @@ func (c Consultation) Validate(now time.Time) Errors {
 	default:
 		errs.add("affiliation", CodeUnknownValue, "affiliation %q is not one of customer, internal", c.Affiliation)
 	}
-	checkText(&errs, "question", "question", c.Question, true, maxContentLen)
+	checkText(&errs, "question", "question", c.Question, true, textMax())
 	switch {
 	case c.Channel == "":
 		errs.add("channel", CodeRequired, "channel is required")
 	case !c.Channel.Valid():
 		errs.add("channel", CodeUnknownValue, "channel %q is not one of %s", c.Channel, join(Channels()))
 	}
-	checkText(&errs, "region", "region", c.Region, true, maxRegionLen)
+	checkText(&errs, "region", "region", c.Region, true, shortMax())
 	if c.Language != "" && !c.Language.Valid() {
 		errs.add("language", CodeUnknownValue, "language %q is not one of %s", c.Language, join(Languages()))
 	}
-	checkText(&errs, "recorder", "recorder", c.Recorder, true, maxRecorderLen)
+	checkText(&errs, "recorder", "recorder", c.Recorder, true, shortMax())
 	if c.AnsweredAtOnce {
-		checkText(&errs, "answer", "answer given at once", c.Answer, true, maxContentLen)
+		checkText(&errs, "answer", "answer given at once", c.Answer, true, textMax())
 		if !c.CallbackAt.IsZero() {
 			errs.add("callback_at", CodeInvalid, "a question answered at once needs no call-back")
 		}
@@ -137,6 +137,6 @@ func (c Consultation) Validate(now time.Time) Errors {
 			errs.add("callback_at", CodeOrder, "the promised call-back time must be after registration")
 		}
 	}
-	checkText(&errs, "expected_time_told", "expected time told", c.ExpectedTimeTold, false, maxRegionLen)
-	return errs
+	checkText(&errs, "expected_time_told", "expected time told", c.ExpectedTimeTold, false, shortMax())
+	return withBounds(errs, c)
 }

@@ -79,8 +79,8 @@ func (e Evaluation) Validate() Errors {
 		case (it.Grade == "一般" || it.Grade == "差") && (it.Problems == "" || it.Measures == ""):
 			errs.add("items."+l.field, CodeRequired, "%s graded %s: name the problems and the improvement measures", l.en, it.Grade)
 		}
-		checkText(&errs, "items."+l.field+".problems", l.en+" problems", it.Problems, false, maxContentLen)
-		checkText(&errs, "items."+l.field+".measures", l.en+" measures", it.Measures, false, maxContentLen)
+		checkText(&errs, "items."+l.field+".problems", l.en+" problems", it.Problems, false, textMax())
+		checkText(&errs, "items."+l.field+".measures", l.en+" measures", it.Measures, false, textMax())
 	}
 	// In key order, so the same form gets the same answer every time.
 	for _, k := range slices.Sorted(maps.Keys(e.Items)) {
@@ -88,6 +88,6 @@ func (e Evaluation) Validate() Errors {
 			errs.add("items."+k, CodeUnknownValue, "%q is not an item of the evaluation table", k)
 		}
 	}
-	checkText(&errs, "summary", "summary", e.Summary, false, maxContentLen)
+	checkText(&errs, "summary", "summary", e.Summary, false, textMax())
 	return errs
 }

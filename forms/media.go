@@ -15,7 +15,7 @@ type MediaInquiry struct {
 	ReporterName   string    `json:"reporter_name"` // the journalist
 	ReporterPhone  string    `json:"reporter_phone,omitempty"`
 	ReporterEmail  string    `json:"reporter_email,omitempty"`
-	Topic          string    `json:"topic"`                    // what they are asking about
+	Topic          string    `json:"topic" bound:"text"`       // what they are asking about
 	OutletDeadline time.Time `json:"outlet_deadline,omitzero"` // when they intend to publish, if said
 	ContactPerson  string    `json:"contact_person"`           // the named person who calls the outlet back
 	Recorder       string    `json:"recorder"`
@@ -62,8 +62,8 @@ func (m MediaInquiry) Validate(now time.Time) Errors {
 	}
 	checkStorable(&errs, "registered_at", "registration time", m.RegisteredAt)
 	checkStorable(&errs, "outlet_deadline", "the outlet's deadline", m.OutletDeadline)
-	checkText(&errs, "outlet", "media outlet", m.Outlet, true, maxNameLen)
-	checkText(&errs, "reporter_name", "reporter name", m.ReporterName, true, maxNameLen)
+	checkText(&errs, "outlet", "media outlet", m.Outlet, true, shortMax())
+	checkText(&errs, "reporter_name", "reporter name", m.ReporterName, true, shortMax())
 	hasPhone, hasEmail := m.ReporterPhone != "", m.ReporterEmail != ""
 	switch {
 	case !hasPhone && !hasEmail:
@@ -74,16 +74,16 @@ func (m MediaInquiry) Validate(now time.Time) Errors {
 	if hasEmail && !validEmail(m.ReporterEmail) {
 		errs.add("reporter_email", CodeInvalid, "e-mail must be a plain address such as name@example.com")
 	}
-	checkText(&errs, "topic", "topic", m.Topic, true, maxDemandLen)
-	checkText(&errs, "contact_person", "named contact person", m.ContactPerson, true, maxNameLen)
-	checkText(&errs, "recorder", "recorder", m.Recorder, true, maxRecorderLen)
+	checkText(&errs, "topic", "topic", m.Topic, true, textMax())
+	checkText(&errs, "contact_person", "named contact person", m.ContactPerson, true, shortMax())
+	checkText(&errs, "recorder", "recorder", m.Recorder, true, shortMax())
 	if m.Language != "" && !m.Language.Valid() {
 		errs.add("language", CodeUnknownValue, "language %q is not one of %s", m.Language, join(Languages()))
 	}
 	if !m.HoldingReplyGiven {
 		errs.add("holding_reply_given", CodeRequired, "give the outlet the standard holding reply before registering the inquiry")
 	}
-	return errs
+	return withBounds(errs, m)
 }
 
 // HoldingReply is the standard holding reply for the outlet (E2).

@@ -1,6 +1,7 @@
 package forms
 
 import (
+	"slices"
 	"strings"
 	"time"
 )
@@ -19,7 +20,7 @@ type Repair struct {
 	ReceivedAt    time.Time `json:"received_at"`
 	RegisteredAt  time.Time `json:"registered_at"` // set by the system
 	Location      string    `json:"location"`
-	Fault         string    `json:"fault"` // fault description
+	Fault         string    `json:"fault" bound:"text"` // fault description
 	ReporterName  string    `json:"reporter_name"`
 	Phone         string    `json:"phone,omitempty"`
 	Email         string    `json:"email,omitempty"`
@@ -35,8 +36,6 @@ type Repair struct {
 
 // DefaultMaintenance is the department repair orders go to (R2).
 const DefaultMaintenance = "maintenance"
-
-const maxPhotos = 20
 
 // Normalize trims spaces and applies defaults.
 func (r *Repair) Normalize(now time.Time) {
@@ -78,9 +77,9 @@ func (r Repair) Validate(now time.Time) Errors {
 		errs.add("received_at", CodeOrder, "the repair cannot be reported after it was registered")
 	}
 	checkStorable(&errs, "registered_at", "registration time", r.RegisteredAt)
-	checkText(&errs, "location", "location", r.Location, true, maxUnitLen)
-	checkText(&errs, "fault", "fault description", r.Fault, true, maxContentLen)
-	checkText(&errs, "reporter_name", "reporter name", r.ReporterName, true, maxNameLen)
+	checkText(&errs, "location", "location", r.Location, true, shortMax())
+	checkText(&errs, "fault", "fault description", r.Fault, true, textMax())
+	checkText(&errs, "reporter_name", "reporter name", r.ReporterName, true, shortMax())
 	hasPhone, hasEmail := r.Phone != "", r.Email != ""
 	switch {
 	case !hasPhone && !hasEmail:
@@ -94,15 +93,11 @@ func (r Repair) Validate(now time.Time) Errors {
 	if r.Urgency != "" && r.Urgency != UrgencyNormal && r.Urgency != UrgencyUrgent {
 		errs.add("urgency", CodeUnknownValue, "urgency %q is not one of normal, urgent", r.Urgency)
 	}
-	checkText(&errs, "preferred_time", "preferred time", r.PreferredTime, false, maxRegionLen)
-	if len(r.Photos) > maxPhotos {
-		errs.add("photos", CodeTooLong, "at most %d photo references", maxPhotos)
-	}
-	for _, p := range r.Photos {
-		if strings.TrimSpace(p) == "" || len(p) > 300 {
-			errs.add("photos", CodeInvalid, "each photo reference must be 1 to 300 characters")
-			break
-		}
+	checkText(&errs, "preferred_time", "preferred time", r.PreferredTime, false, shortMax())
+	// The number and length of photo references are bounded with every
+	// other field, below.
+	if slices.ContainsFunc(r.Photos, func(p string) bool { return strings.TrimSpace(p) == "" }) {
+		errs.add("photos", CodeInvalid, "a photo reference must not be empty")
 	}
 	if r.Department != "" && !ValidDepartment(r.Department) {
 		errs.add("department", CodeInvalid, "department must be a department code")
@@ -113,10 +108,10 @@ func (r Repair) Validate(now time.Time) Errors {
 	case !r.Channel.Valid():
 		errs.add("channel", CodeUnknownValue, "channel %q is not one of %s", r.Channel, join(Channels()))
 	}
-	checkText(&errs, "region", "region", r.Region, true, maxRegionLen)
+	checkText(&errs, "region", "region", r.Region, true, shortMax())
 	if r.Language != "" && !r.Language.Valid() {
 		errs.add("language", CodeUnknownValue, "language %q is not one of %s", r.Language, join(Languages()))
 	}
-	checkText(&errs, "recorder", "recorder", r.Recorder, true, maxRecorderLen)
-	return errs
+	checkText(&errs, "recorder", "recorder", r.Recorder, true, shortMax())
+	return withBounds(errs, r)
 }

@@ -468,8 +468,9 @@ func with(a, b inputs) inputs {
 	return m
 }
 
-// ParseAction checks that the case number and action exist and decodes
-// the action's JSON input; nothing is asked of the engine.
+// ParseAction checks that the case number and action exist, decodes the
+// action's JSON input and checks its texts' lengths (a 422 naming each
+// field too long); nothing is asked of the engine.
 func ParseAction(no, action string, body []byte) (any, error) {
 	if !validNo(no) {
 		return nil, notFound(no)
@@ -484,7 +485,19 @@ func ParseAction(no, action string, body []byte) (any, error) {
 	if err := DecodeStrict(body, in); err != nil {
 		return nil, err
 	}
+	if err := CheckBounds(in); err != nil {
+		return nil, err
+	}
 	return in, nil
+}
+
+// CheckBounds answers 422 for every text of in longer than its limit and
+// every list too long (forms.CheckBounds), or nil.
+func CheckBounds(in any) error {
+	if errs := forms.CheckBounds(in); len(errs) > 0 {
+		return &Error{Status: http.StatusUnprocessableEntity, Code: "invalid_input", Message: errs.Error(), Fields: errs}
+	}
+	return nil
 }
 
 // SetActor makes the signed-in user the actor of an action input: who

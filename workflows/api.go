@@ -487,27 +487,28 @@ type CollaborationStatus struct {
 	At      time.Time `json:"at"`
 }
 
-// --- Update inputs. Every action names its actor.
+// --- Update inputs. Every action names its actor. Their texts are bounded
+// (forms.CheckBounds): short unless tagged `bound:"text"`.
 
 // RouteInput sends the case to a functional department (rule C7).
 type RouteInput struct {
 	Actor      string `json:"actor"`
 	Department string `json:"department"`
 	Handler    string `json:"handler,omitempty"`
-	Note       string `json:"note,omitempty"`
+	Note       string `json:"note,omitempty" bound:"text"`
 }
 
 // FirstFeedbackInput records the first feedback to the customer (rule C2).
 type FirstFeedbackInput struct {
 	Actor   string `json:"actor"`
-	Message string `json:"message"`
+	Message string `json:"message" bound:"text"`
 	Method  string `json:"method,omitempty"` // phone, email, onsite
 }
 
 // TemporarySolutionInput records a stop-gap that calms the customer (rule C13).
 type TemporarySolutionInput struct {
 	Actor       string `json:"actor"`
-	Description string `json:"description"`
+	Description string `json:"description" bound:"text"`
 }
 
 // ReassignInput moves the case to the department at fault (rule C12).
@@ -515,13 +516,13 @@ type ReassignInput struct {
 	Actor      string `json:"actor"`
 	Department string `json:"department"`
 	Handler    string `json:"handler,omitempty"`
-	Reason     string `json:"reason"`
+	Reason     string `json:"reason" bound:"text"`
 }
 
 // ResolveInput reports the handling result back to customer service (rule C7).
 type ResolveInput struct {
 	Actor   string `json:"actor"`
-	Result  string `json:"result"`
+	Result  string `json:"result" bound:"text"`
 	Handler string `json:"handler,omitempty"`
 }
 
@@ -529,14 +530,14 @@ type ResolveInput struct {
 type ReturnVisitInput struct {
 	Actor     string `json:"actor"`
 	Satisfied bool   `json:"satisfied"`
-	Outcome   string `json:"outcome"`
+	Outcome   string `json:"outcome" bound:"text"`
 	Method    string `json:"method"` // phone or onsite; e-mail is only an aid (C10)
 }
 
 // DeliverResultInput records the in-person delivery of the result (rule C10).
 type DeliverResultInput struct {
 	Actor string `json:"actor"`
-	Note  string `json:"note,omitempty"`
+	Note  string `json:"note,omitempty" bound:"text"`
 }
 
 // ExtendInput moves a pending deadline before it passes (rule C4).
@@ -544,14 +545,14 @@ type ExtendInput struct {
 	Actor    string    `json:"actor"`
 	Deadline string    `json:"deadline"`
 	NewDue   time.Time `json:"new_due"`
-	Reason   string    `json:"reason"`
+	Reason   string    `json:"reason" bound:"text"`
 }
 
 // EscalateInput climbs the ladder by hand (rules C5, E3).
 type EscalateInput struct {
 	Actor        string `json:"actor"`
-	Reason       string `json:"reason"`
-	Proposal     string `json:"proposal"`
+	Reason       string `json:"reason" bound:"text"`
+	Proposal     string `json:"proposal" bound:"text"`
 	RecordingRef string `json:"recording_ref,omitempty"` // defaults to the form's
 }
 
@@ -559,7 +560,7 @@ type EscalateInput struct {
 // (rule E2).
 type ContactOutletInput struct {
 	Actor   string `json:"actor"`
-	Outcome string `json:"outcome"`
+	Outcome string `json:"outcome" bound:"text"`
 }
 
 // CallBackInput gives the caller the answer, which closes the
@@ -567,7 +568,7 @@ type ContactOutletInput struct {
 // information, allowed only for internal callers (Q5).
 type CallBackInput struct {
 	Actor        string `json:"actor"`
-	Answer       string `json:"answer"`
+	Answer       string `json:"answer" bound:"text"`
 	InternalInfo bool   `json:"internal_info,omitempty"`
 }
 
@@ -576,7 +577,7 @@ type CallBackInput struct {
 type TransferInput struct {
 	Actor      string `json:"actor"`
 	Department string `json:"department"`
-	Reason     string `json:"reason"`
+	Reason     string `json:"reason" bound:"text"`
 }
 
 // SignInput is the maintenance department signing for the order (R2).
@@ -594,13 +595,13 @@ type ScheduleInput struct {
 // ProgressInput is a progress report fed back to the customer (R3).
 type ProgressInput struct {
 	Actor string `json:"actor"`
-	Note  string `json:"note"`
+	Note  string `json:"note" bound:"text"`
 }
 
 // CompleteInput returns the finished order to customer service (R4).
 type CompleteInput struct {
 	Actor  string `json:"actor"`
-	Result string `json:"result"`
+	Result string `json:"result" bound:"text"`
 }
 
 // RepairVisitInput records the return visit's four items (R5).
@@ -610,7 +611,7 @@ type RepairVisitInput struct {
 	WorkOK       bool   `json:"work_ok"`
 	ResultOK     bool   `json:"result_ok"`
 	Satisfaction int    `json:"satisfaction"` // 1–5
-	Comment      string `json:"comment,omitempty"`
+	Comment      string `json:"comment,omitempty" bound:"text"`
 }
 
 // RequestCollaborationInput opens a cross-department request from a
@@ -619,11 +620,11 @@ type RequestCollaborationInput struct {
 	Actor                     string        `json:"actor"`
 	TargetDepartment          string        `json:"target_department"`
 	Urgency                   forms.Urgency `json:"urgency,omitempty"`
-	Need                      string        `json:"need"`
+	Need                      string        `json:"need" bound:"text"`
 	TimeNode                  time.Time     `json:"time_node"`
-	RequesterResponsibilities string        `json:"requester_responsibilities"`
-	TargetResponsibilities    string        `json:"target_responsibilities"`
-	BypassReason              string        `json:"bypass_reason,omitempty"`
+	RequesterResponsibilities string        `json:"requester_responsibilities" bound:"text"`
+	TargetResponsibilities    string        `json:"target_responsibilities" bound:"text"`
+	BypassReason              string        `json:"bypass_reason,omitempty" bound:"text"`
 }
 
 // AcceptInput is the target department taking the request on and signing
@@ -632,32 +633,32 @@ type AcceptInput struct {
 	Actor                string `json:"actor"`
 	Handler              string `json:"handler,omitempty"`
 	SignResponsibilities bool   `json:"sign_responsibilities"`
-	Note                 string `json:"note,omitempty"`
+	Note                 string `json:"note,omitempty" bound:"text"`
 }
 
 // DeclineInput refuses the request with a reason.
 type DeclineInput struct {
 	Actor  string `json:"actor"`
-	Reason string `json:"reason"`
+	Reason string `json:"reason" bound:"text"`
 }
 
 // DeliverInput reports the requested work done (X4).
 type DeliverInput struct {
 	Actor  string `json:"actor"`
-	Result string `json:"result"`
+	Result string `json:"result" bound:"text"`
 }
 
 // RateInput is the requester's rating of the service (X4).
 type RateInput struct {
 	Actor   string `json:"actor"`
 	Score   int    `json:"score"` // 1–5
-	Comment string `json:"comment,omitempty"`
+	Comment string `json:"comment,omitempty" bound:"text"`
 }
 
 // RevealInput records who was shown the customer's data, and why.
 type RevealInput struct {
 	Actor  string `json:"actor"`
-	Reason string `json:"reason,omitempty"`
+	Reason string `json:"reason,omitempty" bound:"text"`
 }
 
 // CustomerRatingInput is a rating from the satisfaction link: for the
@@ -665,7 +666,7 @@ type RevealInput struct {
 type CustomerRatingInput struct {
 	Round   int    `json:"round"`
 	Score   int    `json:"score"` // 1–5
-	Comment string `json:"comment,omitempty"`
+	Comment string `json:"comment,omitempty" bound:"text"`
 	Nonce   string `json:"nonce"` // the link's; one rating per round
 }
 
@@ -680,7 +681,7 @@ type CustomerRating struct {
 // CommentInput adds a note to the timeline.
 type CommentInput struct {
 	Actor string `json:"actor"`
-	Text  string `json:"text"`
+	Text  string `json:"text" bound:"text"`
 }
 
 // ReplanInput asks the case to re-plan its running clocks on the

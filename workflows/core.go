@@ -100,6 +100,13 @@ func onUpdate[T any](ctx workflow.Context, c *core, name string,
 			return c.view, nil
 		},
 		workflow.UpdateHandlerOptions{Validator: func(ctx workflow.Context, in T) error {
+			// Bounds first, whatever the case is doing: they depend on
+			// the input alone, and an oversized text must never enter the
+			// history (issue 17). Only here, never in the handler: the
+			// limits are settings, and validators do not run on replay.
+			if errs := forms.CheckBounds(in); len(errs) > 0 {
+				return invalidInput(errs...)
+			}
 			// Mid-registration or mid-action the state is half-changed:
 			// accept, and let the handler check once it has the case.
 			if !c.registered || c.busy {
