@@ -61,9 +61,17 @@ type Server struct {
 func (s *Server) Handler() http.Handler {
 	mux := http.NewServeMux()
 	ops.Mount(mux, s.Ready, s.Warnings, s.Metrics)
+	spec := openapi
+	if l := forms.CurrentLimits(); l != forms.DefaultLimits {
+		b, err := boundOpenAPI(openapi, l)
+		if err != nil {
+			panic(err) // the embedded document is checked by the tests
+		}
+		spec = b
+	}
 	mux.HandleFunc("GET /api/v1/openapi.json", func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
-		_, _ = w.Write(openapi)
+		_, _ = w.Write(spec)
 	})
 	mux.HandleFunc("POST /api/v1/login", s.login)
 	mux.HandleFunc("GET /rate/{token}", s.ratingForm)
@@ -244,13 +252,16 @@ func (s *Server) act(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, present(mask(view), lang(r)))
 }
 
-// caseRequest decodes the body of a request about case {no} into in and
-// reads the case, if the caller may see it; otherwise it answers and
+// caseRequest decodes the body of a request about case {no} into in,
+// checks its texts' lengths and reads the case, if the caller may see it; otherwise it answers and
 // reports false.
 func (s *Server) caseRequest(w http.ResponseWriter, r *http.Request, in any) (string, workflows.CaseView, bool) {
 	body, err := readBody(w, r)
 	if err == nil {
 		err = starter.DecodeStrict(body, in)
+	}
+	if err == nil {
+		err = starter.CheckBounds(in)
 	}
 	no := r.PathValue("no")
 	var view workflows.CaseView
@@ -265,7 +276,7 @@ func (s *Server) caseRequest(w http.ResponseWriter, r *http.Request, in any) (st
 }
 
 type reopenRequest struct {
-	Reason string `json:"reason"`
+	Reason string `json:"reason" bound:"text"`
 }
 
 // reopen sends a closed complaint or repair back to rework: the only change
@@ -294,7 +305,7 @@ func (s *Server) reopen(w http.ResponseWriter, r *http.Request) {
 }
 
 type revealRequest struct {
-	Reason string `json:"reason,omitempty"`
+	Reason string `json:"reason,omitempty" bound:"text"`
 }
 
 type revealResponse struct {

@@ -106,8 +106,8 @@ func (s *Server) evaluate(w http.ResponseWriter, r *http.Request) {
 }
 
 type typicalRequest struct {
-	Highlights   string `json:"highlights"`
-	Improvements string `json:"improvements"`
+	Highlights   string `json:"highlights" bound:"text"`
+	Improvements string `json:"improvements" bound:"text"`
 }
 
 // markTypical puts a case in the knowledge base with its highlights and

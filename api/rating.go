@@ -2,12 +2,14 @@ package api
 
 import (
 	"errors"
+	"fmt"
 	"html/template"
 	"net/http"
 	"strconv"
 	"strings"
 	"time"
 
+	"github.com/closeloop/closeloop/forms"
 	"github.com/closeloop/closeloop/links"
 	"github.com/closeloop/closeloop/starter"
 	"github.com/closeloop/closeloop/workflows"
@@ -33,15 +35,15 @@ button{font-size:22px;padding:.5em 1.5em;margin-top:1em}.error{color:#a00}</styl
 {{range .Scores}}<label><input type="radio" name="score" value="{{.Value}}" required> {{.Value}} – {{.Label}}</label>
 {{end}}</fieldset>
 <label for="comment">{{.T.Comment}}</label>
-<textarea id="comment" name="comment" rows="4" maxlength="2000"></textarea>
+<textarea id="comment" name="comment" rows="4" maxlength="{{.MaxComment}}"></textarea>
 <button type="submit">{{.T.Send}}</button>
 </form>{{end}}
 </main></body></html>
 `))
 
 type ratingText struct {
-	Title, Case, Question, Comment, Send, Thanks, Used, Expired, Invalid, Choose string
-	Scores                                                                       [5]string
+	Title, Case, Question, Comment, Send, Thanks, Used, Expired, Invalid, Choose, TooLong string
+	Scores                                                                                [5]string
 }
 
 var ratingTexts = map[string]ratingText{
@@ -49,17 +51,20 @@ var ratingTexts = map[string]ratingText{
 		Comment: "Anything you want to tell us (optional)", Send: "Send", Thanks: "Thank you. Your rating has reached the team handling your case.",
 		Used: "This link has already been used. Thank you for your rating.", Expired: "This link has expired. Please call us if you are not satisfied.",
 		Invalid: "This link is not valid. Please use the link in your e-mail, or call us.", Choose: "Please choose a rating from 1 to 5.",
-		Scores: [5]string{"very dissatisfied", "dissatisfied", "neutral", "satisfied", "very satisfied"}},
+		TooLong: "Your comment is too long: please shorten it to at most %d characters.",
+		Scores:  [5]string{"very dissatisfied", "dissatisfied", "neutral", "satisfied", "very satisfied"}},
 	"zh-CN": {Title: "您对我们的服务满意吗？", Case: "案件编号", Question: "您对本次处理结果的满意程度：",
 		Comment: "您想告诉我们的话（可不填）", Send: "提交", Thanks: "谢谢！您的评价已转给处理您案件的同事。",
 		Used: "此链接已使用过，感谢您的评价。", Expired: "此链接已过期。如有不满意，请致电我们。",
 		Invalid: "此链接无效。请使用邮件中的链接，或致电我们。", Choose: "请选择 1 到 5 分。",
-		Scores: [5]string{"非常不满意", "不满意", "一般", "满意", "非常满意"}},
+		TooLong: "您的留言过长，请缩短到 %d 字以内。",
+		Scores:  [5]string{"非常不满意", "不满意", "一般", "满意", "非常满意"}},
 }
 
 type ratingView struct {
 	Lang, CaseNo, Message string
 	Problem, Form         bool
+	MaxComment            int
 	T                     ratingText
 	Scores                []struct {
 		Value int
@@ -72,7 +77,7 @@ func (s *Server) renderRating(w http.ResponseWriter, status int, lang, caseNo, m
 	if !ok {
 		lang, t = "zh-CN", ratingTexts["zh-CN"]
 	}
-	v := ratingView{Lang: lang, CaseNo: caseNo, Message: message, Problem: problem, Form: form, T: t}
+	v := ratingView{Lang: lang, CaseNo: caseNo, Message: message, Problem: problem, Form: form, T: t, MaxComment: forms.CurrentLimits().Text}
 	for i, l := range t.Scores {
 		v.Scores = append(v.Scores, struct {
 			Value int
@@ -125,15 +130,21 @@ func (s *Server) rate(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	t := ratingTexts[lang]
-	r.Body = http.MaxBytesReader(w, r.Body, 16<<10)
+	// Room for the longest comment, form-encoded: a Chinese character
+	// takes 9 bytes (%E8%AF%84).
+	r.Body = http.MaxBytesReader(w, r.Body, int64(forms.CurrentLimits().Text)*9+1<<10)
 	score, err := strconv.Atoi(r.PostFormValue("score"))
 	if err != nil || score < 1 || score > 5 {
 		s.renderRating(w, http.StatusUnprocessableEntity, lang, rt.CaseNo, t.Choose, true, true)
 		return
 	}
 	comment := strings.TrimSpace(r.PostFormValue("comment"))
-	_, err = s.Cases.ActWith(r.Context(), rt.CaseNo, workflows.ActionCustomerRating,
-		&workflows.CustomerRatingInput{Round: rt.Round, Score: score, Comment: comment, Nonce: rt.Nonce})
+	in := &workflows.CustomerRatingInput{Round: rt.Round, Score: score, Comment: comment, Nonce: rt.Nonce}
+	if starter.CheckBounds(in) != nil {
+		s.renderRating(w, http.StatusUnprocessableEntity, lang, rt.CaseNo, fmt.Sprintf(t.TooLong, forms.CurrentLimits().Text), true, true)
+		return
+	}
+	_, err = s.Cases.ActWith(r.Context(), rt.CaseNo, workflows.ActionCustomerRating, in)
 	var e *starter.Error
 	switch {
 	case err == nil:

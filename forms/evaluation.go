@@ -12,14 +12,14 @@ import (
 type Evaluation struct {
 	Items map[string]EvaluationItem `json:"items"`
 	// Summary is the overall remark.
-	Summary string `json:"summary,omitempty"`
+	Summary string `json:"summary,omitempty" bound:"text"`
 }
 
 // EvaluationItem is one graded item.
 type EvaluationItem struct {
-	Grade    string `json:"grade"`              // 优, 良, 一般 or 差
-	Problems string `json:"problems,omitempty"` // required for 一般 and 差
-	Measures string `json:"measures,omitempty"` // improvement measures, likewise
+	Grade    string `json:"grade"`                           // 优, 良, 一般 or 差
+	Problems string `json:"problems,omitempty" bound:"text"` // required for 一般 and 差
+	Measures string `json:"measures,omitempty" bound:"text"` // improvement measures, likewise
 }
 
 // EvaluationItems are the items of the table (K3), with their labels.
