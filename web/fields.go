@@ -23,6 +23,9 @@ type field struct {
 	Value   string
 	Checked bool
 	Error   *forms.FieldError
+	// MaxLength is the longest text the API takes for a text field
+	// (issue 17), so the browser stops typing there; 0 for other kinds.
+	MaxLength int
 }
 
 type option struct {
@@ -100,6 +103,9 @@ func (s *Server) fieldsOf(v any, lang string, deadlines []string) []field {
 			continue
 		}
 		f := field{Name: name, Kind: "text"}
+		if sf.Type.Kind() == reflect.String {
+			f.MaxLength = forms.CurrentLimits().MaxRunes(sf)
+		}
 		switch {
 		case sf.Type == timeType:
 			f.Kind = "datetime"
