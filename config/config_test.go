@@ -4,6 +4,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/closeloop/closeloop/forms"
 )
 
 func env(m map[string]string) func(string) string { return func(k string) string { return m[k] } }
@@ -115,6 +117,25 @@ func TestKeysAreTheVariablesRead(t *testing.T) {
 	for k := range read {
 		if !listed[k] {
 			t.Errorf("load reads %s, which Keys does not list", k)
+		}
+	}
+}
+
+// Issue 17: the text and list limits are settings, refused past their
+// ceilings or when short text could be longer than long text.
+func TestTextLimits(t *testing.T) {
+	c, err := load(env(nil))
+	if err != nil || c.Limits != forms.DefaultLimits {
+		t.Fatalf("default limits %+v, %v", c.Limits, err)
+	}
+	c, err = load(env(map[string]string{"CLOSELOOP_MAX_TEXT": "8000", "CLOSELOOP_MAX_SHORT_TEXT": "100", "CLOSELOOP_MAX_ITEMS": "5"}))
+	if err != nil || c.Limits != (forms.Limits{Text: 8000, Short: 100, Items: 5}) {
+		t.Fatalf("limits %+v, %v", c.Limits, err)
+	}
+	for _, bad := range []map[string]string{{"CLOSELOOP_MAX_TEXT": "many"}, {"CLOSELOOP_MAX_TEXT": "0"},
+		{"CLOSELOOP_MAX_TEXT": "100000"}, {"CLOSELOOP_MAX_SHORT_TEXT": "5000"}, {"CLOSELOOP_MAX_ITEMS": "1000"}} {
+		if _, err := load(env(bad)); err == nil || !strings.Contains(err.Error(), "CLOSELOOP_MAX_") {
+			t.Errorf("%v: error %v, want one naming the setting", bad, err)
 		}
 	}
 }
