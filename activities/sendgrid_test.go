@@ -317,7 +317,9 @@ func TestSendGridSendsNothingWithoutClaim(t *testing.T) {
 // (the disk filled between the two).
 type recordFails struct{ MailLedger }
 
-func (recordFails) Record(context.Context, string, string) error { return errors.New("no space left on device") }
+func (recordFails) Record(context.Context, string, string) error {
+	return errors.New("no space left on device")
+}
 
 // Issue 17: SendGrid accepted, the record failed, the activity's end was
 // lost: the retry finds the claim, asks SendGrid, and sends nothing again.
