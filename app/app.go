@@ -105,7 +105,7 @@ func Run(ctx context.Context, cfg config.Config, log *slog.Logger, out io.Writer
 	}
 
 	if cfg.RunsWorker() {
-		stop, err := startWorker(ctx, cfg, c, log, &activities.Activities{Calendar: cal, Numbers: cases, Cases: cases, Archive: store,
+		stop, err := startWorker(ctx, cfg, c, log, &activities.Activities{Calendar: cal, Numbers: cases, Cases: cases, Orphans: cases, Archive: store,
 			Quiet: &activities.QuietHours{From: cfg.QuietFrom, To: cfg.QuietTo, Off: cfg.QuietOff}}, dir, signer)
 		if err != nil {
 			return err
