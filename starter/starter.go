@@ -347,9 +347,12 @@ func (s *Service) StartNumbered(ctx context.Context, no, caseType, workflowName,
 		TaskQueue:                workflows.TaskQueue,
 		WorkflowIDReusePolicy:    enumspb.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE,
 		WorkflowIDConflictPolicy: enumspb.WORKFLOW_ID_CONFLICT_POLICY_FAIL,
-		TypedSearchAttributes:    temporal.NewSearchAttributes(sa...),
-		Memo:                     map[string]any{marksMemo: marksOf(input)},
-		StaticSummary:            caseType + " " + no,
+		// A retry under an Idempotency-Key must learn that its case began
+		// the first time (start answers it as replayed).
+		WorkflowExecutionErrorWhenAlreadyStarted: idempotencyOf(ctx) != nil,
+		TypedSearchAttributes:                    temporal.NewSearchAttributes(sa...),
+		Memo:                                     map[string]any{marksMemo: marksOf(input)},
+		StaticSummary:                            caseType + " " + no,
 	}, workflowName, input)
 	if err != nil {
 		return fmt.Errorf("start %s %s: %w", caseType, no, err)
