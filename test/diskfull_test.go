@@ -39,7 +39,7 @@ func TestFullDiskRepeatsNothing(t *testing.T) {
 	}
 	mnt := smallFilesystem(t, "96m")
 	sink := newSendgridSink(t)
-	sink.set(func(s *sendgridSink) { s.delay = 200 * time.Millisecond }) // e-mail in flight
+	sink.set(func(s *sendgridSink) { s.delay = time.Second }) // e-mail in flight
 	t.Setenv("SENDGRID_API_KEY", "SG.cluster-test")
 	t.Setenv("SENDGRID_HOST", sink.srv.URL)
 	s := &system{t: t, bin: buildBinary(t), dataDir: filepath.Join(mnt, "data"), httpPort: freePort(t), tPort: freeEnginePort(t), uiPort: freePort(t)}
@@ -92,6 +92,11 @@ func TestFullDiskRepeatsNothing(t *testing.T) {
 	}
 	waitFor(t, time.Minute, "10 registrations before the disk fills", func() bool { return acked() >= 10 })
 
+	// The disk fills while SendGrid holds messages whose records follow.
+	waitFor(t, 30*time.Second, "e-mail in flight", func() bool {
+		inflight, _, _, _ := sink.stats()
+		return inflight >= 2
+	})
 	filler := filepath.Join(mnt, "filler")
 	if err := fill(filler); err != nil {
 		t.Fatal(err)
