@@ -56,7 +56,7 @@ func TestFullDiskRepeatsNothing(t *testing.T) {
 	// attempt with the same key until it is answered.
 	var mu sync.Mutex
 	byKey := map[string]string{} // key → the case its answers named
-	var failed atomic.Int64 // attempts answered with an error, then retried
+	var failed atomic.Int64      // attempts answered with an error, then retried
 	var stopped sync.WaitGroup
 	done := make(chan struct{})
 	var errs []error
