@@ -9,9 +9,12 @@ import (
 	"slices"
 	"time"
 
+	"go.temporal.io/sdk/activity"
+
 	"github.com/closeloop/closeloop/archive"
 	"github.com/closeloop/closeloop/calendar"
 	"github.com/closeloop/closeloop/replan"
+	"github.com/closeloop/closeloop/starter"
 	"github.com/closeloop/closeloop/workflows"
 )
 
@@ -31,12 +34,20 @@ type Numberer interface {
 	NextNumber(ctx context.Context, prefix string, at time.Time) (string, error)
 }
 
+// OrphanFinder finds a sequence's numbers that never became a case (the
+// starter's).
+type OrphanFinder interface {
+	Orphans(ctx context.Context, key string, last int) ([]string, error)
+}
+
 // Activities are registered with the worker under their method names.
 type Activities struct {
 	Calendar *calendar.Calendar
 	Notifier Notifier
 	Numbers  Numberer
 	Cases    CaseLister
+	// Orphans checks a finished day's case numbers; nil checks none.
+	Orphans OrphanFinder
 	// Archive keeps every case beyond the engine's retention (K1); nil
 	// keeps nothing (tests).
 	Archive *archive.Store
@@ -105,11 +116,36 @@ func (a *Activities) NextCaseNumber(ctx context.Context, req workflows.NumberReq
 	if a.Numbers == nil {
 		return workflows.NumberResult{}, fmt.Errorf("next case number: no number source configured")
 	}
+	if activity.IsActivity(ctx) {
+		// A retried attempt gets the number the first one took, not
+		// another (which would be left without a case).
+		info := activity.GetInfo(ctx)
+		ctx = starter.WithIdempotency(ctx, &starter.Idempotency{
+			Key: "activity/" + info.WorkflowExecution.RunID + "/" + info.ActivityID})
+	}
 	no, err := a.Numbers.NextNumber(ctx, req.Prefix, req.At)
 	if err != nil {
 		return workflows.NumberResult{}, err
 	}
 	return workflows.NumberResult{No: no}, nil
+}
+
+// ReportOrphanNumbers names the numbers of a finished day that never became
+// a case (a process killed between numbering and starting one): a warning
+// in the log and closeloop_case_numbers_orphaned_total for the
+// administrator, and the list as the sequence workflow's result.
+func (a *Activities) ReportOrphanNumbers(ctx context.Context, req workflows.OrphanCheck) ([]string, error) {
+	if a.Orphans == nil {
+		return nil, nil
+	}
+	orphans, err := a.Orphans.Orphans(ctx, req.Key, req.Last)
+	if err != nil || len(orphans) == 0 || !activity.IsActivity(ctx) {
+		return orphans, err
+	}
+	activity.GetLogger(ctx).Warn("case numbers taken without a case (a registration interrupted before its case started)",
+		"sequence", req.Key, "numbers", orphans)
+	activity.GetMetricsHandler(ctx).Counter("closeloop_case_numbers_orphaned").Inc(int64(len(orphans)))
+	return orphans, nil
 }
 
 // SendAt says when a notice may go out: a staff reminder at the next

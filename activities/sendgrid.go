@@ -127,13 +127,11 @@ func (s *SendGrid) Send(ctx context.Context, n workflows.Notice) (workflows.Noti
 		err = s.Ledger.Record(rctx, key, ref)
 		cancel()
 		countMail(ctx, n, mailSent, "")
-		if err != nil {
-			// SendGrid has the message: failing now would send it again on
-			// every retry. Say so and carry on.
-			if activity.IsActivity(ctx) {
-				activity.GetLogger(ctx).Error("mail ledger: accepted message not recorded; a retry of this notice may repeat it",
-					"notice", n.ID, "error", err)
-			}
+		if err != nil && activity.IsActivity(ctx) {
+			// SendGrid has the message and the claim stands: a retry finds
+			// it in doubt and asks SendGrid before sending. Carry on.
+			activity.GetLogger(ctx).Warn("mail ledger: accepted message not recorded; its claim stands",
+				"notice", n.ID, "error", err)
 		}
 		refs = append(refs, ref)
 	}
@@ -386,9 +384,12 @@ func (l *Ledger) Claim(_ context.Context, key string) (LedgerEntry, error) {
 	if _, err := os.Stat(claim); err == nil {
 		return LedgerEntry{InDoubt: true}, nil
 	}
-	// A ledger that cannot be written is reported by Record, after the
-	// send: refusing to send over it would hold up every notice.
-	_ = l.write(claim, []byte(key))
+	// No message goes out without its claim on disk: a send whose record
+	// then failed would otherwise be sent again by every retry (issue 17,
+	// a full disk). The activity fails and retries once the disk has room.
+	if err := l.write(claim, []byte(key)); err != nil {
+		return LedgerEntry{}, err
+	}
 	return LedgerEntry{}, nil
 }
 

@@ -274,22 +274,74 @@ func TestAddresses(t *testing.T) {
 	}
 }
 
-// A ledger that cannot be written after SendGrid accepted a message does
-// not fail the notice: failing would send it again on every retry.
-func TestSendGridLedgerFailureDoesNotResend(t *testing.T) {
+// Issue 17, a full disk: a ledger that cannot write its claim sends
+// nothing and fails the attempt (retryable); once it can, each recipient
+// gets the notice exactly once.
+func TestSendGridSendsNothingWithoutClaim(t *testing.T) {
 	fake := &fakeSendGrid{t: t}
 	srv := httptest.NewServer(fake)
 	defer srv.Close()
 	sg := newSendGrid(t, srv)
-	blocked := filepath.Join(t.TempDir(), "not-a-dir")
-	if err := os.WriteFile(blocked, []byte("x"), 0o600); err != nil {
+	// A file where the ledger's directory should be: every write fails.
+	dir := filepath.Join(t.TempDir(), "ledger")
+	if err := os.WriteFile(dir, []byte("x"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	sg.Ledger = &Ledger{Dir: blocked}
-	if _, err := sg.Send(context.Background(), escalationNotice()); err != nil {
-		t.Fatalf("send with a broken ledger: %v", err)
+	sg.Ledger = &Ledger{Dir: dir}
+	n := escalationNotice()
+	for range 3 {
+		_, err := sg.Send(context.Background(), n)
+		var app *temporal.ApplicationError
+		if err == nil || (errors.As(err, &app) && app.NonRetryable()) {
+			t.Fatalf("send over an unwritable ledger: %v, want a retryable error", err)
+		}
 	}
-	if len(fake.accepted) != 2 {
-		t.Fatalf("accepted %v", fake.accepted)
+	if len(fake.accepted) != 0 {
+		t.Fatalf("sent %v without a recorded claim", fake.accepted)
+	}
+	// The disk has room again.
+	if err := os.Remove(dir); err != nil {
+		t.Fatal(err)
+	}
+	for range 2 {
+		if _, err := sg.Send(context.Background(), n); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if len(fake.accepted) != 2 || fake.accepted[n.ID+"|head@example.com"] != 1 || fake.accepted[n.ID+"|head2@example.com"] != 1 {
+		t.Fatalf("accepted %v, want each head once", fake.accepted)
+	}
+}
+
+// recordFails is a ledger whose claims are written but whose records fail
+// (the disk filled between the two).
+type recordFails struct{ MailLedger }
+
+func (recordFails) Record(context.Context, string, string) error {
+	return errors.New("no space left on device")
+}
+
+// Issue 17: SendGrid accepted, the record failed, the activity's end was
+// lost: the retry finds the claim, asks SendGrid, and sends nothing again.
+func TestSendGridRecordFailureDoesNotResend(t *testing.T) {
+	fake := &fakeSendGrid{t: t}
+	srv := httptest.NewServer(fake)
+	defer srv.Close()
+	sg := newSendGrid(t, srv)
+	ledger := sg.Ledger
+	sg.Ledger = recordFails{ledger}
+	n := escalationNotice()
+	if _, err := sg.Send(context.Background(), n); err != nil {
+		t.Fatalf("send with records failing: %v", err)
+	}
+	sg.Ledger = ledger
+	if _, err := sg.Send(context.Background(), n); err != nil {
+		t.Fatal(err)
+	}
+	if len(fake.accepted) != 2 || fake.accepted[n.ID+"|head@example.com"] != 1 || fake.accepted[n.ID+"|head2@example.com"] != 1 {
+		t.Fatalf("accepted %v, want each head once", fake.accepted)
+	}
+	if fake.lookups != 2 {
+		t.Errorf("%d look-ups, want 2 (both claims in doubt)", fake.lookups)
 	}
 }

@@ -123,6 +123,11 @@ func create[F any](s *Server, caseType string, stamp func(*F, caller),
 			s.fail(w, r, errForbidden("registering a "+caseType))
 			return
 		}
+		ctx, idem, err := withIdempotency(r.Context(), r, c)
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
 		body, err := readBody(w, r)
 		if err != nil {
 			s.fail(w, r, err)
@@ -134,13 +139,19 @@ func create[F any](s *Server, caseType string, stamp func(*F, caller),
 			return
 		}
 		stamp(&f, c)
-		view, err := start(s.Cases, r.Context(), f)
+		view, err := start(s.Cases, ctx, f)
 		if err != nil {
 			s.fail(w, r, err)
 			return
 		}
 		w.Header().Set("Location", "/api/v1/cases/"+view.No)
-		writeJSON(w, http.StatusCreated, present(mask(view), lang(r)))
+		// 201 when this request made the case; 200 when an earlier one
+		// with the same Idempotency-Key did.
+		status := http.StatusCreated
+		if idem != nil && idem.Replayed {
+			status = http.StatusOK
+		}
+		writeJSON(w, status, present(mask(view), lang(r)))
 	}
 }
 
@@ -215,6 +226,12 @@ type listResponse struct {
 // see is not found, one they may see but not change answers 403, and a
 // closed case answers 409.
 func (s *Server) act(w http.ResponseWriter, r *http.Request) {
+	c := callerOf(r.Context())
+	ctx, _, err := withIdempotency(r.Context(), r, c)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
 	body, err := readBody(w, r)
 	if err != nil {
 		s.fail(w, r, err)
@@ -237,14 +254,13 @@ func (s *Server) act(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, &starter.Error{Status: http.StatusConflict, Code: "invalid_state", Message: fmt.Sprintf("%s is not possible: case %s is %s", action, no, target.Status)})
 		return
 	}
-	c := callerOf(r.Context())
 	target.TargetDepartment = starter.TargetDepartment(in)
 	if s.Authz.Allowed(r.Context(), c.subject(), policies.ActAction(action), target) != nil {
 		s.fail(w, r, errForbidden(action+" on "+no))
 		return
 	}
 	starter.SetActor(in, c.Username)
-	view, err := s.Cases.ActWith(r.Context(), no, action, in)
+	view, err := s.Cases.ActWith(ctx, no, action, in)
 	if err != nil {
 		s.fail(w, r, err)
 		return

@@ -113,7 +113,7 @@ func Run(ctx context.Context, cfg config.Config, log *slog.Logger, out io.Writer
 	}
 
 	if cfg.RunsWorker() {
-		stop, err := startWorker(ctx, cfg, c, log, &activities.Activities{Calendar: cal, Numbers: cases, Cases: cases, Archive: store,
+		stop, err := startWorker(ctx, cfg, c, log, &activities.Activities{Calendar: cal, Numbers: cases, Cases: cases, Orphans: cases, Archive: store,
 			Quiet: &activities.QuietHours{From: cfg.QuietFrom, To: cfg.QuietTo, Off: cfg.QuietOff}}, dir, signer)
 		if err != nil {
 			return err
@@ -122,7 +122,7 @@ func Run(ctx context.Context, cfg config.Config, log *slog.Logger, out io.Writer
 	}
 
 	var serving atomic.Bool
-	ready := readiness(c, &serving, cfg.RunsWorker(), self)
+	ready := readiness(c, &serving, cfg.RunsWorker(), self, writeProbe(ctx, cfg, store))
 	handler := ops.Handler(ready, warnings, m.HTTP())
 	if cfg.RunsAPI() {
 		srv := &api.Server{
@@ -175,10 +175,13 @@ func startWorker(ctx context.Context, cfg config.Config, c client.Client, log *s
 // readiness is /readyz: the engine answers through matching (describing
 // the task queue fails until it can serve) and, where this process runs
 // the worker, its own poller is among the queue's pollers.
-func readiness(c client.Client, serving *atomic.Bool, worker bool, self string) func() error {
+func readiness(c client.Client, serving *atomic.Bool, worker bool, self string, writable func() error) func() error {
 	return func() error {
 		if !serving.Load() {
 			return errors.New("starting")
+		}
+		if err := writable(); err != nil {
+			return err
 		}
 		hctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 		defer cancel()
@@ -196,6 +199,19 @@ func readiness(c client.Client, serving *atomic.Bool, worker bool, self string) 
 		}
 		return errors.New("worker not polling yet")
 	}
+}
+
+// writeProbe keeps checking, until ctx ends, that the archive and — where
+// the engine's database, the mail ledger or the outbox live there — the
+// data directory take writes; its Err feeds /readyz.
+func writeProbe(ctx context.Context, cfg config.Config, store *archive.Store) func() error {
+	p := &ops.WriteProbe{Checks: []ops.WriteCheck{{Name: "archive", Write: store.Probe}}}
+	if cfg.Embedded() || cfg.RunsWorker() {
+		p.Checks = append([]ops.WriteCheck{{Name: "data directory " + cfg.DataDir, Write: ops.DirWriter(cfg.DataDir)}}, p.Checks...)
+	}
+	p.Probe(ctx)
+	go p.Run(ctx)
+	return p.Err
 }
 
 // serveHTTP serves handler until ctx ends, then stops taking requests and

@@ -146,6 +146,8 @@ var migrations = []string{
 	`CREATE INDEX cases_requesting_list ON cases (requesting_department, list_key)`,
 	`CREATE INDEX cases_escalation_list ON cases (escalation_level, list_key)`,
 	`CREATE INDEX cases_parent_list ON cases (parent, list_key)`,
+	// One row /readyz rewrites to know the archive takes writes.
+	`CREATE TABLE write_probe (id INTEGER PRIMARY KEY, at TIMESTAMP NOT NULL)`,
 }
 
 // migrationLock is the PostgreSQL advisory lock that lets one process at
@@ -542,6 +544,17 @@ func (s *Store) Claim(ctx context.Context, key string) (MailEntry, error) {
 		return MailEntry{Sent: true, MessageID: id.String}, nil
 	}
 	return MailEntry{InDoubt: true}, nil
+}
+
+// Probe makes one small write, so a full disk or a lost database shows
+// before a case needs the archive (issue 17: /readyz).
+func (s *Store) Probe(ctx context.Context) error {
+	_, err := s.db.ExecContext(ctx, s.bind(`INSERT INTO write_probe (id, at) VALUES (1, ?) ON CONFLICT (id) DO UPDATE SET at = excluded.at`),
+		time.Now().UTC())
+	if err != nil {
+		return fmt.Errorf("archive: %w", err)
+	}
+	return nil
 }
 
 // Release drops the mail ledger's claim of key when SendGrid refused the

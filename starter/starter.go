@@ -279,10 +279,53 @@ func (s *Service) start(ctx context.Context, prefix, caseType, workflowName, dep
 	if err != nil {
 		return workflows.CaseView{}, err
 	}
-	if err := s.StartNumbered(ctx, no, caseType, workflowName, department, input(no), extra...); err != nil {
+	err = s.StartNumbered(ctx, no, caseType, workflowName, department, input(no), extra...)
+	var started *serviceerror.WorkflowExecutionAlreadyStarted
+	if idem := idempotencyOf(ctx); idem != nil && errors.As(err, &started) {
+		// A retry under the same key got the same number, and the case
+		// began the first time: answer that case.
+		idem.Replayed = true
+		return s.Case(ctx, no)
+	}
+	if err != nil {
 		return workflows.CaseView{}, err
 	}
 	return s.Case(ctx, no)
+}
+
+// Idempotency names a registration or action a client may send again (the
+// Idempotency-Key header, scoped to the caller): every attempt with the same
+// Key gets the same case number, and the same action outcome.
+type Idempotency struct {
+	Key string
+	// Replayed is set when the case was registered by an earlier attempt.
+	Replayed bool
+}
+
+type idempotencyKey struct{}
+
+// WithIdempotency marks the registration or action made with ctx as
+// retriable under idem.Key; nil or an empty key is a plain request.
+func WithIdempotency(ctx context.Context, idem *Idempotency) context.Context {
+	if idem == nil || idem.Key == "" {
+		return ctx
+	}
+	return context.WithValue(ctx, idempotencyKey{}, idem)
+}
+
+func idempotencyOf(ctx context.Context) *Idempotency {
+	idem, _ := ctx.Value(idempotencyKey{}).(*Idempotency)
+	return idem
+}
+
+// updateID is the UpdateID of ctx's request: derived from its key, so the
+// engine applies a retried Update once and answers it with the first
+// outcome; "" lets the engine pick one.
+func updateID(ctx context.Context) string {
+	if idem := idempotencyOf(ctx); idem != nil {
+		return workflows.IdempotentUpdatePrefix + idem.Key
+	}
+	return ""
 }
 
 // StartNumbered starts the workflow of case no, already numbered, with its
@@ -304,9 +347,12 @@ func (s *Service) StartNumbered(ctx context.Context, no, caseType, workflowName,
 		TaskQueue:                workflows.TaskQueue,
 		WorkflowIDReusePolicy:    enumspb.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE,
 		WorkflowIDConflictPolicy: enumspb.WORKFLOW_ID_CONFLICT_POLICY_FAIL,
-		TypedSearchAttributes:    temporal.NewSearchAttributes(sa...),
-		Memo:                     map[string]any{marksMemo: marksOf(input)},
-		StaticSummary:            caseType + " " + no,
+		// A retry under an Idempotency-Key must learn that its case began
+		// the first time (start answers it as replayed).
+		WorkflowExecutionErrorWhenAlreadyStarted: idempotencyOf(ctx) != nil,
+		TypedSearchAttributes:                    temporal.NewSearchAttributes(sa...),
+		Memo:                                     map[string]any{marksMemo: marksOf(input)},
+		StaticSummary:                            caseType + " " + no,
 	}, workflowName, input)
 	if err != nil {
 		return fmt.Errorf("start %s %s: %w", caseType, no, err)
@@ -334,7 +380,11 @@ func (s *Service) NextNumber(ctx context.Context, prefix string, now time.Time) 
 		return "", fmt.Errorf("case number sequence %s: %w", key, err)
 	}
 	h, err := s.Client.UpdateWorkflow(ctx, client.UpdateWorkflowOptions{
-		WorkflowID:   "seq-" + key,
+		WorkflowID: "seq-" + key,
+		// Under an Idempotency-Key, a retry gets the number the first
+		// attempt took (a kill between number and start leaves no gap
+		// once the client retries).
+		UpdateID:     updateID(ctx),
 		UpdateName:   workflows.UpdateNextNumber,
 		WaitForStage: client.WorkflowUpdateStageCompleted,
 	})
@@ -535,6 +585,7 @@ func (s *Service) Act(ctx context.Context, no, action string, body []byte) (work
 func (s *Service) ActWith(ctx context.Context, no, action string, in any) (workflows.CaseView, error) {
 	h, err := s.Client.UpdateWorkflow(ctx, client.UpdateWorkflowOptions{
 		WorkflowID:   workflows.CaseWorkflowID(no),
+		UpdateID:     updateID(ctx),
 		UpdateName:   action,
 		Args:         []any{in},
 		WaitForStage: client.WorkflowUpdateStageCompleted,

@@ -2,6 +2,8 @@ package web
 
 import (
 	"bytes"
+	"crypto/rand"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"html/template"
@@ -179,8 +181,12 @@ func (s *Server) label(lang, name string) string {
 func (s *Server) funcs() template.FuncMap {
 	return template.FuncMap{
 		"join": strings.Join,
-		"dict": dict,
-		"add":  func(a, b int) int { return a + b },
+		// formKey is a fresh Idempotency-Key for each form rendered: a
+		// form sent twice (a double click, a reload after a lost answer)
+		// registers one case and applies its action once (issue 17).
+		"formKey": formKey,
+		"dict":    dict,
+		"add":     func(a, b int) int { return a + b },
 		"pct": func(f *float64) string {
 			if f == nil {
 				return "–"
@@ -338,4 +344,11 @@ func (s *Server) scalar(v json.RawMessage, lang string) string {
 		return fmt.Sprint(x)
 	}
 	return ""
+}
+
+// formKey is 128 random bits, as an Idempotency-Key.
+func formKey() string {
+	b := make([]byte, 16)
+	_, _ = rand.Read(b)
+	return "form-" + hex.EncodeToString(b)
 }

@@ -202,6 +202,9 @@ func (r result) problem() *starter.Error {
 	return &e.Error
 }
 
+// formKeyField carries a form's Idempotency-Key (see formKey).
+const formKeyField = "idempotency_key"
+
 // call runs an API request in-process as the visitor: their session
 // cookie, their language, and for writes the CSRF token from the form they
 // sent (so a forged form without it fails in the API).
@@ -225,6 +228,9 @@ func (s *Server) call(rq *request, method, path string, body []byte, contentType
 	}
 	if method != http.MethodGet {
 		req.Header.Set(api.CSRFHeader, rq.r.PostFormValue("csrf"))
+		if key := rq.r.PostFormValue(formKeyField); key != "" {
+			req.Header.Set(api.IdempotencyHeader, key)
+		}
 	}
 	req.RemoteAddr, req.TLS = rq.r.RemoteAddr, rq.r.TLS
 	rec := &recorder{header: http.Header{}, status: http.StatusOK}

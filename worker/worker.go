@@ -26,6 +26,7 @@ func Register(r sdkworker.Registry, a *activities.Activities) {
 	r.RegisterActivityWithOptions(a.Digest, activity.RegisterOptions{Name: workflows.ActivityDigest})
 	r.RegisterActivityWithOptions(a.ArchiveCase, activity.RegisterOptions{Name: workflows.ActivityArchive})
 	r.RegisterActivityWithOptions(a.OpenSupervision, activity.RegisterOptions{Name: workflows.ActivityOpenSupervision})
+	r.RegisterActivityWithOptions(a.ReportOrphanNumbers, activity.RegisterOptions{Name: workflows.ActivityReportOrphanNumbers})
 }
 
 // RegisterWorkflows adds the workflows only, as the replayer needs.

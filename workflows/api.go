@@ -834,6 +834,19 @@ type SequenceInput struct {
 	Key     string    `json:"key"`
 	Last    int       `json:"last"`
 	Expires time.Time `json:"expires"`
+	// Keyed are the numbers given to Idempotency-Key updates, by UpdateID,
+	// carried into the next run so a retry still gets its number.
+	Keyed map[string]int `json:"keyed,omitempty"`
+}
+
+// ActivityReportOrphanNumbers reports a day's numbers that have no case.
+const ActivityReportOrphanNumbers = "ReportOrphanNumbers"
+
+// OrphanCheck asks which of the numbers 1..Last of a sequence key have no
+// case.
+type OrphanCheck struct {
+	Key  string `json:"key"`
+	Last int    `json:"last"`
 }
 
 // UpdateNextNumber asks a sequence for its next number.
@@ -842,4 +855,7 @@ const UpdateNextNumber = "next"
 // NextNumber is the number handed out.
 type NextNumber struct {
 	N int `json:"n"`
+	// Orphans, in a sequence's result, are its numbers that never became a
+	// case.
+	Orphans []string `json:"orphans,omitempty"`
 }
