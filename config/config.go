@@ -35,6 +35,10 @@ type Config struct {
 	// ShutdownTimeout is how long a stopping worker lets its running
 	// activities finish (CLOSELOOP_SHUTDOWN_TIMEOUT, default 30s).
 	ShutdownTimeout time.Duration
+	// FailureWatch is how often a worker looks for cases whose workflow
+	// ended other than by their close (CLOSELOOP_FAILURE_WATCH, default
+	// 30s; issue 17).
+	FailureWatch time.Duration
 	HTTPAddr        string // CLOSELOOP_HTTP_ADDR
 	DataDir         string // CLOSELOOP_DATA_DIR
 	TemporalPort    int    // CLOSELOOP_TEMPORAL_PORT (embedded engine)
@@ -215,6 +219,7 @@ func load(getenv func(string) string) (Config, error) {
 	c.SessionIdle = dur("CLOSELOOP_SESSION_IDLE", 30*time.Minute)
 	c.SessionLifetime = dur("CLOSELOOP_SESSION_LIFETIME", 8*time.Hour)
 	c.ShutdownTimeout = dur("CLOSELOOP_SHUTDOWN_TIMEOUT", 30*time.Second)
+	c.FailureWatch = dur("CLOSELOOP_FAILURE_WATCH", 30*time.Second)
 	switch v := getenv("CLOSELOOP_SECURE_COOKIES"); v {
 	case "":
 		host, _, _ := net.SplitHostPort(c.HTTPAddr)
