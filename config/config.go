@@ -39,10 +39,10 @@ type Config struct {
 	// ended other than by their close (CLOSELOOP_FAILURE_WATCH, default
 	// 30s; issue 17).
 	FailureWatch time.Duration
-	HTTPAddr        string // CLOSELOOP_HTTP_ADDR
-	DataDir         string // CLOSELOOP_DATA_DIR
-	TemporalPort    int    // CLOSELOOP_TEMPORAL_PORT (embedded engine)
-	UIPort          int    // CLOSELOOP_TEMPORAL_UI_PORT, 0 = no UI
+	HTTPAddr     string // CLOSELOOP_HTTP_ADDR
+	DataDir      string // CLOSELOOP_DATA_DIR
+	TemporalPort int    // CLOSELOOP_TEMPORAL_PORT (embedded engine)
+	UIPort       int    // CLOSELOOP_TEMPORAL_UI_PORT, 0 = no UI
 	// TemporalAddress, when set, points at an existing Temporal service and
 	// no embedded engine is started (TEMPORAL_ADDRESS).
 	TemporalAddress string
