@@ -245,7 +245,7 @@ var labels = map[string][2]string{ // code → {en, zh-CN}
 	// How a case's workflow ended other than by its close, and the
 	// statuses it may have stopped in (case_failed).
 	"terminated": {"was terminated", "被终止"}, "failed": {"failed", "运行失败"}, "timed_out": {"timed out", "超时终止"},
-	"cancelled": {"was cancelled", "被取消"}, "registered": {"registered", "已登记"}, "routed": {"routed", "已派单"},
+	"cancelled": {"was cancelled", "被取消"}, "registered": {"registered", "已登记"}, "routed": {"routed", "已转派"},
 	"satisfied": {"satisfied", "已满意"}, "transferred": {"transferred", "已转办"},
 }
 

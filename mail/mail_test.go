@@ -118,7 +118,7 @@ func TestRenderCaseFailed(t *testing.T) {
 	n.Fields = map[string]string{"how": "terminated", "status": "routed", "ended_at": "2026-11-24T01:00:00Z"}
 	for lang, want := range map[string][]string{
 		"en":    {"was terminated at 2026-11-24 09:00", "answer too large", "Status when it stopped: routed", "restores it"},
-		"zh-CN": {"2026-11-24 09:00 被终止", "answer too large", "中断时的状态：已派单", "恢复"},
+		"zh-CN": {"2026-11-24 09:00 被终止", "answer too large", "中断时的状态：已转派", "恢复"},
 	} {
 		m, err := r.Render(n, Address{Name: "李娜", Language: lang, Staff: true})
 		if err != nil {
