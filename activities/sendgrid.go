@@ -325,6 +325,8 @@ func staffFor(r workflows.Recipient, dir *identity.Directory) []identity.User {
 		roles, sameDept = []identity.Role{identity.RoleManager}, false
 	case "qc":
 		roles, sameDept = []identity.Role{identity.RoleQC}, false
+	case "admin":
+		roles, sameDept = []identity.Role{identity.RoleAdmin}, false
 	}
 	var out []identity.User
 	for _, u := range dir.Users() {

@@ -95,6 +95,7 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("POST /api/v1/cases/{no}/actions/{action}", s.authed(s.act))
 	mux.HandleFunc("POST /api/v1/cases/{no}/reveal", s.authed(s.reveal))
 	mux.HandleFunc("POST /api/v1/cases/{no}/reopen", s.authed(s.reopen))
+	mux.HandleFunc("POST /api/v1/cases/{no}/restore", s.authed(s.restore))
 	mux.HandleFunc("GET /api/v1/reports/kpi", s.authed(s.kpi))
 	mux.HandleFunc("POST /api/v1/imports/emergency", s.authed(s.importEmergency))
 	mux.HandleFunc("GET /api/v1/reports/evaluations", s.authed(s.grades))
@@ -254,6 +255,11 @@ func (s *Server) act(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, &starter.Error{Status: http.StatusConflict, Code: "invalid_state", Message: fmt.Sprintf("%s is not possible: case %s is %s", action, no, target.Status)})
 		return
 	}
+	if target.Status == workflows.StatusFailed {
+		s.fail(w, r, &starter.Error{Status: http.StatusConflict, Code: "invalid_state",
+			Message: fmt.Sprintf("%s is not possible: case %s failed (its workflow ended unexpectedly); the customer-service head restores it first", action, no)})
+		return
+	}
 	target.TargetDepartment = starter.TargetDepartment(in)
 	if s.Authz.Allowed(r.Context(), c.subject(), policies.ActAction(action), target) != nil {
 		s.fail(w, r, errForbidden(action+" on "+no))
@@ -314,6 +320,31 @@ func (s *Server) reopen(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if view, err = s.Cases.Reopen(r.Context(), no, c.Username, in.Reason); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, present(mask(view), lang(r)))
+}
+
+// restore continues a failed case from its record where it stood (issue
+// 17): only the customer-service head restores.
+func (s *Server) restore(w http.ResponseWriter, r *http.Request) {
+	var in reopenRequest
+	no, view, ok := s.caseRequest(w, r, &in)
+	if !ok {
+		return
+	}
+	var err error
+	if view.Status != workflows.StatusFailed {
+		s.fail(w, r, &starter.Error{Status: http.StatusConflict, Code: "invalid_state", Message: fmt.Sprintf("case %s is %s: only a failed case is restored", no, view.Status)})
+		return
+	}
+	c := callerOf(r.Context())
+	if s.Authz.Allowed(r.Context(), c.subject(), policies.ActionRestore, caseOf(view)) != nil {
+		s.fail(w, r, errForbidden("restoring "+no))
+		return
+	}
+	if view, err = s.Cases.Restore(r.Context(), no, c.Username, in.Reason); err != nil {
 		s.fail(w, r, err)
 		return
 	}

@@ -13,6 +13,7 @@ type permissions struct {
 	Actions     []string `json:"actions"`
 	Reveal      bool     `json:"reveal"`
 	Reopen      bool     `json:"reopen"`
+	Restore     bool     `json:"restore"`
 	MarkTypical bool     `json:"mark_typical"`
 }
 
@@ -29,14 +30,16 @@ func (s *Server) permissionsOn(ctx context.Context, v workflows.CaseView) permis
 	sub, target := callerOf(ctx).subject(), caseOf(v)
 	ok := func(action string) bool { return s.Authz.Allowed(ctx, sub, action, target) == nil }
 	p := permissions{Actions: []string{}}
-	open := v.Status != workflows.StatusClosed && v.Status != workflows.StatusDeclined
+	// A failed case takes no action until it is restored.
+	open := v.Status != workflows.StatusClosed && v.Status != workflows.StatusDeclined && v.Status != workflows.StatusFailed
 	for _, a := range actionsOf[v.Type] {
 		if open && ok(policies.ActAction(a)) {
 			p.Actions = append(p.Actions, a)
 		}
 	}
 	p.Reveal = ok(policies.ActionRevealPII)
-	p.Reopen = !open && (v.Type == workflows.TypeComplaint || v.Type == workflows.TypeRepair) && ok(policies.ActionReopen)
+	p.Restore = v.Status == workflows.StatusFailed && ok(policies.ActionRestore)
+	p.Reopen = v.Status == workflows.StatusClosed && (v.Type == workflows.TypeComplaint || v.Type == workflows.TypeRepair) && ok(policies.ActionReopen)
 	p.MarkTypical = ok(policies.ActionMarkTypical)
 	return p
 }

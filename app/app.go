@@ -113,7 +113,7 @@ func Run(ctx context.Context, cfg config.Config, log *slog.Logger, out io.Writer
 	}
 
 	if cfg.RunsWorker() {
-		stop, err := startWorker(ctx, cfg, c, log, &activities.Activities{Calendar: cal, Numbers: cases, Cases: cases, Orphans: cases, Archive: store,
+		stop, err := startWorker(ctx, cfg, c, log, cases, &activities.Activities{Calendar: cal, Numbers: cases, Cases: cases, Orphans: cases, Archive: store,
 			Quiet: &activities.QuietHours{From: cfg.QuietFrom, To: cfg.QuietTo, Off: cfg.QuietOff}}, dir, signer)
 		if err != nil {
 			return err
@@ -151,7 +151,7 @@ func Run(ctx context.Context, cfg config.Config, log *slog.Logger, out io.Writer
 // startWorker runs the worker with acts (their notifier made here) and
 // makes sure the daily schedules exist. stop lets running activities
 // finish, for up to cfg.ShutdownTimeout.
-func startWorker(ctx context.Context, cfg config.Config, c client.Client, log *slog.Logger, acts *activities.Activities,
+func startWorker(ctx context.Context, cfg config.Config, c client.Client, log *slog.Logger, cases *starter.Service, acts *activities.Activities,
 	dir *identity.Directory, signer *links.Signer) (stop func(), err error) {
 	if acts.Notifier, err = notifier(cfg, dir, signer, acts.Archive); err != nil {
 		return nil, err
@@ -160,7 +160,17 @@ func startWorker(ctx context.Context, cfg config.Config, c client.Client, log *s
 	if err := w.Start(); err != nil {
 		return nil, fmt.Errorf("start worker: %w", err)
 	}
+	// Cases whose workflow ended other than by their close are found
+	// here, in the process that sends the mail (issue 17).
+	watchCtx, stopWatch := context.WithCancel(ctx)
+	watched := make(chan struct{})
+	go func() {
+		defer close(watched)
+		cases.WatchFailures(watchCtx, cfg.FailureWatch, acts.Notifier, log.With("component", "failure-watch"))
+	}()
 	stop = func() {
+		stopWatch()
+		<-watched
 		log.Info("worker stopping: letting running activities finish", "timeout", cfg.ShutdownTimeout.String())
 		w.Stop()
 		log.Info("worker stopped")

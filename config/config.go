@@ -37,10 +37,14 @@ type Config struct {
 	// ShutdownTimeout is how long a stopping worker lets its running
 	// activities finish (CLOSELOOP_SHUTDOWN_TIMEOUT, default 30s).
 	ShutdownTimeout time.Duration
-	HTTPAddr        string // CLOSELOOP_HTTP_ADDR
-	DataDir         string // CLOSELOOP_DATA_DIR
-	TemporalPort    int    // CLOSELOOP_TEMPORAL_PORT (embedded engine)
-	UIPort          int    // CLOSELOOP_TEMPORAL_UI_PORT, 0 = no UI
+	// FailureWatch is how often a worker looks for cases whose workflow
+	// ended other than by their close (CLOSELOOP_FAILURE_WATCH, default
+	// 30s; issue 17).
+	FailureWatch time.Duration
+	HTTPAddr     string // CLOSELOOP_HTTP_ADDR
+	DataDir      string // CLOSELOOP_DATA_DIR
+	TemporalPort int    // CLOSELOOP_TEMPORAL_PORT (embedded engine)
+	UIPort       int    // CLOSELOOP_TEMPORAL_UI_PORT, 0 = no UI
 	// TemporalAddress, when set, points at an existing Temporal service and
 	// no embedded engine is started (TEMPORAL_ADDRESS).
 	TemporalAddress string
@@ -111,6 +115,7 @@ var Keys = []string{
 	"CLOSELOOP_MAIL_FROM", "CLOSELOOP_MAIL_FROM_NAME", "CLOSELOOP_PUBLIC_URL", "CLOSELOOP_QUIET_HOURS",
 	"CLOSELOOP_DIGEST_AT", "DATABASE_URL", "CLOSELOOP_LINK_KEY_FILE", "CLOSELOOP_SHUTDOWN_TIMEOUT",
 	"CLOSELOOP_MAX_TEXT", "CLOSELOOP_MAX_SHORT_TEXT", "CLOSELOOP_MAX_ITEMS",
+	"CLOSELOOP_FAILURE_WATCH",
 }
 
 // OutboxDir is where notices go when no mail service is configured.
@@ -221,6 +226,7 @@ func load(getenv func(string) string) (Config, error) {
 	c.SessionIdle = dur("CLOSELOOP_SESSION_IDLE", 30*time.Minute)
 	c.SessionLifetime = dur("CLOSELOOP_SESSION_LIFETIME", 8*time.Hour)
 	c.ShutdownTimeout = dur("CLOSELOOP_SHUTDOWN_TIMEOUT", 30*time.Second)
+	c.FailureWatch = dur("CLOSELOOP_FAILURE_WATCH", 30*time.Second)
 	switch v := getenv("CLOSELOOP_SECURE_COOKIES"); v {
 	case "":
 		host, _, _ := net.SplitHostPort(c.HTTPAddr)

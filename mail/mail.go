@@ -242,6 +242,11 @@ var labels = map[string][2]string{ // code → {en, zh-CN}
 	"location": {"location", "地点"}, "fault": {"fault", "故障"}, "need": {"need", "需求"}, "outlet": {"outlet", "媒体"},
 	"reporter": {"reporter", "记者"}, "topic": {"topic", "话题"}, "requesting_department": {"requesting department", "申请部门"},
 	"time_node_at": {"time node", "时间节点"},
+	// How a case's workflow ended other than by its close, and the
+	// statuses it may have stopped in (case_failed).
+	"terminated": {"was terminated", "被终止"}, "failed": {"failed", "运行失败"}, "timed_out": {"timed out", "超时终止"},
+	"cancelled": {"was cancelled", "被取消"}, "registered": {"registered", "已登记"}, "routed": {"routed", "已转派"},
+	"satisfied": {"satisfied", "已满意"}, "transferred": {"transferred", "已转办"},
 }
 
 func label(lang, code string) string {

@@ -11,7 +11,7 @@ import (
 var kinds = []string{workflows.NoticeReminder, workflows.NoticeEscalation, workflows.NoticeAssignment, workflows.NoticeRework,
 	workflows.NoticeCustomerAck, workflows.NoticeCustomerDelay, workflows.NoticeCustomerResult, workflows.NoticeSatisfactionReq,
 	workflows.NoticeCustomerProgress, workflows.NoticeQCReport, workflows.NoticeCollaboration, workflows.NoticeDigest, workflows.NoticeSupervision,
-	workflows.NoticeCustomerReplan}
+	workflows.NoticeCustomerReplan, workflows.NoticeCaseFailed}
 
 func customerKind(k string) bool {
 	return strings.HasPrefix(k, "customer_") || k == workflows.NoticeSatisfactionReq
@@ -23,7 +23,8 @@ func sample(kind string) workflows.Notice {
 		Reason: "waiting for <script>alert(1)</script> the roofer", Deadline: "resolution", Due: &due, Urgent: true, Customer: "张伟",
 		Fields: map[string]string{"point": "80", "level": "management", "from": "cs_head", "proposal": "send a senior engineer",
 			"result": "pipe replaced", "status": "in_progress", "visit_at": "2026-11-24T01:00:00Z", "location": "lobby",
-			"open": "5", "due_today": "2", "overdue": "1", "cases": "TS-20261123-0001", "day": "2026-11-23", "sample": "TS-20261123-0001", "size": "1"}}
+			"open": "5", "due_today": "2", "overdue": "1", "cases": "TS-20261123-0001", "day": "2026-11-23", "sample": "TS-20261123-0001", "size": "1",
+			"how": "terminated", "ended_at": "2026-11-24T01:00:00Z"}}
 }
 
 // Rule C4: a promised time moved later by a calendar update tells the
@@ -101,5 +102,32 @@ func TestRenderEveryKindInBothLanguages(t *testing.T) {
 	m, _ = r.Render(sample(workflows.NoticeCustomerAck), Address{Name: "张伟", Language: "fr"})
 	if !strings.Contains(m.Subject, "已收到") {
 		t.Errorf("fallback subject %q", m.Subject)
+	}
+}
+
+// Issue 17: the heads are told, in their language, how a case's workflow
+// ended, when, the engine's reason and where the case stood.
+func TestRenderCaseFailed(t *testing.T) {
+	sh, _ := time.LoadLocation("Asia/Shanghai")
+	r, err := NewRenderer("https://closeloop.example.com/", sh)
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := sample(workflows.NoticeCaseFailed)
+	n.Reason = "answer too large"
+	n.Fields = map[string]string{"how": "terminated", "status": "routed", "ended_at": "2026-11-24T01:00:00Z"}
+	for lang, want := range map[string][]string{
+		"en":    {"was terminated at 2026-11-24 09:00", "answer too large", "Status when it stopped: routed", "restores it"},
+		"zh-CN": {"2026-11-24 09:00 被终止", "answer too large", "中断时的状态：已转派", "恢复"},
+	} {
+		m, err := r.Render(n, Address{Name: "李娜", Language: lang, Staff: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, w := range want {
+			if !strings.Contains(m.Text, w) {
+				t.Errorf("%s: %q lacks %q", lang, m.Text, w)
+			}
+		}
 	}
 }

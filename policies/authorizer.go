@@ -14,6 +14,7 @@ const (
 	ActionRead      = "case:read"       // resource case:<type>:<no>
 	ActionRevealPII = "case:reveal-pii" // the view-pii right, used by the reveal action (P1)
 	ActionReopen    = "case:reopen"     // closed cases change only by a reopen (P3)
+	ActionRestore   = "case:restore"    // a failed case is restored from its record (issue 17)
 	ActionImport    = "case:import"     // resource cases:<type>: enter the emergency form with original times (E1)
 	actPrefix       = "case:act:"       // + the staff action, e.g. case:act:route
 	subjectPrefix   = "role:"           // + the user's role

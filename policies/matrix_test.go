@@ -112,3 +112,29 @@ func TestAccessMatrix(t *testing.T) {
 		t.Error("an unknown role was allowed to read")
 	}
 }
+
+// Issue 17 (P3): only the customer-service head restores a case, and only
+// a failed one.
+func TestRestoreFailedCaseCSHeadOnly(t *testing.T) {
+	idx, err := Load(Builtin)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := NewAuthorizer(idx, quietLog())
+	failed := Case{Type: "complaint", No: "TS-20261123-0005", Department: "property", Status: "failed"}
+	routed := failed
+	routed.Status = "routed"
+	for _, tc := range []struct {
+		role string
+		c    Case
+		want bool
+	}{
+		{"cs_head", failed, true}, {"cs_head", routed, false},
+		{"agent", failed, false}, {"dept_head", failed, false}, {"manager", failed, false}, {"admin", failed, false},
+	} {
+		got := a.Allowed(context.Background(), Subject{Username: "u", Role: tc.role, Department: "property"}, ActionRestore, tc.c) == nil
+		if got != tc.want {
+			t.Errorf("%s restores a %s case: %v, want %v", tc.role, tc.c.Status, got, tc.want)
+		}
+	}
+}

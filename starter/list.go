@@ -117,7 +117,7 @@ var (
 	caseTypes = []string{workflows.TypeComplaint, workflows.TypeRepair, workflows.TypeConsultation, workflows.TypeMediaInquiry, workflows.TypeCollaboration}
 	statuses  = []string{workflows.StatusRegistered, workflows.StatusRouted, workflows.StatusInProgress,
 		workflows.StatusResolved, workflows.StatusRework, workflows.StatusSatisfied, workflows.StatusTransferred, workflows.StatusClosed,
-		workflows.StatusDeclined}
+		workflows.StatusDeclined, workflows.StatusFailed}
 )
 
 // Query builds the visibility query for f. Every value is checked against
@@ -137,7 +137,12 @@ func (f Filter) Query() (string, error) {
 		if !slices.Contains(statuses, f.Status) {
 			bad = append(bad, forms.FieldError{Field: "status", Code: "unknown_value", Message: "status must be one of " + strings.Join(statuses, ", ")})
 		}
-		clauses = append(clauses, fmt.Sprintf("%s = '%s'", workflows.SACaseStatus.GetName(), f.Status))
+		if f.Status == workflows.StatusFailed {
+			// No run writes "failed": it is how the run ended.
+			clauses = append(clauses, failedClause)
+		} else {
+			clauses = append(clauses, fmt.Sprintf("%s = '%s'", workflows.SACaseStatus.GetName(), f.Status))
+		}
 	}
 	if f.Department != "" {
 		if !forms.ValidDepartment(f.Department) {
@@ -260,6 +265,11 @@ func summaryOf(e *workflowpb.WorkflowExecutionInfo) Summary {
 	decode(workflows.SAEscalationLevel.GetName(), &sum.EscalationLevel)
 	decode(workflows.SAOverdue.GetName(), &sum.Overdue)
 	decode(workflows.SAParentCase.GetName(), &sum.Parent)
+	// The search attributes keep the status the run had when it ended; a
+	// run that ended other than by its close left a failed case.
+	if _, failed := failedAs(e.GetStatus(), sum.Status); failed {
+		sum.Status = workflows.StatusFailed
+	}
 	decode(workflows.SARequestingDepartment.GetName(), &sum.RequestingDepartment)
 	if p, ok := e.GetMemo().GetFields()[marksMemo]; ok {
 		_ = converter.GetDefaultDataConverter().FromPayload(p, &sum.Marks)

@@ -5,6 +5,12 @@ import (
 	"maps"
 	"slices"
 	"testing"
+	"time"
+
+	commonpb "go.temporal.io/api/common/v1"
+	enumspb "go.temporal.io/api/enums/v1"
+	workflowpb "go.temporal.io/api/workflow/v1"
+	"go.temporal.io/sdk/converter"
 
 	"github.com/closeloop/closeloop/forms"
 	"github.com/closeloop/closeloop/workflows"
@@ -97,5 +103,41 @@ func TestMarksOf(t *testing.T) {
 	}
 	if got := marksOf(workflows.ConsultationInput{}); got != (Marks{}) {
 		t.Errorf("consultation marks = %+v", got)
+	}
+}
+
+// Issue 17: a run that ended other than by its case's close lists as
+// failed; one that continued as new, completed, or ended a closed case
+// does not; and the failed filter asks the engine for exactly those runs.
+func TestFailedRunsListAsFailed(t *testing.T) {
+	for _, tc := range []struct {
+		exec   enumspb.WorkflowExecutionStatus
+		status string
+		want   string
+	}{
+		{enumspb.WORKFLOW_EXECUTION_STATUS_TERMINATED, workflows.StatusRouted, workflows.StatusFailed},
+		{enumspb.WORKFLOW_EXECUTION_STATUS_FAILED, workflows.StatusInProgress, workflows.StatusFailed},
+		{enumspb.WORKFLOW_EXECUTION_STATUS_TIMED_OUT, workflows.StatusRegistered, workflows.StatusFailed},
+		{enumspb.WORKFLOW_EXECUTION_STATUS_CANCELED, workflows.StatusRework, workflows.StatusFailed},
+		{enumspb.WORKFLOW_EXECUTION_STATUS_TERMINATED, workflows.StatusClosed, workflows.StatusClosed},
+		{enumspb.WORKFLOW_EXECUTION_STATUS_TERMINATED, workflows.StatusDeclined, workflows.StatusDeclined},
+		{enumspb.WORKFLOW_EXECUTION_STATUS_CONTINUED_AS_NEW, workflows.StatusRouted, workflows.StatusRouted},
+		{enumspb.WORKFLOW_EXECUTION_STATUS_RUNNING, workflows.StatusRouted, workflows.StatusRouted},
+		{enumspb.WORKFLOW_EXECUTION_STATUS_COMPLETED, workflows.StatusClosed, workflows.StatusClosed},
+	} {
+		p, _ := converter.GetDefaultDataConverter().ToPayload(tc.status)
+		e := &workflowpb.WorkflowExecutionInfo{Execution: &commonpb.WorkflowExecution{WorkflowId: "TS-20261123-0001"}, Status: tc.exec,
+			SearchAttributes: &commonpb.SearchAttributes{IndexedFields: map[string]*commonpb.Payload{workflows.SACaseStatus.GetName(): p}}}
+		if got := summaryOf(e).Status; got != tc.want {
+			t.Errorf("%s run of a %s case lists as %s, want %s", tc.exec, tc.status, got, tc.want)
+		}
+	}
+	q, err := Filter{Status: workflows.StatusFailed, Scope: Scope{All: true}}.Query()
+	want := "CaseType IN ('complaint', 'repair', 'consultation', 'media_inquiry', 'collaboration') AND ExecutionStatus IN ('Terminated', 'Failed', 'TimedOut', 'Canceled') AND CaseStatus NOT IN ('closed', 'declined')"
+	if err != nil || q != want {
+		t.Errorf("failed filter: %q %v, want %q", q, err, want)
+	}
+	if got := failedQuery(time.Date(2026, 11, 23, 1, 0, 0, 0, time.UTC)); got != want+" AND CloseTime >= '2026-11-23T01:00:00Z'" {
+		t.Errorf("watcher query %q", got)
 	}
 }

@@ -403,7 +403,12 @@ func (s *Service) Case(ctx context.Context, no string) (workflows.CaseView, erro
 	if !validNo(no) {
 		return workflows.CaseView{}, notFound(no)
 	}
-	v, err := s.Client.QueryWorkflow(ctx, workflows.CaseWorkflowID(no), "", workflows.QueryState)
+	// A workflow that ended other than by its own close (terminated,
+	// failed, timed out) is refused here, so it is never shown as open.
+	resp, err := s.Client.QueryWorkflowWithOptions(ctx, &client.QueryWorkflowWithOptionsRequest{
+		WorkflowID: workflows.CaseWorkflowID(no), QueryType: workflows.QueryState,
+		QueryRejectCondition: enumspb.QUERY_REJECT_CONDITION_NOT_COMPLETED_CLEANLY,
+	})
 	var nf *serviceerror.NotFound
 	if errors.As(err, &nf) && s.Archive != nil {
 		// Past the engine's retention the archive has the record.
@@ -416,8 +421,11 @@ func (s *Service) Case(ctx context.Context, no string) (workflows.CaseView, erro
 	if err != nil {
 		return workflows.CaseView{}, translate(no, err)
 	}
+	if resp.QueryRejected != nil {
+		return s.failedCase(ctx, no)
+	}
 	var view workflows.CaseView
-	if err := v.Get(&view); err != nil {
+	if err := resp.QueryResult.Get(&view); err != nil {
 		return workflows.CaseView{}, fmt.Errorf("decode case %s: %w", no, err)
 	}
 	return view, nil
@@ -632,53 +640,112 @@ func (s *Service) Reopen(ctx context.Context, no, by, reason string) (workflows.
 	if view.Status != workflows.StatusClosed {
 		return workflows.CaseView{}, &Error{Status: http.StatusConflict, Code: "invalid_state", Message: fmt.Sprintf("case %s is %s: only a closed case is reopened", no, view.Status)}
 	}
-	reopen := &workflows.Reopen{View: view, By: by, Reason: reason, At: s.now()}
+	if view.Type != workflows.TypeComplaint && view.Type != workflows.TypeRepair {
+		return workflows.CaseView{}, &Error{Status: http.StatusConflict, Code: "invalid_state",
+			Message: fmt.Sprintf("a closed %s is not reopened; register a new case", view.Type)}
+	}
+	return s.restart(ctx, no, &workflows.Reopen{View: view, By: by, Reason: reason, At: s.now()}, workflows.StatusRework, false, " (reopened)")
+}
+
+// Restore starts a failed case again — one whose workflow ended other
+// than by its own close — from its record, in a new run that continues
+// it in the status it had, with its clocks at their recorded due instants
+// (issue 17; P3: only the customer-service head may, which the API
+// checks). Every case type can be restored.
+func (s *Service) Restore(ctx context.Context, no, by, reason string) (workflows.CaseView, error) {
+	if strings.TrimSpace(reason) == "" {
+		return workflows.CaseView{}, &Error{Status: http.StatusUnprocessableEntity, Code: "invalid_input", Message: "reason is required",
+			Fields: forms.Errors{{Field: "reason", Code: forms.CodeRequired, Message: "say why the case is restored"}}}
+	}
+	view, err := s.Case(ctx, no)
+	if err != nil {
+		return workflows.CaseView{}, err
+	}
+	if view.Status != workflows.StatusFailed || view.Failure == nil {
+		return workflows.CaseView{}, &Error{Status: http.StatusConflict, Code: "invalid_state",
+			Message: fmt.Sprintf("case %s is %s: only a failed case is restored", no, view.Status)}
+	}
+	return s.restart(ctx, no, &workflows.Reopen{View: view, By: by, Reason: reason, At: s.now(), Restore: true},
+		view.Failure.Status, view.Overdue, " (restored)")
+}
+
+// restart starts case no's new run from r with the input its latest run
+// started with; status and overdue are the new run's first search
+// attributes.
+func (s *Service) restart(ctx context.Context, no string, r *workflows.Reopen, status string, overdue bool, note string) (workflows.CaseView, error) {
+	view := r.View
 	var name string
 	var input any
+	var extra []temporal.SearchAttributeUpdate
 	switch view.Type {
 	case workflows.TypeComplaint:
 		var in workflows.ComplaintInput
 		if err := s.startInput(ctx, no, &in); err != nil {
 			return workflows.CaseView{}, err
 		}
-		in.Reopen = reopen
+		in.Reopen = r
 		name, input = workflows.ComplaintWorkflowName, in
 	case workflows.TypeRepair:
 		var in workflows.RepairInput
 		if err := s.startInput(ctx, no, &in); err != nil {
 			return workflows.CaseView{}, err
 		}
-		in.Reopen = reopen
+		in.Reopen = r
 		name, input = workflows.RepairWorkflowName, in
+	case workflows.TypeConsultation:
+		var in workflows.ConsultationInput
+		if err := s.startInput(ctx, no, &in); err != nil {
+			return workflows.CaseView{}, err
+		}
+		in.Reopen = r
+		name, input = workflows.ConsultationWorkflowName, in
+	case workflows.TypeMediaInquiry:
+		var in workflows.MediaInquiryInput
+		if err := s.startInput(ctx, no, &in); err != nil {
+			return workflows.CaseView{}, err
+		}
+		in.Reopen = r
+		name, input = workflows.MediaInquiryWorkflowName, in
+	case workflows.TypeCollaboration:
+		var in workflows.CollaborationInput
+		if err := s.startInput(ctx, no, &in); err != nil {
+			return workflows.CaseView{}, err
+		}
+		in.Reopen = r
+		name, input = workflows.CollaborationWorkflowName, in
+		extra = append(extra, workflows.SARequestingDepartment.ValueSet(in.Form.RequestingDepartment))
+		if view.Parent != "" {
+			extra = append(extra, workflows.SAParentCase.ValueSet(view.Parent))
+		}
 	default:
-		return workflows.CaseView{}, &Error{Status: http.StatusConflict, Code: "invalid_state",
-			Message: fmt.Sprintf("a closed %s is not reopened; register a new case", view.Type)}
+		return workflows.CaseView{}, fmt.Errorf("case %s has unknown type %q", no, view.Type)
 	}
 	sa := []temporal.SearchAttributeUpdate{
 		workflows.SACaseType.ValueSet(view.Type),
-		workflows.SACaseStatus.ValueSet(workflows.StatusRework),
+		workflows.SACaseStatus.ValueSet(status),
 		workflows.SAEscalationLevel.ValueSet(int64(view.EscalationLevel)),
-		workflows.SAOverdue.ValueSet(false),
+		workflows.SAOverdue.ValueSet(overdue),
 	}
+	sa = append(sa, extra...)
 	if view.Department != "" {
 		sa = append(sa, workflows.SADepartment.ValueSet(view.Department))
 	}
-	_, err = s.Client.ExecuteWorkflow(ctx, client.StartWorkflowOptions{
+	_, err := s.Client.ExecuteWorkflow(ctx, client.StartWorkflowOptions{
 		ID:                       workflows.CaseWorkflowID(no),
 		TaskQueue:                workflows.TaskQueue,
 		WorkflowIDReusePolicy:    enumspb.WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE,
 		WorkflowIDConflictPolicy: enumspb.WORKFLOW_ID_CONFLICT_POLICY_FAIL,
 		TypedSearchAttributes:    temporal.NewSearchAttributes(sa...),
 		Memo:                     map[string]any{marksMemo: marksOf(input)},
-		StaticSummary:            view.Type + " " + no + " (reopened)",
+		StaticSummary:            view.Type + " " + no + note,
 	}, name, input)
 	var started *serviceerror.WorkflowExecutionAlreadyStarted
 	if errors.As(err, &started) {
 		return workflows.CaseView{}, &Error{Status: http.StatusConflict, Code: "invalid_state",
-			Message: fmt.Sprintf("case %s is closed but still sending its last notices; reopen it once they have gone", no)}
+			Message: fmt.Sprintf("case %s is still running (a closed case may still be sending its last notices); try again once it has ended", no)}
 	}
 	if err != nil {
-		return workflows.CaseView{}, fmt.Errorf("reopen %s: %w", no, err)
+		return workflows.CaseView{}, fmt.Errorf("restart %s: %w", no, err)
 	}
 	return s.Case(ctx, no)
 }

@@ -120,7 +120,8 @@ func closed(c starter.Summary) bool {
 var (
 	caseTypes = []string{workflows.TypeComplaint, workflows.TypeRepair, workflows.TypeConsultation, workflows.TypeMediaInquiry, workflows.TypeCollaboration}
 	statuses  = []string{workflows.StatusRegistered, workflows.StatusRouted, workflows.StatusInProgress, workflows.StatusResolved,
-		workflows.StatusRework, workflows.StatusSatisfied, workflows.StatusTransferred, workflows.StatusClosed, workflows.StatusDeclined}
+		workflows.StatusRework, workflows.StatusSatisfied, workflows.StatusTransferred, workflows.StatusClosed, workflows.StatusDeclined,
+		workflows.StatusFailed}
 )
 
 func sortByUrgency(cases []starter.Summary) {
@@ -181,10 +182,13 @@ type caseData struct {
 	Timeline    []workflows.Event          `json:"timeline"`
 	Escalations []workflows.Escalation     `json:"escalations"`
 	Ratings     []workflows.CustomerRating `json:"ratings"`
+	// Failure says how a failed case's workflow ended (issue 17).
+	Failure     *workflows.Failure `json:"failure"`
 	Permissions struct {
 		Actions     []string `json:"actions"`
 		Reveal      bool     `json:"reveal"`
 		Reopen      bool     `json:"reopen"`
+		Restore     bool     `json:"restore"`
 		MarkTypical bool     `json:"mark_typical"`
 	} `json:"permissions"`
 }
@@ -310,12 +314,17 @@ func (s *Server) reopen(rq *request) {
 	s.postCase(rq, "reopen", map[string]string{"reason": strings.TrimSpace(rq.r.PostFormValue("reason"))})
 }
 
+func (s *Server) restore(rq *request) {
+	s.postCase(rq, "restore", map[string]string{"reason": strings.TrimSpace(rq.r.PostFormValue("reason"))})
+}
+
 func (s *Server) markTypical(rq *request) {
 	s.postCase(rq, "typical", map[string]string{"highlights": strings.TrimSpace(rq.r.PostFormValue("highlights")),
 		"improvements": strings.TrimSpace(rq.r.PostFormValue("improvements"))})
 }
 
-// postCase sends one of the case's own forms (reopen, typical) to the API.
+// postCase sends one of the case's own forms (reopen, restore, typical) to
+// the API.
 func (s *Server) postCase(rq *request, what string, in map[string]string) {
 	no := rq.r.PathValue("no")
 	body, _ := json.Marshal(in)

@@ -87,6 +87,7 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("POST /cases/{no}/actions/{action}", s.page(s.act))
 	mux.HandleFunc("POST /cases/{no}/reveal", s.page(s.reveal))
 	mux.HandleFunc("POST /cases/{no}/reopen", s.page(s.reopen))
+	mux.HandleFunc("POST /cases/{no}/restore", s.page(s.restore))
 	mux.HandleFunc("POST /cases/{no}/typical", s.page(s.markTypical))
 	mux.HandleFunc("GET /new", s.page(s.newMenu))
 	mux.HandleFunc("GET /new/{type}", s.page(s.newForm))

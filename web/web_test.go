@@ -111,8 +111,11 @@ func TestEveryCodeHasALabel(t *testing.T) {
 	add("event.", eventKinds(t)...)
 	add("notice.", workflows.NoticeReminder, workflows.NoticeEscalation, workflows.NoticeAssignment, workflows.NoticeRework,
 		workflows.NoticeCustomerAck, workflows.NoticeCustomerDelay, workflows.NoticeCustomerResult, workflows.NoticeSatisfactionReq,
-		workflows.NoticeCustomerProgress, workflows.NoticeQCReport, workflows.NoticeCollaboration, workflows.NoticeDigest, workflows.NoticeSupervision)
+		workflows.NoticeCustomerProgress, workflows.NoticeQCReport, workflows.NoticeCollaboration, workflows.NoticeDigest, workflows.NoticeSupervision,
+		workflows.NoticeCaseFailed)
 	add("value.", forms.Grades...)
+	add("failure.", "terminated", "failed", "timed_out", "cancelled")
+	add("event.", "case_failed", "restored")
 	// The API's error codes, so a page can say what went wrong in Chinese.
 	add("error.code.", "bad_credentials", "bad_file", "bad_json", "csrf", "forbidden", "internal", "invalid_filter", "invalid_form",
 		"invalid_state", "no_archive", "no_outbox", "not_found", "not_ready", "too_large", "unauthenticated", "unknown_action", "unsupported_media_type")
@@ -324,6 +327,45 @@ func TestCasePageEscapesStoredText(t *testing.T) {
 	}
 	if strings.Contains(page, "/actions/escalate") {
 		t.Error("an action the API did not allow is offered")
+	}
+}
+
+// Issue 17: a failed case's page says so — how and when its workflow
+// ended, the engine's reason, the status it stopped in — offers no
+// action, and offers the restore form to whom the API allows it.
+func TestFailedCasePage(t *testing.T) {
+	caseJSON, _ := json.Marshal(map[string]any{"no": "TS-20261201-0001", "type": "complaint", "status": "failed",
+		"failure":     map[string]any{"how": "terminated", "at": "2026-12-01T02:00:00Z", "reason": "operator mistake", "status": "routed", "run": "r1"},
+		"timeline":    []map[string]any{{"at": "2026-12-01T02:00:00Z", "actor": "system", "kind": "case_failed", "message": "ended"}},
+		"deadlines":   []map[string]any{{"name": "resolution", "state": "pending", "due": "2026-12-04T01:00:00Z"}},
+		"permissions": map[string]any{"actions": []string{}, "restore": true}})
+	srv := httptest.NewServer(testServer(t, fakeAPI(string(caseJSON))).Handler())
+	defer srv.Close()
+	for lang, want := range map[string][]string{
+		"en":    {"Failed", "was terminated at 2026-12-01", "operator mistake", "It was Routed", "Restore the case"},
+		"zh-CN": {"已中断", "被终止", "operator mistake", "已转派", "恢复案件"},
+	} {
+		req, _ := http.NewRequest(http.MethodGet, srv.URL+"/cases/TS-20261201-0001", nil)
+		req.AddCookie(&http.Cookie{Name: "closeloop_session", Value: "good"})
+		req.AddCookie(&http.Cookie{Name: langCookie, Value: lang})
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := io.ReadAll(resp.Body)
+		_ = resp.Body.Close()
+		page := string(b)
+		if resp.StatusCode != 200 {
+			t.Fatalf("%s case page: %d\n%s", lang, resp.StatusCode, page)
+		}
+		for _, w := range want {
+			if !strings.Contains(page, w) {
+				t.Errorf("%s failed case page lacks %q", lang, w)
+			}
+		}
+		if !strings.Contains(page, `action="/cases/TS-20261201-0001/restore"`) || strings.Contains(page, "/actions/") {
+			t.Errorf("%s failed case page: want the restore form and no action", lang)
+		}
 	}
 }
 

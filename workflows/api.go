@@ -114,7 +114,26 @@ const (
 	StatusTransferred = "transferred" // consultation passed to a specialist department (Q4)
 	StatusClosed      = "closed"
 	StatusDeclined    = "declined" // collaboration refused by the target department (X1)
+	// StatusFailed is never a workflow's own: the product shows it for a
+	// case whose workflow ended some other way than its own close
+	// (terminated, failed, timed out, cancelled), until it is restored.
+	StatusFailed = "failed"
 )
+
+// Failure says how a case's workflow ended other than by its own close.
+type Failure struct {
+	At time.Time `json:"at"`
+	// How is terminated, failed, timed_out or cancelled.
+	How string `json:"how"`
+	// Reason is the engine's: the termination reason or the failure's
+	// message.
+	Reason string `json:"reason,omitempty"`
+	// Status is the case's status when its workflow ended: a restore
+	// continues it there.
+	Status string `json:"status"`
+	// Run is the run that ended, so each end is recorded and told once.
+	Run string `json:"run"`
+}
 
 // Error types carried by rejected updates (temporal.ApplicationError.Type()).
 const (
@@ -143,6 +162,10 @@ type Reopen struct {
 	By     string    `json:"by"`
 	Reason string    `json:"reason"`
 	At     time.Time `json:"at"`
+	// Restore continues a failed case (View.Failure set) where it stood,
+	// in its recorded status with its clocks at their recorded due
+	// instants, instead of sending it back to rework.
+	Restore bool `json:"restore,omitempty"`
 }
 
 // ComplaintResult is what a finished complaint returns.
@@ -308,6 +331,9 @@ type CaseView struct {
 	Timeline    []Event          `json:"timeline"`
 	CreatedBy   string           `json:"created_by"`
 	ClosedAt    *time.Time       `json:"closed_at,omitempty"`
+	// Failure is set, with Status "failed", when the case's workflow
+	// ended other than by its own close; the workflow never sets it.
+	Failure *Failure `json:"failure,omitempty"`
 }
 
 // MediaInquiryInput starts a media inquiry (rule E2).
@@ -316,6 +342,8 @@ type MediaInquiryInput struct {
 	Form      forms.MediaInquiry `json:"form"`
 	Policy    sla.Policy         `json:"policy"`
 	CreatedBy string             `json:"created_by"`
+	// Reopen only restores a failed case (Reopen.Restore).
+	Reopen *Reopen `json:"reopen,omitempty"`
 }
 
 // MediaInquiryResult is what a finished media inquiry returns.
@@ -340,6 +368,8 @@ type ConsultationInput struct {
 	Form      forms.Consultation `json:"form"`
 	Policy    sla.Policy         `json:"policy"`
 	CreatedBy string             `json:"created_by"`
+	// Reopen only restores a failed case (Reopen.Restore).
+	Reopen *Reopen `json:"reopen,omitempty"`
 }
 
 // ConsultationResult is what a finished consultation returns.
@@ -412,6 +442,8 @@ type CollaborationInput struct {
 	// explains it through the business calendar; nil for a time node given
 	// as an instant (and in inputs recorded before the field existed).
 	TimeNodeWithin *calendar.Span `json:"time_node_within,omitempty"`
+	// Reopen only restores a failed request (Reopen.Restore).
+	Reopen *Reopen `json:"reopen,omitempty"`
 }
 
 // CollaborationResult is what a finished request returns.
@@ -793,6 +825,7 @@ const (
 	NoticeCustomerProgress = "customer_progress"
 	NoticeQCReport         = "qc_report"            // to quality control or its leader (X3, X4)
 	NoticeCollaboration    = "collaboration_update" // to the requester: accepted, declined, delivered
+	NoticeCaseFailed       = "case_failed"          // to the heads: a case's workflow ended other than by its close
 )
 
 // Notice is one message to staff or to the customer. ID is stable for the

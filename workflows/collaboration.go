@@ -62,6 +62,11 @@ func (w *collaboration) setup(ctx workflow.Context) error {
 		Deadlines:     []Deadline{},
 	}
 	w.lastSA = searchState{status: StatusRegistered, department: f.TargetDepartment}
+	if w.takeOverFailed(w.in.Reopen) {
+		// A restored request runs on its own; it still reports to the
+		// case that opened it, by that case's number.
+		w.parent = w.view.Parent
+	}
 	if err := workflow.SetQueryHandler(ctx, QueryState, func() (CaseView, error) { return w.view, nil }); err != nil {
 		return err
 	}

@@ -55,7 +55,7 @@ func (w *complaint) setup(ctx workflow.Context) error {
 		Deadlines:  []Deadline{},
 	}
 	w.lastSA = searchState{status: StatusRegistered, department: w.in.Form.Department}
-	if r := w.in.Reopen; r != nil {
+	if r := w.in.Reopen; !w.takeOverFailed(r) && r != nil {
 		w.takeOver(*r)
 		w.view.Record.Satisfied = false
 		w.view.Record.ResultDeliveredAt = nil

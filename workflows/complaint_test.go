@@ -1076,3 +1076,55 @@ func TestComplaint_HeldReminderDroppedWhenMet(t *testing.T) {
 		t.Errorf("closed at %s", fmtSH(res.ClosedAt))
 	}
 }
+
+// Issue 17: a complaint whose workflow ended other than by its close is
+// restored from its record where it stood — its status, its met clocks,
+// its pending clocks at their recorded due instants — not sent to rework;
+// a clock whose instant passed meanwhile breaches at once and climbs the
+// ladder, and the case takes actions again.
+func TestComplaint_RestoredAfterFailure(t *testing.T) {
+	reg := sh(2026, 11, 23, 9, 0)
+	first := newHarness(t, reg)
+	first.do(time.Hour, workflows.ActionFirstFeedback, firstFeedback())
+	first.cancelAt(2 * time.Hour) // the run ends without the case closing
+	first.runUntilCancelled(input(form(t, reg, online)))
+	failed := first.query()
+	was := failed.Status
+	failed.Status = workflows.StatusFailed
+	failed.Failure = &workflows.Failure{At: reg.Add(2 * time.Hour), How: "cancelled", Status: was, Run: "run-1"}
+	resolution, delivery := deadline(t, failed, sla.Resolution, 0), deadline(t, failed, sla.ResultDelivery, 0)
+
+	restoreAt := sh(2026, 11, 27, 10, 0) // after the resolution's instant, before the delivery's
+	if !resolution.Due.Before(restoreAt) || !delivery.Due.After(restoreAt) {
+		t.Fatalf("test premise: resolution due %s, delivery due %s around %s", resolution.Due, delivery.Due, restoreAt)
+	}
+	h := newHarness(t, restoreAt)
+	in := input(form(t, reg, online))
+	in.Reopen = &workflows.Reopen{View: failed, By: "cshead01", Reason: "terminated by mistake", At: restoreAt, Restore: true}
+	state := h.stateAt(time.Minute)
+	comment := h.do(2*time.Minute, workflows.ActionComment, workflows.CommentInput{Actor: "staff.property", Text: "back on it"})
+	h.cancelAt(time.Hour)
+	h.runUntilCancelled(in)
+
+	if was != workflows.StatusInProgress || state.Status != was || state.Failure != nil {
+		t.Fatalf("restored: status %s (was %s), failure %+v; want it where it stood", state.Status, was, state.Failure)
+	}
+	if len(events(*state, "restored")) != 1 || len(events(*state, "reopened")) != 0 || len(state.Timeline) <= len(failed.Timeline) {
+		t.Errorf("restored timeline: %d restored, %d reopened, %d of %d kept", len(events(*state, "restored")), len(events(*state, "reopened")),
+			len(state.Timeline), len(failed.Timeline))
+	}
+	requireDue(t, deadline(t, *state, sla.FirstFeedback, 0), deadline(t, failed, sla.FirstFeedback, 0).Due, workflows.DeadlineMet)
+	requireDue(t, deadline(t, *state, sla.ResultDelivery, 0), delivery.Due, workflows.DeadlinePending)
+	got := deadline(t, *state, sla.Resolution, 0)
+	requireDue(t, got, resolution.Due, workflows.DeadlineBreached)
+	if got.BreachedAt == nil || !got.BreachedAt.Equal(restoreAt) || state.EscalationLevel < 1 {
+		t.Errorf("resolution breached at %v, level %d; want at the restore and escalated", got.BreachedAt, state.EscalationLevel)
+	}
+	if slices.ContainsFunc(state.Deadlines, func(d workflows.Deadline) bool { return d.Name == sla.Rework }) {
+		t.Error("a restore armed a rework clock, as a reopen would")
+	}
+	comment.ok(t)
+	if n := h.metric(workflows.MetricCasesOpened); n != 0 {
+		t.Errorf("a restore counted %v opened cases, want 0", n)
+	}
+}

@@ -48,6 +48,7 @@ func (w *consultation) setup(ctx workflow.Context) error {
 		Deadlines:    []Deadline{},
 	}
 	w.lastSA = searchState{status: StatusRegistered}
+	w.takeOverFailed(w.in.Reopen)
 	if err := workflow.SetQueryHandler(ctx, QueryState, func() (CaseView, error) { return w.view, nil }); err != nil {
 		return err
 	}

@@ -45,6 +45,9 @@ type core struct {
 	dirty bool
 	// reopenedRun is set in the new run of a reopened case.
 	reopenedRun bool
+	// restoring is the restore a failed case's new run starts from; its
+	// registration is then the restore's, not the type's own.
+	restoring *Reopen
 	// sending counts notices still on their way; the case finishes only
 	// after the last one.
 	sending int
@@ -120,15 +123,22 @@ func onUpdate[T any](ctx workflow.Context, c *core, name string,
 // reports true, and waits for in-flight actions and notices to finish.
 func (c *core) loop(ctx workflow.Context, register func(workflow.Context) error, closed func() bool) error {
 	c.busy = true
-	err := register(ctx)
+	var err error
+	if c.restoring != nil {
+		err = c.restored(ctx, *c.restoring)
+	} else {
+		err = register(ctx)
+	}
 	c.busy = false
 	if err != nil {
 		return err
 	}
 	c.registered = true
-	if c.reopenedRun {
+	switch {
+	case c.restoring != nil: // counted when it opened
+	case c.reopenedRun:
 		c.count(ctx, MetricCasesReopened)
-	} else {
+	default:
 		c.count(ctx, MetricCasesOpened)
 	}
 	workflow.GetLogger(ctx).Info("case registered", "case", c.view.No, "type", c.view.Type, "department", c.view.Department)
@@ -534,6 +544,40 @@ func (c *core) takeOver(r Reopen) {
 	c.view.ClosedAt = nil
 	c.releaseChildren()
 	c.lastSA = searchState{status: StatusRework, department: r.View.Department, level: r.View.EscalationLevel}
+}
+
+// takeOverFailed starts a failed case's new run from its record, where it
+// stood: its recorded status, clocks, children and rounds (issue 17). It
+// reports whether r is such a restore.
+func (c *core) takeOverFailed(r *Reopen) bool {
+	if r == nil || !r.Restore {
+		return false
+	}
+	c.restoring = r
+	c.view = r.View
+	if f := r.View.Failure; f != nil {
+		c.view.Status = f.Status
+	}
+	c.view.Failure = nil
+	// Nothing written yet: the first turn of the loop writes every search
+	// attribute and the archive.
+	c.lastSA = searchState{}
+	return true
+}
+
+// restored records the restore. The clocks need no arming: the main loop
+// waits for their recorded due instants, and one already past fires as a
+// breach at once.
+func (c *core) restored(ctx workflow.Context, r Reopen) error {
+	msg := "case restored after its workflow ended unexpectedly"
+	fields := kv("reason", r.Reason)
+	if f := r.View.Failure; f != nil {
+		msg += fmt.Sprintf(" (%s at %s)", f.How, f.At.UTC().Format(time.RFC3339))
+		fields = kv("reason", r.Reason, "how", f.How, "ended_at", f.At.UTC().Format(time.RFC3339), "status", f.Status)
+	}
+	c.event(workflow.Now(ctx), r.By, "restored", msg+": "+r.Reason, fields)
+	c.dirty = true
+	return nil
 }
 
 // releaseChildren lets go of the requests a closing (or reopened) case was

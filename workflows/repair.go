@@ -51,7 +51,7 @@ func (w *repair) setup(ctx workflow.Context) error {
 		Deadlines:  []Deadline{},
 	}
 	w.lastSA = searchState{status: StatusRegistered, department: w.in.Form.Department}
-	if r := w.in.Reopen; r != nil {
+	if r := w.in.Reopen; !w.takeOverFailed(r) && r != nil {
 		w.takeOver(*r)
 	}
 	if err := workflow.SetQueryHandler(ctx, QueryState, func() (CaseView, error) { return w.view, nil }); err != nil {
