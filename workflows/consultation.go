@@ -18,6 +18,12 @@ import (
 func ConsultationWorkflow(ctx workflow.Context, in ConsultationInput) (ConsultationResult, error) {
 	f := in.Form
 	w := &consultation{in: in, core: core{policy: in.Policy, channel: string(f.Channel), lang: string(f.Language), proposal: consultationProposal}}
+	w.history = in.History
+	w.next = func(k Carry) (string, any) {
+		next := w.in
+		next.Continued = &k
+		return ConsultationWorkflowName, next
+	}
 	if err := w.setup(ctx); err != nil {
 		return ConsultationResult{}, err
 	}
@@ -48,6 +54,9 @@ func (w *consultation) setup(ctx workflow.Context) error {
 		Deadlines:    []Deadline{},
 	}
 	w.lastSA = searchState{status: StatusRegistered}
+	if k := w.in.Continued; k != nil {
+		w.carryIn(*k)
+	}
 	if err := workflow.SetQueryHandler(ctx, QueryState, func() (CaseView, error) { return w.view, nil }); err != nil {
 		return err
 	}

@@ -15,6 +15,12 @@ import (
 // must call the outlet back within 2 hours, or management is told at once.
 func MediaInquiryWorkflow(ctx workflow.Context, in MediaInquiryInput) (MediaInquiryResult, error) {
 	w := &mediaInquiry{in: in, core: core{policy: in.Policy, lang: string(in.Form.Language), proposal: mediaProposal}}
+	w.history = in.History
+	w.next = func(k Carry) (string, any) {
+		next := w.in
+		next.Continued = &k
+		return MediaInquiryWorkflowName, next
+	}
 	if err := w.setup(ctx); err != nil {
 		return MediaInquiryResult{}, err
 	}
@@ -44,6 +50,9 @@ func (w *mediaInquiry) setup(ctx workflow.Context) error {
 		Deadlines:  []Deadline{},
 	}
 	w.lastSA = searchState{status: StatusRegistered}
+	if k := w.in.Continued; k != nil {
+		w.carryIn(*k)
+	}
 	if err := workflow.SetQueryHandler(ctx, QueryState, func() (CaseView, error) { return w.view, nil }); err != nil {
 		return err
 	}
