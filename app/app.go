@@ -102,7 +102,8 @@ func Run(ctx context.Context, cfg config.Config, log *slog.Logger, out io.Writer
 		return err
 	}
 	defer func() { _ = store.Close() }()
-	cases := &starter.Service{Client: c, SLA: slaSettings, Calendar: cal, Location: cfg.TimeZone, Archive: store}
+	cases := &starter.Service{Client: c, SLA: slaSettings, Calendar: cal, Location: cfg.TimeZone, Archive: store,
+		History: workflows.HistoryLimits{Events: cfg.HistoryEvents, Bytes: cfg.HistoryBytes}}
 	key, err := links.KeyFile(cfg.LinkKeyFile)
 	if err != nil {
 		return err

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/closeloop/closeloop/forms"
+	"github.com/closeloop/closeloop/workflows"
 )
 
 // Roles a process can take (CLOSELOOP_ROLE): everything in one process,
@@ -85,6 +86,11 @@ type Config struct {
 	// Limits bound every text and list a form or staff action takes
 	// (CLOSELOOP_MAX_TEXT, CLOSELOOP_MAX_SHORT_TEXT, CLOSELOOP_MAX_ITEMS).
 	Limits forms.Limits
+	// HistoryEvents and HistoryBytes are where a case continues in a new
+	// run (CLOSELOOP_CASE_HISTORY_EVENTS, default 10000, and
+	// CLOSELOOP_CASE_HISTORY_BYTES, default 10485760): well below the
+	// engine's limits of 51,200 events and 50 MB a run.
+	HistoryEvents, HistoryBytes int
 }
 
 // ArchiveFile is the SQLite archive without DATABASE_URL.
@@ -116,6 +122,7 @@ var Keys = []string{
 	"CLOSELOOP_DIGEST_AT", "DATABASE_URL", "CLOSELOOP_LINK_KEY_FILE", "CLOSELOOP_SHUTDOWN_TIMEOUT",
 	"CLOSELOOP_MAX_TEXT", "CLOSELOOP_MAX_SHORT_TEXT", "CLOSELOOP_MAX_ITEMS",
 	"CLOSELOOP_FAILURE_WATCH",
+	"CLOSELOOP_CASE_HISTORY_EVENTS", "CLOSELOOP_CASE_HISTORY_BYTES",
 }
 
 // OutboxDir is where notices go when no mail service is configured.
@@ -223,6 +230,20 @@ func load(getenv func(string) string) (Config, error) {
 		}
 		return d
 	}
+	// A case's run must leave room for what one more action adds.
+	bounded := func(key string, def, least, most int) int {
+		v := getenv(key)
+		if v == "" {
+			return def
+		}
+		n, err := strconv.Atoi(v)
+		if err != nil || n < least || n > most {
+			errs = append(errs, fmt.Errorf("%s=%q: want a whole number from %d to %d", key, v, least, most))
+		}
+		return n
+	}
+	c.HistoryEvents = bounded("CLOSELOOP_CASE_HISTORY_EVENTS", workflows.DefaultHistoryEvents, 500, 40_000)
+	c.HistoryBytes = bounded("CLOSELOOP_CASE_HISTORY_BYTES", workflows.DefaultHistoryBytes, 1<<20, 40<<20)
 	c.SessionIdle = dur("CLOSELOOP_SESSION_IDLE", 30*time.Minute)
 	c.SessionLifetime = dur("CLOSELOOP_SESSION_LIFETIME", 8*time.Hour)
 	c.ShutdownTimeout = dur("CLOSELOOP_SHUTDOWN_TIMEOUT", 30*time.Second)

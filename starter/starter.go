@@ -39,6 +39,8 @@ type Service struct {
 	Now      func() time.Time
 	// Archive answers for cases the engine no longer holds (K1).
 	Archive *archive.Store
+	// History bounds each run of a case's workflow (continue-as-new).
+	History workflows.HistoryLimits
 }
 
 // Error is a failure the caller can act on, with the HTTP status that fits.
@@ -73,7 +75,7 @@ func (s *Service) CreateComplaint(ctx context.Context, f forms.Complaint) (workf
 		return workflows.CaseView{}, &Error{Status: http.StatusUnprocessableEntity, Code: "invalid_form",
 			Message: "the complaint form has errors", Fields: errs}
 	}
-	in := workflows.ComplaintInput{Form: f, Policy: s.SLA.Complaint, CreatedBy: f.Recorder, CollaborationPolicy: &s.SLA.Collaboration}
+	in := workflows.ComplaintInput{Form: f, Policy: s.SLA.Complaint, CreatedBy: f.Recorder, CollaborationPolicy: &s.SLA.Collaboration, History: s.History}
 	return s.start(ctx, workflows.PrefixComplaint, workflows.TypeComplaint, workflows.ComplaintWorkflowName, f.Department, now,
 		func(no string) any { in.No = no; return in })
 }
@@ -126,7 +128,7 @@ func (s *Service) ImportEmergency(ctx context.Context, rows []forms.EmergencyRow
 			continue
 		}
 		f := row.Complaint
-		in := workflows.ComplaintInput{Form: f, Policy: s.SLA.Complaint, CreatedBy: f.Recorder, CollaborationPolicy: &s.SLA.Collaboration}
+		in := workflows.ComplaintInput{Form: f, Policy: s.SLA.Complaint, CreatedBy: f.Recorder, CollaborationPolicy: &s.SLA.Collaboration, History: s.History}
 		no, err := s.NextNumber(ctx, workflows.PrefixComplaint, now)
 		if err == nil {
 			in.No = no
@@ -157,7 +159,7 @@ func (s *Service) CreateMediaInquiry(ctx context.Context, f forms.MediaInquiry) 
 		return workflows.CaseView{}, &Error{Status: http.StatusUnprocessableEntity, Code: "invalid_form",
 			Message: "the media inquiry has errors", Fields: errs}
 	}
-	in := workflows.MediaInquiryInput{Form: f, Policy: s.SLA.MediaInquiry, CreatedBy: f.Recorder}
+	in := workflows.MediaInquiryInput{Form: f, Policy: s.SLA.MediaInquiry, CreatedBy: f.Recorder, History: s.History}
 	return s.start(ctx, workflows.PrefixMediaInquiry, workflows.TypeMediaInquiry, workflows.MediaInquiryWorkflowName, "", now,
 		func(no string) any { in.No = no; return in })
 }
@@ -174,7 +176,7 @@ func (s *Service) CreateRepair(ctx context.Context, f forms.Repair) (workflows.C
 		return workflows.CaseView{}, &Error{Status: http.StatusUnprocessableEntity, Code: "invalid_form",
 			Message: "the repair order has errors", Fields: errs}
 	}
-	in := workflows.RepairInput{Form: f, Policy: s.SLA.Repair, CreatedBy: f.Recorder, CollaborationPolicy: &s.SLA.Collaboration}
+	in := workflows.RepairInput{Form: f, Policy: s.SLA.Repair, CreatedBy: f.Recorder, CollaborationPolicy: &s.SLA.Collaboration, History: s.History}
 	return s.start(ctx, workflows.PrefixRepair, workflows.TypeRepair, workflows.RepairWorkflowName, f.Department, now,
 		func(no string) any { in.No = no; return in })
 }
@@ -206,7 +208,7 @@ func (s *Service) CreateConsultation(ctx context.Context, f forms.Consultation) 
 		return workflows.CaseView{}, &Error{Status: http.StatusUnprocessableEntity, Code: "invalid_form",
 			Message: "the consultation has errors", Fields: errs}
 	}
-	in := workflows.ConsultationInput{Form: f, Policy: s.SLA.Consultation, CreatedBy: f.Recorder}
+	in := workflows.ConsultationInput{Form: f, Policy: s.SLA.Consultation, CreatedBy: f.Recorder, History: s.History}
 	return s.start(ctx, workflows.PrefixConsultation, workflows.TypeConsultation, workflows.ConsultationWorkflowName, "", now,
 		func(no string) any { in.No = no; return in })
 }
@@ -259,7 +261,7 @@ func (s *Service) collaborationInput(f forms.Collaboration, now time.Time) (work
 	if errs := f.Validate(now.In(s.Zone()), s.SLA.Collaboration.MinBookingLead); len(errs) > 0 {
 		return workflows.CollaborationInput{}, invalid(errs)
 	}
-	return workflows.CollaborationInput{Form: f, Policy: s.SLA.Collaboration, CreatedBy: f.Requester, TimeNodeWithin: within}, nil
+	return workflows.CollaborationInput{Form: f, Policy: s.SLA.Collaboration, CreatedBy: f.Requester, TimeNodeWithin: within, History: s.History}, nil
 }
 
 // Zone is the business time zone (UTC when unset).
@@ -683,35 +685,35 @@ func (s *Service) restart(ctx context.Context, no string, r *workflows.Reopen, s
 		if err := s.startInput(ctx, no, &in); err != nil {
 			return workflows.CaseView{}, err
 		}
-		in.Reopen = r
+		in.Reopen, in.Continued = r, nil
 		name, input = workflows.ComplaintWorkflowName, in
 	case workflows.TypeRepair:
 		var in workflows.RepairInput
 		if err := s.startInput(ctx, no, &in); err != nil {
 			return workflows.CaseView{}, err
 		}
-		in.Reopen = r
+		in.Reopen, in.Continued = r, nil
 		name, input = workflows.RepairWorkflowName, in
 	case workflows.TypeConsultation:
 		var in workflows.ConsultationInput
 		if err := s.startInput(ctx, no, &in); err != nil {
 			return workflows.CaseView{}, err
 		}
-		in.Reopen = r
+		in.Reopen, in.Continued = r, nil
 		name, input = workflows.ConsultationWorkflowName, in
 	case workflows.TypeMediaInquiry:
 		var in workflows.MediaInquiryInput
 		if err := s.startInput(ctx, no, &in); err != nil {
 			return workflows.CaseView{}, err
 		}
-		in.Reopen = r
+		in.Reopen, in.Continued = r, nil
 		name, input = workflows.MediaInquiryWorkflowName, in
 	case workflows.TypeCollaboration:
 		var in workflows.CollaborationInput
 		if err := s.startInput(ctx, no, &in); err != nil {
 			return workflows.CaseView{}, err
 		}
-		in.Reopen = r
+		in.Reopen, in.Continued = r, nil
 		name, input = workflows.CollaborationWorkflowName, in
 		extra = append(extra, workflows.SARequestingDepartment.ValueSet(in.Form.RequestingDepartment))
 		if view.Parent != "" {

@@ -153,6 +153,10 @@ type ComplaintInput struct {
 	CollaborationPolicy *sla.Policy `json:"collaboration_policy,omitempty"`
 	// Reopen continues a closed case in a new run (P3: cs_head only).
 	Reopen *Reopen `json:"reopen,omitempty"`
+	// History bounds each run's history; Continued carries the case into
+	// the next run once a run reaches them.
+	History   HistoryLimits `json:"history,omitzero"`
+	Continued *Carry        `json:"continued,omitempty"`
 }
 
 // Reopen carries a closed case into its new run: the case as it was, and
@@ -166,6 +170,56 @@ type Reopen struct {
 	// in its recorded status with its clocks at their recorded due
 	// instants, instead of sending it back to rework.
 	Restore bool `json:"restore,omitempty"`
+}
+
+// HistoryLimits are the history length (events) and size (bytes) at which
+// a case continues in a new run, well below the engine's hard limits
+// (51,200 events, 50 MB). Zero takes the defaults.
+type HistoryLimits struct {
+	Events int `json:"events,omitempty"`
+	Bytes  int `json:"bytes,omitempty"`
+}
+
+// Default history limits.
+const (
+	DefaultHistoryEvents = 10_000
+	DefaultHistoryBytes  = 10 << 20
+)
+
+// OrDefault fills in the defaults for unset limits.
+func (l HistoryLimits) OrDefault() HistoryLimits {
+	if l.Events <= 0 {
+		l.Events = DefaultHistoryEvents
+	}
+	if l.Bytes <= 0 {
+		l.Bytes = DefaultHistoryBytes
+	}
+	return l
+}
+
+// Carry is what a case hands to its next run when its history grows long
+// (continue-as-new): the case as it stands, the notices raised but not yet
+// sent (held for quiet hours or still on their way; their IDs keep a
+// resend from sending twice), and the facts the run kept beside the view.
+type Carry struct {
+	View         CaseView      `json:"view"`
+	Notices      []Notice      `json:"notices,omitempty"`
+	Run          int           `json:"run"` // runs before this one
+	RecordingRef string        `json:"recording_ref,omitempty"`
+	Parent       string        `json:"parent,omitempty"`
+	Search       SearchCarried `json:"search"`
+	Archived     int           `json:"archived,omitempty"`
+	Print        uint64        `json:"print,omitempty"`
+}
+
+// SearchCarried is what the previous run last wrote to the search
+// attributes, which the new run inherits.
+type SearchCarried struct {
+	Status     string    `json:"status"`
+	Department string    `json:"department,omitempty"`
+	Next       time.Time `json:"next,omitzero"`
+	Level      sla.Level `json:"level"`
+	Overdue    bool      `json:"overdue,omitempty"`
 }
 
 // ComplaintResult is what a finished complaint returns.
@@ -343,7 +397,9 @@ type MediaInquiryInput struct {
 	Policy    sla.Policy         `json:"policy"`
 	CreatedBy string             `json:"created_by"`
 	// Reopen only restores a failed case (Reopen.Restore).
-	Reopen *Reopen `json:"reopen,omitempty"`
+	Reopen    *Reopen       `json:"reopen,omitempty"`
+	History   HistoryLimits `json:"history,omitzero"` // as for ComplaintInput
+	Continued *Carry        `json:"continued,omitempty"`
 }
 
 // MediaInquiryResult is what a finished media inquiry returns.
@@ -369,7 +425,9 @@ type ConsultationInput struct {
 	Policy    sla.Policy         `json:"policy"`
 	CreatedBy string             `json:"created_by"`
 	// Reopen only restores a failed case (Reopen.Restore).
-	Reopen *Reopen `json:"reopen,omitempty"`
+	Reopen    *Reopen       `json:"reopen,omitempty"`
+	History   HistoryLimits `json:"history,omitzero"` // as for ComplaintInput
+	Continued *Carry        `json:"continued,omitempty"`
 }
 
 // ConsultationResult is what a finished consultation returns.
@@ -392,12 +450,14 @@ type ConsultationRecord struct {
 
 // RepairInput starts a repair order (rules R1–R5).
 type RepairInput struct {
-	No                  string       `json:"no"`
-	Form                forms.Repair `json:"form"`
-	Policy              sla.Policy   `json:"policy"`
-	CreatedBy           string       `json:"created_by"`
-	CollaborationPolicy *sla.Policy  `json:"collaboration_policy,omitempty"` // as for ComplaintInput
-	Reopen              *Reopen      `json:"reopen,omitempty"`
+	No                  string        `json:"no"`
+	Form                forms.Repair  `json:"form"`
+	Policy              sla.Policy    `json:"policy"`
+	CreatedBy           string        `json:"created_by"`
+	CollaborationPolicy *sla.Policy   `json:"collaboration_policy,omitempty"` // as for ComplaintInput
+	Reopen              *Reopen       `json:"reopen,omitempty"`
+	History             HistoryLimits `json:"history,omitzero"` // as for ComplaintInput
+	Continued           *Carry        `json:"continued,omitempty"`
 }
 
 // RepairResult is what a finished repair order returns.
@@ -443,7 +503,9 @@ type CollaborationInput struct {
 	// as an instant (and in inputs recorded before the field existed).
 	TimeNodeWithin *calendar.Span `json:"time_node_within,omitempty"`
 	// Reopen only restores a failed request (Reopen.Restore).
-	Reopen *Reopen `json:"reopen,omitempty"`
+	Reopen    *Reopen       `json:"reopen,omitempty"`
+	History   HistoryLimits `json:"history,omitzero"` // as for ComplaintInput
+	Continued *Carry        `json:"continued,omitempty"`
 }
 
 // CollaborationResult is what a finished request returns.

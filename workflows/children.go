@@ -98,7 +98,7 @@ func (c *core) requestCollaboration(ctx workflow.Context, in RequestCollaboratio
 		StaticSummary: fmt.Sprintf("%s %s for %s", TypeCollaboration, num.No, c.view.No),
 	})
 	child := workflow.ExecuteChildWorkflow(cctx, CollaborationWorkflowName, CollaborationInput{
-		No: num.No, Form: form, Policy: c.collaborationPolicy(), CreatedBy: in.Actor})
+		No: num.No, Form: form, Policy: c.collaborationPolicy(), CreatedBy: in.Actor, History: c.history})
 	if err := child.GetChildWorkflowExecution().Get(ctx, nil); err != nil {
 		return fmt.Errorf("start collaboration request %s: %w", num.No, err)
 	}
@@ -136,6 +136,8 @@ func (c *core) listenToChildren(ctx workflow.Context) {
 // childStatus shows a request's new status on the case; once the request's
 // work is delivered (or refused) the clocks it held run again.
 func (c *core) childStatus(ctx workflow.Context, st CollaborationStatus) {
+	c.reporting++
+	defer func() { c.reporting-- }()
 	i := slices.IndexFunc(c.view.Children, func(ch ChildCase) bool { return ch.No == st.No })
 	if i < 0 {
 		return

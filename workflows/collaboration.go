@@ -21,6 +21,15 @@ func CollaborationWorkflow(ctx workflow.Context, in CollaborationInput) (Collabo
 	w := &collaboration{in: in, core: core{policy: in.Policy, lang: string(in.Form.Language), proposal: collaborationProposal}}
 	if p := workflow.GetInfo(ctx).ParentWorkflowExecution; p != nil {
 		w.parent = p.ID
+	} else if k := in.Continued; k != nil {
+		// A continued run keeps the parent its first run was given.
+		w.parent = k.Parent
+	}
+	w.history = in.History
+	w.next = func(k Carry) (string, any) {
+		next := w.in
+		next.Reopen, next.Continued = nil, &k
+		return CollaborationWorkflowName, next
 	}
 	w.onBreach = w.breach
 	w.reminderTo = func(clock string) (Recipient, bool) {
@@ -66,6 +75,9 @@ func (w *collaboration) setup(ctx workflow.Context) error {
 		// A restored request runs on its own; it still reports to the
 		// case that opened it, by that case's number.
 		w.parent = w.view.Parent
+	}
+	if k := w.in.Continued; k != nil {
+		w.carryIn(*k)
 	}
 	if err := workflow.SetQueryHandler(ctx, QueryState, func() (CaseView, error) { return w.view, nil }); err != nil {
 		return err

@@ -30,6 +30,12 @@ func ComplaintWorkflow(ctx workflow.Context, in ComplaintInput) (ComplaintResult
 	w := &complaint{in: in, core: core{policy: in.Policy, channel: string(f.Channel), lang: string(f.Language),
 		recordingRef: f.RecordingRef, proposal: breachProposal, childPolicy: in.CollaborationPolicy}}
 	w.core.customer = w.customer
+	w.history = in.History
+	w.next = func(k Carry) (string, any) {
+		next := w.in
+		next.Reopen, next.Continued = nil, &k
+		return ComplaintWorkflowName, next
+	}
 	if err := w.setup(ctx); err != nil {
 		return ComplaintResult{}, err
 	}
@@ -59,6 +65,9 @@ func (w *complaint) setup(ctx workflow.Context) error {
 		w.takeOver(*r)
 		w.view.Record.Satisfied = false
 		w.view.Record.ResultDeliveredAt = nil
+	}
+	if k := w.in.Continued; k != nil {
+		w.carryIn(*k)
 	}
 	if err := workflow.SetQueryHandler(ctx, QueryState, func() (CaseView, error) { return w.view, nil }); err != nil {
 		return err

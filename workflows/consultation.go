@@ -18,6 +18,12 @@ import (
 func ConsultationWorkflow(ctx workflow.Context, in ConsultationInput) (ConsultationResult, error) {
 	f := in.Form
 	w := &consultation{in: in, core: core{policy: in.Policy, channel: string(f.Channel), lang: string(f.Language), proposal: consultationProposal}}
+	w.history = in.History
+	w.next = func(k Carry) (string, any) {
+		next := w.in
+		next.Reopen, next.Continued = nil, &k
+		return ConsultationWorkflowName, next
+	}
 	if err := w.setup(ctx); err != nil {
 		return ConsultationResult{}, err
 	}
@@ -49,6 +55,9 @@ func (w *consultation) setup(ctx workflow.Context) error {
 	}
 	w.lastSA = searchState{status: StatusRegistered}
 	w.takeOverFailed(w.in.Reopen)
+	if k := w.in.Continued; k != nil {
+		w.carryIn(*k)
+	}
 	if err := workflow.SetQueryHandler(ctx, QueryState, func() (CaseView, error) { return w.view, nil }); err != nil {
 		return err
 	}

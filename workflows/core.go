@@ -69,6 +69,18 @@ type core struct {
 	archivedPrint uint64
 	// alarm is the timer the main loop keeps armed (version "lean-loop").
 	alarm alarm
+	// history bounds this run's history; next builds the input of the run
+	// that continues the case (continue.go).
+	history HistoryLimits
+	next    func(Carry) (string, any)
+	// continued is what the previous run carried, in a continued run;
+	// runs counts the runs before this one.
+	continued *Carry
+	runs      int
+	// unsent are the notices raised and not yet sent, held or in flight.
+	unsent []Notice
+	// reporting counts child reports being applied.
+	reporting int
 }
 
 // searchState is what was last written to the search attributes.
@@ -122,6 +134,10 @@ func onUpdate[T any](ctx workflow.Context, c *core, name string,
 // loop registers the case, then keeps the next alarm armed until closed
 // reports true, and waits for in-flight actions and notices to finish.
 func (c *core) loop(ctx workflow.Context, register func(workflow.Context) error, closed func() bool) error {
+	if c.continued != nil {
+		// The case was registered by its first run.
+		register = func(workflow.Context) error { return nil }
+	}
 	c.busy = true
 	var err error
 	if c.restoring != nil {
@@ -135,6 +151,8 @@ func (c *core) loop(ctx workflow.Context, register func(workflow.Context) error,
 	}
 	c.registered = true
 	switch {
+	case c.continued != nil:
+		c.resendCarried(ctx)
 	case c.restoring != nil: // counted when it opened
 	case c.reopenedRun:
 		c.count(ctx, MetricCasesReopened)
@@ -148,9 +166,15 @@ func (c *core) loop(ctx workflow.Context, register func(workflow.Context) error,
 	// and the archive is written (a local activity, in the same task) only
 	// when more than the timeline changed.
 	lean := workflow.GetVersion(ctx, "lean-loop", workflow.DefaultVersion, 1) >= 1
+	// Version 1 of "continue-as-new" continues the case in a new run
+	// before its history nears the engine's limits (continue.go).
+	continues := c.next != nil && workflow.GetVersion(ctx, continueVersion, workflow.DefaultVersion, 1) >= 1
 	for !closed() {
 		c.upsertSearch(ctx)
 		c.keepArchive(ctx, lean)
+		if continues && !c.busy && c.historyFull(ctx) {
+			return c.continueAsNew(ctx)
+		}
 		c.dirty = false
 		next, ok := c.nextAlarm()
 		if !ok {
@@ -695,9 +719,16 @@ func (c *core) notify(ctx workflow.Context, n Notice) {
 		n.Customer = c.customer().Name
 	}
 	n.ID = noticeID(n, c.view.Rounds, len(c.view.Timeline))
+	c.deliver(ctx, n)
+}
+
+// deliver sends a numbered notice in the background, keeping it on the
+// unsent list until it is sent, failed or dropped.
+func (c *core) deliver(ctx workflow.Context, n Notice) {
+	c.unsent = append(c.unsent, n)
 	c.sending++
 	workflow.Go(ctx, func(ctx workflow.Context) {
-		defer func() { c.sending-- }()
+		defer func() { c.sending--; c.sent(n.ID) }()
 		if !c.holdForQuietHours(ctx, n) {
 			return
 		}

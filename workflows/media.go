@@ -15,6 +15,12 @@ import (
 // must call the outlet back within 2 hours, or management is told at once.
 func MediaInquiryWorkflow(ctx workflow.Context, in MediaInquiryInput) (MediaInquiryResult, error) {
 	w := &mediaInquiry{in: in, core: core{policy: in.Policy, lang: string(in.Form.Language), proposal: mediaProposal}}
+	w.history = in.History
+	w.next = func(k Carry) (string, any) {
+		next := w.in
+		next.Reopen, next.Continued = nil, &k
+		return MediaInquiryWorkflowName, next
+	}
 	if err := w.setup(ctx); err != nil {
 		return MediaInquiryResult{}, err
 	}
@@ -45,6 +51,9 @@ func (w *mediaInquiry) setup(ctx workflow.Context) error {
 	}
 	w.lastSA = searchState{status: StatusRegistered}
 	w.takeOverFailed(w.in.Reopen)
+	if k := w.in.Continued; k != nil {
+		w.carryIn(*k)
+	}
 	if err := workflow.SetQueryHandler(ctx, QueryState, func() (CaseView, error) { return w.view, nil }); err != nil {
 		return err
 	}

@@ -24,6 +24,12 @@ func RepairWorkflow(ctx workflow.Context, in RepairInput) (RepairResult, error) 
 	w := &repair{in: in, core: core{policy: in.Policy, channel: string(f.Channel), lang: string(f.Language), proposal: repairProposal,
 		childPolicy: in.CollaborationPolicy}}
 	w.core.customer = w.customer
+	w.history = in.History
+	w.next = func(k Carry) (string, any) {
+		next := w.in
+		next.Reopen, next.Continued = nil, &k
+		return RepairWorkflowName, next
+	}
 	if err := w.setup(ctx); err != nil {
 		return RepairResult{}, err
 	}
@@ -53,6 +59,9 @@ func (w *repair) setup(ctx workflow.Context) error {
 	w.lastSA = searchState{status: StatusRegistered, department: w.in.Form.Department}
 	if r := w.in.Reopen; !w.takeOverFailed(r) && r != nil {
 		w.takeOver(*r)
+	}
+	if k := w.in.Continued; k != nil {
+		w.carryIn(*k)
 	}
 	if err := workflow.SetQueryHandler(ctx, QueryState, func() (CaseView, error) { return w.view, nil }); err != nil {
 		return err
