@@ -47,6 +47,7 @@ type system struct {
 	out      *bytes.Buffer
 	exited   chan error
 	tokens   map[string]string // demo username → API token
+	env      []string          // settings beyond the defaults start gives
 }
 
 func (s *system) base() string { return "http://127.0.0.1:" + strconv.Itoa(s.httpPort) }
@@ -66,6 +67,7 @@ func (s *system) start() {
 		"CLOSELOOP_QUIET_HOURS=off",
 		"TEMPORAL_ADDRESS=",
 	)
+	s.cmd.Env = append(s.cmd.Env, s.env...)
 	s.cmd.Stdout, s.cmd.Stderr = s.out, s.out
 	if err := s.cmd.Start(); err != nil {
 		s.t.Fatalf("start closeloop: %v", err)

@@ -69,8 +69,14 @@ func TestReplayCommittedHistories(t *testing.T) {
 // run the end-to-end test with CLOSELOOP_RECORD_HISTORY=testdata/histories.
 func writeHistory(t *testing.T, c client.Client, id, path string) {
 	t.Helper()
+	writeRunHistory(t, c, id, "", path)
+}
+
+// writeRunHistory saves one run's history (the latest when runID is "").
+func writeRunHistory(t *testing.T, c client.Client, id, runID, path string) {
+	t.Helper()
 	var h historypb.History
-	it := c.GetWorkflowHistory(context.Background(), id, "", false, enumspb.HISTORY_EVENT_FILTER_TYPE_ALL_EVENT)
+	it := c.GetWorkflowHistory(context.Background(), id, runID, false, enumspb.HISTORY_EVENT_FILTER_TYPE_ALL_EVENT)
 	for it.HasNext() {
 		e, err := it.Next()
 		if err != nil {
