@@ -145,6 +145,12 @@ func deadlinePrint(d Deadline) uint64 {
 	return h.Sum64()
 }
 
+// timelineBytes bounds the timeline text a case keeps in its state, however
+// long its entries: the state travels whole into a continued run's input.
+// Changing it changes running cases: it needs a new "timeline-window"
+// version.
+const timelineBytes = 256 << 10
+
 // timelineWindow is how many entries the case keeps, and how many more it
 // lets gather before it moves the oldest to the archive: one archive write
 // per slack entries, not one per entry.
@@ -158,21 +164,34 @@ func (c *core) timelineWindow() (window, slack int) {
 }
 
 // trimTimeline keeps the case's state within its budget: once the timeline
-// holds more than window+slack entries, the oldest beyond the window are
-// appended to the archive and, once the archive has them, dropped from the
-// state and summarised in Earlier. The archive write runs beside the case
-// (it retries for as long as it takes), so an archive that is down holds up
-// no clock; the state merely stays longer meanwhile. Cases started before
-// the window (version "timeline-window") keep their whole timeline.
+// holds more than window+slack entries (or a quarter more text than
+// timelineBytes), the oldest beyond the budget are appended to the archive
+// and, once the archive has them, dropped from the state and summarised in
+// Earlier. The archive write runs beside the case (it retries for as long
+// as it takes), so an archive that is down holds up no clock; the state
+// merely stays longer meanwhile. Cases started before the window (version
+// "timeline-window") keep their whole timeline.
 func (c *core) trimTimeline(ctx workflow.Context) {
 	window, slack := c.timelineWindow()
-	if c.trimming || len(c.view.Timeline) <= window+slack {
+	tl := c.view.Timeline
+	size := 0
+	for _, e := range tl {
+		size += eventSize(e)
+	}
+	if c.trimming || len(tl) <= window+slack && size <= timelineBytes+timelineBytes/4 {
 		return
 	}
 	if workflow.GetVersion(ctx, "timeline-window", workflow.DefaultVersion, 1) < 1 {
 		return
 	}
-	n := len(c.view.Timeline) - window
+	// Drop the oldest until both the count and the text fit.
+	n := 0
+	for ; n < len(tl) && (len(tl)-n > window || size > timelineBytes); n++ {
+		size -= eventSize(tl[n])
+	}
+	if n == 0 {
+		return
+	}
 	req := ArchiveEventsRequest{No: c.view.No, From: c.view.TimelineOffset, Events: slices.Clone(c.view.Timeline[:n])}
 	f := workflow.ExecuteActivity(workflow.WithActivityOptions(ctx, archiveOptions), ActivityArchiveEvents, req)
 	c.trimming = true
