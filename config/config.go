@@ -11,6 +11,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/closeloop/closeloop/workflows"
 )
 
 // Roles a process can take (CLOSELOOP_ROLE): everything in one process,
@@ -76,6 +78,11 @@ type Config struct {
 	// DatabaseURL puts the archive on PostgreSQL (DATABASE_URL); without
 	// it the archive is a SQLite file in the data directory.
 	DatabaseURL string
+	// TimelineWindow is how many of its latest timeline entries a case
+	// keeps in its state; older ones live in the archive
+	// (CLOSELOOP_TIMELINE_WINDOW, default 200). A case keeps the window
+	// it started with.
+	TimelineWindow int
 }
 
 // ArchiveFile is the SQLite archive without DATABASE_URL.
@@ -105,6 +112,7 @@ var Keys = []string{
 	"CLOSELOOP_SESSION_LIFETIME", "CLOSELOOP_SECURE_COOKIES", "SENDGRID_API_KEY", "SENDGRID_HOST",
 	"CLOSELOOP_MAIL_FROM", "CLOSELOOP_MAIL_FROM_NAME", "CLOSELOOP_PUBLIC_URL", "CLOSELOOP_QUIET_HOURS",
 	"CLOSELOOP_DIGEST_AT", "DATABASE_URL", "CLOSELOOP_LINK_KEY_FILE", "CLOSELOOP_SHUTDOWN_TIMEOUT",
+	"CLOSELOOP_TIMELINE_WINDOW",
 }
 
 // OutboxDir is where notices go when no mail service is configured.
@@ -215,6 +223,14 @@ func load(getenv func(string) string) (Config, error) {
 	c.SessionIdle = dur("CLOSELOOP_SESSION_IDLE", 30*time.Minute)
 	c.SessionLifetime = dur("CLOSELOOP_SESSION_LIFETIME", 8*time.Hour)
 	c.ShutdownTimeout = dur("CLOSELOOP_SHUTDOWN_TIMEOUT", 30*time.Second)
+	c.TimelineWindow = workflows.DefaultTimelineWindow
+	if v := getenv("CLOSELOOP_TIMELINE_WINDOW"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < workflows.MinTimelineWindow {
+			errs = append(errs, fmt.Errorf("CLOSELOOP_TIMELINE_WINDOW=%q: want a number of entries, at least %d", v, workflows.MinTimelineWindow))
+		}
+		c.TimelineWindow = n
+	}
 	switch v := getenv("CLOSELOOP_SECURE_COOKIES"); v {
 	case "":
 		host, _, _ := net.SplitHostPort(c.HTTPAddr)
