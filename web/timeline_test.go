@@ -3,7 +3,6 @@ package web
 import (
 	"encoding/json"
 	"fmt"
-	"io"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -35,7 +34,7 @@ func TestCasePageTimelinePager(t *testing.T) {
 		var from int
 		_, _ = fmt.Sscan(r.URL.Query().Get("offset"), &from)
 		b, _ := json.Marshal(map[string]any{"no": "TS-20261201-0001", "total": total, "offset": from, "events": entries(from, min(100, total-from))})
-		_, _ = io.WriteString(w, string(b))
+		_, _ = w.Write(b)
 	})).Handler())
 	defer srv.Close()
 
