@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"go.temporal.io/sdk/activity"
+	"go.temporal.io/sdk/temporal"
 
 	"github.com/closeloop/closeloop/archive"
 	"github.com/closeloop/closeloop/calendar"
@@ -259,4 +260,14 @@ func (a *Activities) OpenSupervision(ctx context.Context, req workflows.Supervis
 // SendNotice hands a notice to the configured channel.
 func (a *Activities) SendNotice(ctx context.Context, n workflows.Notice) (workflows.NoticeResult, error) {
 	return a.Notifier.Send(ctx, n)
+}
+
+// ArchiveEvents appends the timeline entries a case is about to drop from
+// its state; the case drops them only once this succeeded. Without an
+// archive it fails for good, and the case keeps its whole timeline.
+func (a *Activities) ArchiveEvents(ctx context.Context, req workflows.ArchiveEventsRequest) error {
+	if a.Archive == nil {
+		return temporal.NewNonRetryableApplicationError("no archive to keep the timeline in", "NoArchive", nil)
+	}
+	return a.Archive.AppendEvents(ctx, req.No, req.From, req.Events)
 }

@@ -92,6 +92,7 @@ func (s *Server) Handler() http.Handler {
 		(*starter.Service).CreateCollaboration)))
 	mux.HandleFunc("GET /api/v1/cases", s.authed(s.listCases))
 	mux.HandleFunc("GET /api/v1/cases/{no}", s.authed(s.getCase))
+	mux.HandleFunc("GET /api/v1/cases/{no}/timeline", s.authed(s.getTimeline))
 	mux.HandleFunc("POST /api/v1/cases/{no}/actions/{action}", s.authed(s.act))
 	mux.HandleFunc("POST /api/v1/cases/{no}/reveal", s.authed(s.reveal))
 	mux.HandleFunc("POST /api/v1/cases/{no}/reopen", s.authed(s.reopen))
@@ -266,12 +267,27 @@ func (s *Server) act(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	starter.SetActor(in, c.Username)
-	view, err := s.Cases.ActWith(ctx, no, action, in)
+	res, err := s.Cases.ActWith(ctx, no, action, in)
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, present(mask(view), lang(r)))
+	// The Update answers only what changed; the response stays the case as
+	// it stands (its recent timeline), read once the action is done.
+	view, err := s.Cases.Case(r.Context(), no)
+	if err != nil {
+		// The action is done, and an error would invite a retry that
+		// repeats it: answer what it changed, without the timeline
+		// entries, whose customer data cannot be masked without the case.
+		s.Log.Warn("read case after action", "case", no, "action", action, "error", err)
+		res.Events = []workflows.Event{}
+		writeJSON(w, http.StatusOK, res)
+		return
+	}
+	resp := present(mask(view), lang(r))
+	p := s.permissionsOn(r.Context(), view)
+	resp.Permissions = &p
+	writeJSON(w, http.StatusOK, resp)
 }
 
 // caseRequest decodes the body of a request about case {no} into in,
@@ -374,7 +390,7 @@ func (s *Server) reveal(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, errForbidden("revealing customer data"))
 		return
 	}
-	if view, err = s.Cases.Reveal(r.Context(), no, c.Username, in.Reason); err != nil {
+	if _, err = s.Cases.Reveal(r.Context(), no, c.Username, in.Reason); err != nil {
 		s.fail(w, r, err)
 		return
 	}
@@ -431,6 +447,10 @@ func lang(r *http.Request) string {
 type caseResponse struct {
 	workflows.CaseView
 	Deadlines []deadlineResponse `json:"deadlines"`
+	// TimelineTotal counts the whole timeline, of which the case carries
+	// the latest entries from timeline_offset on; page through the rest
+	// with GET /api/v1/cases/{no}/timeline.
+	TimelineTotal int `json:"timeline_total"`
 	// Permissions are the caller's, on reading a case.
 	Permissions *permissions `json:"permissions,omitempty"`
 }
@@ -446,7 +466,7 @@ type deadlineResponse struct {
 }
 
 func present(v workflows.CaseView, lang string) caseResponse {
-	out := caseResponse{CaseView: v, Deadlines: make([]deadlineResponse, len(v.Deadlines))}
+	out := caseResponse{CaseView: v, Deadlines: make([]deadlineResponse, len(v.Deadlines)), TimelineTotal: v.TimelineTotal()}
 	for i, d := range v.Deadlines {
 		local := d.Due
 		if loc, err := time.LoadLocation(d.Explanation.Location); err == nil {

@@ -63,6 +63,10 @@ func (e *fuzzEngine) QueryWorkflow(_ context.Context, id, _ string, _ string, _ 
 	return nil, serviceerror.NewNotFound("fuzz engine: no workflow " + id)
 }
 
+func (e *fuzzEngine) QueryWorkflowWithOptions(_ context.Context, r *client.QueryWorkflowWithOptionsRequest) (*client.QueryWorkflowWithOptionsResponse, error) {
+	return nil, serviceerror.NewNotFound("fuzz engine: no workflow " + r.WorkflowID)
+}
+
 func (e *fuzzEngine) DescribeWorkflowExecution(_ context.Context, id, _ string) (*workflowservice.DescribeWorkflowExecutionResponse, error) {
 	return nil, serviceerror.NewNotFound("fuzz engine: no workflow " + id)
 }

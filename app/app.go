@@ -436,6 +436,14 @@ func loadRules(cfg config.Config) (*calendar.Calendar, sla.Settings, error) {
 	if err != nil {
 		return nil, sla.Settings{}, err
 	}
+	// Each case carries its timeline window in its policy, so a changed
+	// setting leaves running cases as they are; the SLA file may set one
+	// per case type.
+	for _, p := range []*sla.Policy{&s.Complaint, &s.MediaInquiry, &s.Consultation, &s.Repair, &s.Collaboration} {
+		if p.TimelineWindow == 0 {
+			p.TimelineWindow = cfg.TimelineWindow
+		}
+	}
 	return cal, s, nil
 }
 

@@ -148,6 +148,18 @@ var migrations = []string{
 	`CREATE INDEX cases_parent_list ON cases (parent, list_key)`,
 	// One row /readyz rewrites to know the archive takes writes.
 	`CREATE TABLE write_probe (id INTEGER PRIMARY KEY, at TIMESTAMP NOT NULL)`,
+	// The timeline entries a case no longer keeps in its state, by their
+	// number in the case's whole timeline; appended, never changed.
+	`CREATE TABLE case_events (
+		case_no TEXT NOT NULL,
+		seq     INTEGER NOT NULL,
+		at      TIMESTAMP NOT NULL,
+		actor   TEXT NOT NULL,
+		kind    TEXT NOT NULL,
+		message TEXT NOT NULL,
+		fields  TEXT NOT NULL DEFAULT '',
+		PRIMARY KEY (case_no, seq)
+	)`,
 }
 
 // migrationLock is the PostgreSQL advisory lock that lets one process at
@@ -214,8 +226,8 @@ func (s *Store) bind(q string) string {
 }
 
 // Put writes the case as it stands. version orders the writes of one
-// case (the length of its timeline): an older or repeated write — a retried
-// activity, a replay — changes nothing.
+// case (the length of its whole timeline): an older or repeated write — a
+// retried activity, a replay — changes nothing.
 func (s *Store) Put(ctx context.Context, v workflows.CaseView) error {
 	return s.put(ctx, s.db, v)
 }
@@ -268,7 +280,7 @@ func (s *Store) put(ctx context.Context, db execer, v workflows.CaseView) error 
 			next_deadline = excluded.next_deadline, vip = excluded.vip, major = excluded.major, urgent = excluded.urgent
 		WHERE excluded.version > cases.version`),
 		v.No, v.Type, v.Status, v.Department, channel, region, int(v.EscalationLevel), v.Overdue, v.Rounds, v.Extensions,
-		opened.UTC(), closed, len(v.Timeline), string(record), l.key, l.parent, l.requesting, l.next, l.vip, l.major, l.urgent)
+		opened.UTC(), closed, v.TimelineTotal(), string(record), l.key, l.parent, l.requesting, l.next, l.vip, l.major, l.urgent)
 	if err != nil {
 		return fmt.Errorf("archive %s: %w", v.No, err)
 	}

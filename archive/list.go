@@ -221,8 +221,12 @@ func (s *Store) backfill(ctx context.Context) error {
 	return nil
 }
 
-// openedAt is when a case was opened: its first timeline entry.
+// openedAt is when a case was opened: its first timeline entry, which
+// the summary of the archived entries remembers once it has left the state.
 func openedAt(v workflows.CaseView) time.Time {
+	if v.Earlier != nil {
+		return v.Earlier.From
+	}
 	if len(v.Timeline) > 0 {
 		return v.Timeline[0].At
 	}

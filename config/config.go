@@ -91,6 +91,11 @@ type Config struct {
 	// CLOSELOOP_CASE_HISTORY_BYTES, default 10485760): well below the
 	// engine's limits of 51,200 events and 50 MB a run.
 	HistoryEvents, HistoryBytes int
+	// TimelineWindow is how many of its latest timeline entries a case
+	// keeps in its state; older ones live in the archive
+	// (CLOSELOOP_TIMELINE_WINDOW, default 200). A case keeps the window
+	// it started with.
+	TimelineWindow int
 }
 
 // ArchiveFile is the SQLite archive without DATABASE_URL.
@@ -123,6 +128,7 @@ var Keys = []string{
 	"CLOSELOOP_MAX_TEXT", "CLOSELOOP_MAX_SHORT_TEXT", "CLOSELOOP_MAX_ITEMS",
 	"CLOSELOOP_FAILURE_WATCH",
 	"CLOSELOOP_CASE_HISTORY_EVENTS", "CLOSELOOP_CASE_HISTORY_BYTES",
+	"CLOSELOOP_TIMELINE_WINDOW",
 }
 
 // OutboxDir is where notices go when no mail service is configured.
@@ -248,6 +254,14 @@ func load(getenv func(string) string) (Config, error) {
 	c.SessionLifetime = dur("CLOSELOOP_SESSION_LIFETIME", 8*time.Hour)
 	c.ShutdownTimeout = dur("CLOSELOOP_SHUTDOWN_TIMEOUT", 30*time.Second)
 	c.FailureWatch = dur("CLOSELOOP_FAILURE_WATCH", 30*time.Second)
+	c.TimelineWindow = workflows.DefaultTimelineWindow
+	if v := getenv("CLOSELOOP_TIMELINE_WINDOW"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < workflows.MinTimelineWindow {
+			errs = append(errs, fmt.Errorf("CLOSELOOP_TIMELINE_WINDOW=%q: want a number of entries, at least %d", v, workflows.MinTimelineWindow))
+		}
+		c.TimelineWindow = n
+	}
 	switch v := getenv("CLOSELOOP_SECURE_COOKIES"); v {
 	case "":
 		host, _, _ := net.SplitHostPort(c.HTTPAddr)

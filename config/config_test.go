@@ -93,6 +93,7 @@ func TestRoles(t *testing.T) {
 		{map[string]string{"CLOSELOOP_ROLE": "scheduler"}, "want all, api or worker"},
 		{map[string]string{"CLOSELOOP_LOG_FORMAT": "xml"}, "want text or json"},
 		{map[string]string{"CLOSELOOP_SHUTDOWN_TIMEOUT": "soon"}, "CLOSELOOP_SHUTDOWN_TIMEOUT"},
+		{map[string]string{"CLOSELOOP_TIMELINE_WINDOW": "5"}, "at least 20"},
 	} {
 		if _, err := load(env(tc.env)); err == nil || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("%v: error %v, want %q", tc.env, err, tc.want)

@@ -581,18 +581,18 @@ func TargetDepartment(in any) string {
 }
 
 // Act performs a staff action on a case; body is the action's JSON input.
-// The case as it stands after the action is returned, or the workflow's
-// reason for refusing it.
-func (s *Service) Act(ctx context.Context, no, action string, body []byte) (workflows.CaseView, error) {
+// What the action changed is returned (read the case for the rest), or
+// the workflow's reason for refusing it.
+func (s *Service) Act(ctx context.Context, no, action string, body []byte) (workflows.ActionResult, error) {
 	in, err := ParseAction(no, action, body)
 	if err != nil {
-		return workflows.CaseView{}, err
+		return workflows.ActionResult{}, err
 	}
 	return s.ActWith(ctx, no, action, in)
 }
 
 // ActWith performs a parsed action (see ParseAction).
-func (s *Service) ActWith(ctx context.Context, no, action string, in any) (workflows.CaseView, error) {
+func (s *Service) ActWith(ctx context.Context, no, action string, in any) (workflows.ActionResult, error) {
 	h, err := s.Client.UpdateWorkflow(ctx, client.UpdateWorkflowOptions{
 		WorkflowID:   workflows.CaseWorkflowID(no),
 		UpdateID:     updateID(ctx),
@@ -601,9 +601,9 @@ func (s *Service) ActWith(ctx context.Context, no, action string, in any) (workf
 		WaitForStage: client.WorkflowUpdateStageCompleted,
 	})
 	if err == nil {
-		var view workflows.CaseView
-		if err = h.Get(ctx, &view); err == nil {
-			return view, nil
+		var answer json.RawMessage
+		if err = h.Get(ctx, &answer); err == nil {
+			return DecodeAnswer(answer)
 		}
 	}
 	// A finished case's workflow no longer takes updates; the engine says
@@ -612,17 +612,41 @@ func (s *Service) ActWith(ctx context.Context, no, action string, in any) (workf
 	if errors.As(err, &nf) {
 		if d, derr := s.Client.DescribeWorkflowExecution(ctx, workflows.CaseWorkflowID(no), ""); derr == nil &&
 			d.GetWorkflowExecutionInfo().GetStatus() != enumspb.WORKFLOW_EXECUTION_STATUS_RUNNING {
-			return workflows.CaseView{}, &Error{Status: http.StatusConflict, Code: "invalid_state",
+			return workflows.ActionResult{}, &Error{Status: http.StatusConflict, Code: "invalid_state",
 				Message: fmt.Sprintf("%s is not possible: case %s is closed", action, no)}
 		}
 	}
-	return workflows.CaseView{}, translate(no, err)
+	return workflows.ActionResult{}, translate(no, err)
+}
+
+// DecodeAnswer reads an action's answer: an ActionResult, or the whole
+// case that actions answered before small answers (cases started earlier
+// still do), which always carries its timeline.
+func DecodeAnswer(answer []byte) (workflows.ActionResult, error) {
+	var probe struct {
+		Timeline json.RawMessage `json:"timeline"`
+	}
+	if err := json.Unmarshal(answer, &probe); err != nil {
+		return workflows.ActionResult{}, fmt.Errorf("decode action answer: %w", err)
+	}
+	if probe.Timeline != nil {
+		var view workflows.CaseView
+		if err := json.Unmarshal(answer, &view); err != nil {
+			return workflows.ActionResult{}, fmt.Errorf("decode action answer: %w", err)
+		}
+		return workflows.ResultOf(view), nil
+	}
+	var r workflows.ActionResult
+	if err := json.Unmarshal(answer, &r); err != nil {
+		return workflows.ActionResult{}, fmt.Errorf("decode action answer: %w", err)
+	}
+	return r, nil
 }
 
 // Reveal records on the case's timeline that actor was shown the
-// customer's data (P1) and returns the case.
+// customer's data (P1).
 // A closed case's record takes no more entries, so it is not revealed.
-func (s *Service) Reveal(ctx context.Context, no, actor, reason string) (workflows.CaseView, error) {
+func (s *Service) Reveal(ctx context.Context, no, actor, reason string) (workflows.ActionResult, error) {
 	return s.ActWith(ctx, no, workflows.ActionRevealPII, &workflows.RevealInput{Actor: actor, Reason: reason})
 }
 

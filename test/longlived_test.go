@@ -19,6 +19,7 @@ import (
 	"go.temporal.io/api/workflowservice/v1"
 	"go.temporal.io/sdk/client"
 
+	"github.com/closeloop/closeloop/archive"
 	"github.com/closeloop/closeloop/calendar"
 	"github.com/closeloop/closeloop/workflows"
 	"github.com/closeloop/closeloop/workflows/sla"
@@ -170,6 +171,24 @@ func TestLongLivedCase(t *testing.T) {
 	if len(comments) != longComments {
 		t.Errorf("the timeline reads back %d comments, want %d", len(comments), longComments)
 	}
+	// The archive holds what the case no longer keeps, in order.
+	store, err := archive.Open(context.Background(), "", filepath.Join(s.dataDir, "archive.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = store.Close() }()
+	archived, err := store.Events(context.Background(), no, 0, len(full)-len(view.Timeline))
+	if err != nil {
+		t.Fatalf("archived timeline: %v", err)
+	}
+	if len(archived) < longComments/2 {
+		t.Errorf("the archive holds %d timeline entries of %d", len(archived), len(full))
+	}
+	for i, e := range archived {
+		if e.Kind != full[i].Kind || e.Message != full[i].Message || !e.At.Equal(full[i].At) {
+			t.Fatalf("archived entry %d is %s %q, the API read %s %q", i, e.Kind, e.Message, full[i].Kind, full[i].Message)
+		}
+	}
 	for _, d := range view.Deadlines {
 		if d.BreachedAt != nil && (d.BreachedAt.Before(d.Due) || d.BreachedAt.Sub(d.Due) > 10*time.Second) {
 			t.Errorf("%s (round %d) due %s breached at %s", d.Name, d.Round, d.Due, d.BreachedAt)
@@ -286,20 +305,31 @@ type timelineEntry struct {
 	Fields  map[string]string `json:"fields"`
 }
 
-// fullTimeline reads a case's whole timeline through the API.
+// fullTimeline reads a case's whole timeline through the API, page by
+// page: the entries the case keeps only in the archive, then its own.
 func fullTimeline(t *testing.T, s *system, no string) []timelineEntry {
 	t.Helper()
-	code, b := s.call(http.MethodGet, "/api/v1/cases/"+no, nil)
-	if code != http.StatusOK {
-		t.Fatalf("get %s: %d %s", no, code, b)
+	var all []timelineEntry
+	for {
+		code, b := s.call(http.MethodGet, fmt.Sprintf("/api/v1/cases/%s/timeline?offset=%d&limit=200", no, len(all)), nil)
+		if code != http.StatusOK {
+			t.Fatalf("timeline of %s from %d: %d %s", no, len(all), code, b)
+		}
+		var page struct {
+			Total  int             `json:"total"`
+			Events []timelineEntry `json:"events"`
+		}
+		if err := json.Unmarshal(b, &page); err != nil {
+			t.Fatal(err)
+		}
+		all = append(all, page.Events...)
+		if len(all) >= page.Total || len(page.Events) == 0 {
+			if len(all) != page.Total {
+				t.Fatalf("timeline of %s: read %d entries of %d", no, len(all), page.Total)
+			}
+			return all
+		}
 	}
-	var v struct {
-		Timeline []timelineEntry `json:"timeline"`
-	}
-	if err := json.Unmarshal(b, &v); err != nil {
-		t.Fatal(err)
-	}
-	return v.Timeline
 }
 
 // getView reads the case's clocks as the API shows them.

@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/url"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -179,9 +180,12 @@ type caseData struct {
 		// Provisional: due reaches a year whose holidays are not known.
 		Provisional bool `json:"provisional"`
 	} `json:"deadlines"`
-	Timeline    []workflows.Event          `json:"timeline"`
-	Escalations []workflows.Escalation     `json:"escalations"`
-	Ratings     []workflows.CustomerRating `json:"ratings"`
+	Timeline []workflows.Event `json:"timeline"`
+	// TimelineOffset entries of the TimelineTotal are only in the archive.
+	TimelineOffset int                        `json:"timeline_offset"`
+	TimelineTotal  int                        `json:"timeline_total"`
+	Escalations    []workflows.Escalation     `json:"escalations"`
+	Ratings        []workflows.CustomerRating `json:"ratings"`
 	// Failure says how a failed case's workflow ended (issue 17).
 	Failure     *workflows.Failure `json:"failure"`
 	Permissions struct {
@@ -217,6 +221,11 @@ func (s *Server) showCase(rq *request, status int, failed string, failure *start
 		s.fail(rq, s.internal(rq, err))
 		return
 	}
+	pager, p := s.timelinePage(rq, &c)
+	if p != nil {
+		s.fail(rq, p)
+		return
+	}
 	var all map[string]json.RawMessage
 	_ = json.Unmarshal(res.body, &all)
 	var sections []section
@@ -249,7 +258,49 @@ func (s *Server) showCase(rq *request, status int, failed string, failure *start
 		actions = append(actions, af)
 	}
 	s.render(rq, status, "case", map[string]any{"Case": c, "Sections": sections, "Children": children, "Actions": actions,
-		"Failed": failed, "Failure": failure, "Revealed": revealed})
+		"Failed": failed, "Failure": failure, "Revealed": revealed, "Pager": pager})
+}
+
+// timelineStep is how many entries one page of an earlier timeline shows.
+const timelineStep = 100
+
+// timelinePager links the stretches of a case's whole timeline: the case
+// carries its latest entries, ?timeline_from=N shows the stretch from
+// entry N, read from the API's timeline pages.
+type timelinePager struct {
+	Earlier   int // entries before those shown
+	Later     int // entries after those shown
+	Prev      int // where the previous stretch starts
+	Next      int // where the next one starts; Latest when it is the window
+	Latest    bool
+	Paging    bool // showing an earlier stretch
+	FirstShow int  // the first shown entry's number, from 1
+}
+
+// timelinePage replaces the case's window with the stretch the page asks
+// for and says how to reach the others.
+func (s *Server) timelinePage(rq *request, c *caseData) (timelinePager, *starter.Error) {
+	pg := timelinePager{Earlier: c.TimelineOffset, Prev: max(0, c.TimelineOffset-timelineStep), FirstShow: c.TimelineOffset + 1}
+	from, err := strconv.Atoi(rq.r.URL.Query().Get("timeline_from"))
+	if err != nil || from < 0 || from >= c.TimelineOffset {
+		return pg, nil
+	}
+	q := url.Values{"offset": {strconv.Itoa(from)}, "limit": {strconv.Itoa(timelineStep)}}
+	res := s.call(rq, http.MethodGet, "/api/v1/cases/"+url.PathEscape(c.No)+"/timeline?"+q.Encode(), nil, "")
+	if p := res.problem(); p != nil {
+		return pg, p
+	}
+	var page struct {
+		Events []workflows.Event `json:"events"`
+	}
+	if err := json.Unmarshal(res.body, &page); err != nil {
+		return pg, s.internal(rq, err)
+	}
+	end := from + len(page.Events)
+	c.Timeline = page.Events
+	pg = timelinePager{Earlier: from, Later: c.TimelineTotal - end, Prev: max(0, from-timelineStep), Next: end,
+		Latest: end >= c.TimelineOffset, Paging: true, FirstShow: from + 1}
+	return pg, nil
 }
 
 // act posts an action form to the API: back to the case on success, or

@@ -25,6 +25,7 @@ func Register(r sdkworker.Registry, a *activities.Activities) {
 	r.RegisterActivityWithOptions(a.SendAt, activity.RegisterOptions{Name: workflows.ActivitySendAt})
 	r.RegisterActivityWithOptions(a.Digest, activity.RegisterOptions{Name: workflows.ActivityDigest})
 	r.RegisterActivityWithOptions(a.ArchiveCase, activity.RegisterOptions{Name: workflows.ActivityArchive})
+	r.RegisterActivityWithOptions(a.ArchiveEvents, activity.RegisterOptions{Name: workflows.ActivityArchiveEvents})
 	r.RegisterActivityWithOptions(a.OpenSupervision, activity.RegisterOptions{Name: workflows.ActivityOpenSupervision})
 	r.RegisterActivityWithOptions(a.ReportOrphanNumbers, activity.RegisterOptions{Name: workflows.ActivityReportOrphanNumbers})
 }

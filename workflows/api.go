@@ -388,7 +388,17 @@ type CaseView struct {
 	// Failure is set, with Status "failed", when the case's workflow
 	// ended other than by its own close; the workflow never sets it.
 	Failure *Failure `json:"failure,omitempty"`
+	// TimelineOffset is how many of the oldest timeline entries the case
+	// keeps only in the archive (version "timeline-window"): Timeline[0]
+	// is entry number TimelineOffset of the whole timeline. Earlier
+	// summarises those entries.
+	TimelineOffset int              `json:"timeline_offset,omitempty"`
+	Earlier        *TimelineSummary `json:"earlier,omitempty"`
 }
+
+// TimelineTotal is the number of entries in the whole timeline, the
+// archived ones included: the sequence number the next entry gets.
+func (v CaseView) TimelineTotal() int { return v.TimelineOffset + len(v.Timeline) }
 
 // MediaInquiryInput starts a media inquiry (rule E2).
 type MediaInquiryInput struct {

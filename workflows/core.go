@@ -60,8 +60,8 @@ type core struct {
 	// registered is set once the registration is done; an action that
 	// arrives with the start waits for it.
 	registered bool
-	// archived is how much of the timeline the archive has: every change
-	// adds an event, so a longer timeline is a change to write.
+	// archived is how long the timeline was when last archived: every
+	// change adds an event, so a longer timeline is a change to write.
 	archived int
 	// archivedPrint fingerprints the case as last archived, leaving out the
 	// timeline (version "lean-loop": comments, reminders and sent notices
@@ -81,6 +81,10 @@ type core struct {
 	unsent []Notice
 	// reporting counts child reports being applied.
 	reporting int
+	// trimming is set while the oldest timeline entries are on their way
+	// to the archive (version "timeline-window"), and for the rest of the
+	// run once the archive refused them.
+	trimming bool
 }
 
 // searchState is what was last written to the search attributes.
@@ -99,20 +103,27 @@ type searchState struct {
 func onUpdate[T any](ctx workflow.Context, c *core, name string,
 	check func(workflow.Context, T) error, apply func(workflow.Context, T) error) error {
 	return workflow.SetUpdateHandlerWithOptions(ctx, name,
-		func(ctx workflow.Context, in T) (CaseView, error) {
+		func(ctx workflow.Context, in T) (any, error) {
 			if err := workflow.Await(ctx, func() bool { return c.registered && !c.busy }); err != nil {
-				return CaseView{}, err
+				return nil, err
 			}
 			c.busy = true
 			defer func() { c.busy = false }()
 			if err := check(ctx, in); err != nil {
-				return CaseView{}, err
+				return nil, err
 			}
+			seq, before := c.view.TimelineTotal(), deadlinePrints(c.view.Deadlines)
 			if err := apply(ctx, in); err != nil {
-				return CaseView{}, err
+				return nil, err
 			}
 			c.dirty = true
-			return c.view, nil
+			// Version 1 of "small-answers" answers what changed, not the
+			// whole case, whose size grows with its life; cases whose
+			// actions answered the whole case go on doing so on replay.
+			if workflow.GetVersion(ctx, "small-answers", workflow.DefaultVersion, 1) < 1 {
+				return c.view, nil
+			}
+			return c.result(seq, before), nil
 		},
 		workflow.UpdateHandlerOptions{Validator: func(ctx workflow.Context, in T) error {
 			// Bounds first, whatever the case is doing: they depend on
@@ -170,6 +181,7 @@ func (c *core) loop(ctx workflow.Context, register func(workflow.Context) error,
 	// before its history nears the engine's limits (continue.go).
 	continues := c.next != nil && workflow.GetVersion(ctx, continueVersion, workflow.DefaultVersion, 1) >= 1
 	for !closed() {
+		c.trimTimeline(ctx)
 		c.upsertSearch(ctx)
 		c.keepArchive(ctx, lean)
 		if continues && !c.busy && c.historyFull(ctx) {
@@ -237,7 +249,7 @@ var archiveOptions = workflow.ActivityOptions{
 // archive writes the case as it stands; cases started before the archive
 // existed run on without it.
 func (c *core) archive(ctx workflow.Context) workflow.Future {
-	c.archived = len(c.view.Timeline)
+	c.archived = c.view.TimelineTotal()
 	if workflow.GetVersion(ctx, "archive", workflow.DefaultVersion, 1) < 1 {
 		f, set := workflow.NewFuture(ctx)
 		set.Set(nil, nil)
@@ -260,7 +272,7 @@ var archiveLocalOptions = workflow.LocalActivityOptions{
 // on every new timeline entry, as an activity.
 func (c *core) keepArchive(ctx workflow.Context, lean bool) {
 	if !lean {
-		if len(c.view.Timeline) != c.archived {
+		if c.view.TimelineTotal() != c.archived {
 			c.archiveAsync(ctx, c.archive(ctx))
 		}
 		return
@@ -718,7 +730,7 @@ func (c *core) notify(ctx workflow.Context, n Notice) {
 	if c.customer != nil && n.Customer == "" {
 		n.Customer = c.customer().Name
 	}
-	n.ID = noticeID(n, c.view.Rounds, len(c.view.Timeline))
+	n.ID = noticeID(n, c.view.Rounds, c.view.TimelineTotal())
 	c.deliver(ctx, n)
 }
 

@@ -239,6 +239,18 @@ type outcome struct {
 	completed bool
 	err       error
 	view      workflows.CaseView // the case after the action, when it completed
+	// answer is what the action answered, as the client receives it.
+	answer []byte
+}
+
+// result decodes the action's answer.
+func (o *outcome) result(t *testing.T) workflows.ActionResult {
+	t.Helper()
+	var r workflows.ActionResult
+	if err := json.Unmarshal(o.answer, &r); err != nil {
+		t.Fatalf("%s at +%s: answer %s: %v", o.action, o.at, o.answer, err)
+	}
+	return r
 }
 
 // do schedules a staff action after the given offset from the start time.
@@ -253,7 +265,7 @@ func (h *harness) do(after time.Duration, action string, input any) *outcome {
 func (h *harness) doOn(workflowID string, after time.Duration, action string, input any) *outcome {
 	o := &outcome{action: action, at: after}
 	h.env.RegisterDelayedCallback(func() {
-		if err := h.env.UpdateWorkflowByID(workflowID, action, h.updateID(action), h.callbacks(o), input); err != nil {
+		if err := h.env.UpdateWorkflowByID(workflowID, action, h.updateID(action), h.callbacks(o, workflowID), input); err != nil {
 			o.answered, o.err = true, err
 		}
 	}, after)
@@ -267,17 +279,30 @@ func (h *harness) updateID(action string) string {
 
 // send delivers the update now; use it inside a delayed callback.
 func (h *harness) send(o *outcome, input any) {
-	h.env.UpdateWorkflow(o.action, h.updateID(o.action), h.callbacks(o), input)
+	h.env.UpdateWorkflow(o.action, h.updateID(o.action), h.callbacks(o, ""), input)
 }
 
-func (h *harness) callbacks(o *outcome) *testsuite.TestUpdateCallback {
+// callbacks record an action's answer and, since an action answers only
+// what it changed, the whole case as it stood then (workflowID "" is the
+// test's main workflow).
+func (h *harness) callbacks(o *outcome, workflowID string) *testsuite.TestUpdateCallback {
 	return &testsuite.TestUpdateCallback{
 		OnAccept: func() { o.accepted = true },
 		OnReject: func(err error) { o.answered, o.err = true, err },
 		OnComplete: func(v interface{}, err error) {
 			o.answered, o.completed, o.err = true, true, err
-			if err == nil {
-				o.view = copyView(h.t, v)
+			if err != nil {
+				return
+			}
+			b, merr := json.Marshal(v)
+			if merr != nil {
+				h.t.Errorf("marshal update result: %v", merr)
+			}
+			o.answer = b
+			if workflowID == "" {
+				o.view = h.query()
+			} else {
+				o.view = h.queryID(workflowID)
 			}
 		},
 	}
@@ -339,21 +364,6 @@ func requireFieldError(t *testing.T, o *outcome, field string) forms.FieldError 
 	}
 	t.Fatalf("%s: field errors %+v do not name %q", o.action, errs, field)
 	return forms.FieldError{}
-}
-
-// copyView deep-copies an update result through JSON, as a client sees it;
-// the test environment hands out the workflow's own value otherwise.
-func copyView(t *testing.T, v interface{}) workflows.CaseView {
-	b, err := json.Marshal(v)
-	if err != nil {
-		t.Errorf("marshal update result: %v", err)
-		return workflows.CaseView{}
-	}
-	var view workflows.CaseView
-	if err := json.Unmarshal(b, &view); err != nil {
-		t.Errorf("unmarshal update result: %v", err)
-	}
-	return view
 }
 
 // stateAt queries the case after the given offset; the view fills in when

@@ -91,6 +91,11 @@ type Policy struct {
 	// PoorRating is the highest requester rating (1–5) that counts as poor
 	// and goes to quality control (rule X4, default 2; collaboration only).
 	PoorRating int `json:"poor_rating,omitempty"`
+	// TimelineWindow is how many of the latest timeline entries a case
+	// keeps in its state; older ones go to the archive (0: the default,
+	// 200). It is part of the case's input, so a changed setting cannot
+	// change how a running case replays.
+	TimelineWindow int `json:"timeline_window,omitempty"`
 }
 
 // Clock returns the named clock.
