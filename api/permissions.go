@@ -28,7 +28,7 @@ var actionsOf = map[string][]string{
 
 func (s *Server) permissionsOn(ctx context.Context, v workflows.CaseView) permissions {
 	sub, target := callerOf(ctx).subject(), caseOf(v)
-	ok := func(action string) bool { return s.Authz.Allowed(ctx, sub, action, target) == nil }
+	ok := func(action string) bool { return s.Authz.Can(ctx, sub, action, target) }
 	p := permissions{Actions: []string{}}
 	// A failed case takes no action until it is restored.
 	open := v.Status != workflows.StatusClosed && v.Status != workflows.StatusDeclined && v.Status != workflows.StatusFailed

@@ -68,6 +68,12 @@ func (a *Authorizer) Allowed(ctx context.Context, s Subject, action string, c Ca
 	return a.decide(ctx, s, request(s, action, c))
 }
 
+// Can reports whether s may do action on c without logging or counting a
+// refusal: for showing what a user may do, which is no attempt to do it.
+func (a *Authorizer) Can(ctx context.Context, s Subject, action string, c Case) bool {
+	return a.warden.IsAllowed(ctx, request(s, action, c)) == nil
+}
+
 // decide asks ladon and logs a refusal with subject, action and resource.
 func (a *Authorizer) decide(ctx context.Context, s Subject, r *ladon.Request) error {
 	if err := a.warden.IsAllowed(ctx, r); err != nil {

@@ -89,9 +89,15 @@ func TestAccessMatrix(t *testing.T) {
 				if action == "create" {
 					c.No = ""
 				}
+				// Can decides the same, and counts no refusal.
+				before := denials[policyAction(action)]
+				can := a.Can(context.Background(), s, policyAction(action), c)
+				if denials[policyAction(action)] != before {
+					t.Errorf("%s on %s case: Can(%s) counted a refusal", role, ownership, action)
+				}
 				err := a.Allowed(context.Background(), s, policyAction(action), c)
-				if want := slices.Contains(allowed, action); (err == nil) != want {
-					t.Errorf("%s on %s case: %s allowed=%t, want %t", role, ownership, action, err == nil, want)
+				if want := slices.Contains(allowed, action); (err == nil) != want || can != want {
+					t.Errorf("%s on %s case: %s allowed=%t can=%t, want %t", role, ownership, action, err == nil, can, want)
 				}
 				if err != nil {
 					refused++

@@ -593,18 +593,30 @@ func (s *Service) Act(ctx context.Context, no, action string, body []byte) (work
 
 // ActWith performs a parsed action (see ParseAction).
 func (s *Service) ActWith(ctx context.Context, no, action string, in any) (workflows.ActionResult, error) {
-	h, err := s.Client.UpdateWorkflow(ctx, client.UpdateWorkflowOptions{
+	opts := client.UpdateWorkflowOptions{
 		WorkflowID:   workflows.CaseWorkflowID(no),
 		UpdateID:     updateID(ctx),
 		UpdateName:   action,
 		Args:         []any{in},
 		WaitForStage: client.WorkflowUpdateStageCompleted,
-	})
-	if err == nil {
-		var answer json.RawMessage
-		if err = h.Get(ctx, &answer); err == nil {
-			return DecodeAnswer(answer)
+	}
+	var err error
+	for attempt := 1; ; attempt++ {
+		var h client.WorkflowUpdateHandle
+		if h, err = s.Client.UpdateWorkflow(ctx, opts); err == nil {
+			var answer json.RawMessage
+			if err = h.Get(ctx, &answer); err == nil {
+				return DecodeAnswer(answer)
+			}
 		}
+		// The engine refuses an Update delivered in the workflow task in
+		// which the case continued as new; it was never accepted, so the
+		// next run takes it.
+		var notReady *serviceerror.WorkflowNotReady
+		if !errors.As(err, &notReady) || attempt == 3 {
+			break
+		}
+		time.Sleep(time.Duration(attempt) * 50 * time.Millisecond)
 	}
 	// A finished case's workflow no longer takes updates; the engine says
 	// "not found", but the case exists and is closed.
