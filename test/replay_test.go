@@ -1,10 +1,14 @@
 package test
 
 import (
+	"bytes"
+	"compress/gzip"
 	"context"
 	"encoding/json"
+	"io"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	enumspb "go.temporal.io/api/enums/v1"
@@ -25,16 +29,19 @@ func TestReplayCommittedHistories(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// Long histories are kept compressed.
+	zipped, err := filepath.Glob("testdata/histories/*.json.gz")
+	if err != nil {
+		t.Fatal(err)
+	}
+	files = append(files, zipped...)
 	if len(files) == 0 {
 		t.Fatal("no committed histories in testdata/histories")
 	}
 	// Every workflow type the worker runs has a history to guard it.
 	covered := map[string]bool{}
 	for _, f := range files {
-		b, err := os.ReadFile(f)
-		if err != nil {
-			t.Fatal(err)
-		}
+		b := readHistoryFile(t, f)
 		var h struct {
 			Events []struct {
 				Started *struct {
@@ -58,11 +65,36 @@ func TestReplayCommittedHistories(t *testing.T) {
 		t.Run(filepath.Base(f), func(t *testing.T) {
 			r := sdkworker.NewWorkflowReplayer()
 			worker.RegisterWorkflows(r)
-			if err := r.ReplayWorkflowHistoryFromJSONFile(nil, f); err != nil {
+			h, err := client.HistoryFromJSON(bytes.NewReader(readHistoryFile(t, f)), client.HistoryJSONOptions{})
+			if err != nil {
+				t.Fatalf("read %s: %v", f, err)
+			}
+			if err := r.ReplayWorkflowHistory(nil, h); err != nil {
 				t.Fatalf("replay %s: %v", f, err)
 			}
 		})
 	}
+}
+
+// readHistoryFile reads a committed history, gunzipping a .gz one.
+func readHistoryFile(t *testing.T, path string) []byte {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasSuffix(path, ".gz") {
+		return b
+	}
+	zr, err := gzip.NewReader(bytes.NewReader(b))
+	if err != nil {
+		t.Fatalf("%s: %v", path, err)
+	}
+	b, err = io.ReadAll(zr)
+	if err != nil {
+		t.Fatalf("%s: %v", path, err)
+	}
+	return b
 }
 
 // writeHistory saves a workflow's history as JSON for the replay test;
@@ -90,6 +122,17 @@ func writeRunHistory(t *testing.T, c client.Client, id, runID, path string) {
 	}
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		t.Fatal(err)
+	}
+	if strings.HasSuffix(path, ".gz") {
+		var zb bytes.Buffer
+		zw, _ := gzip.NewWriterLevel(&zb, gzip.BestCompression)
+		if _, err := zw.Write(b); err != nil {
+			t.Fatal(err)
+		}
+		if err := zw.Close(); err != nil {
+			t.Fatal(err)
+		}
+		b = zb.Bytes()
 	}
 	if err := os.WriteFile(path, b, 0o644); err != nil {
 		t.Fatal(err)
