@@ -101,6 +101,11 @@ func TestLongLivedCase(t *testing.T) {
 		t.FailNow()
 	}
 	t.Logf("%d comments in %s", longComments, time.Since(began).Round(time.Second))
+	// Lists and the engine's search attributes follow the latest run.
+	if _, b := s.call(http.MethodGet, "/api/v1/cases?type=complaint&department=property", nil); !strings.Contains(string(b), no) {
+		t.Errorf("case %s is not listed after continuing as new: %s", no, b)
+	}
+	waitListed(t, tc, fmt.Sprintf("ExecutionStatus = 'Running' AND CaseType = 'complaint' AND Department = 'property' AND CaseStatus = %q", workflows.StatusRouted), no)
 
 	// The first feedback, late: its clock breached at one minute.
 	waitUntil(t, began.Add(70*time.Second))
