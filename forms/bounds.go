@@ -124,18 +124,18 @@ func (l Limits) field(errs *Errors, name string, f reflect.StructField, v reflec
 	switch v.Kind() {
 	case reflect.String:
 		if n := utf8.RuneCountInString(v.String()); n > max {
-			errs.add(name, CodeTooLong, "%s must be at most %d characters (it has %d)", name, max, n)
+			errs.tooLong(name, name, UnitCharacters, max, n)
 		}
 	case reflect.Slice, reflect.Array:
 		if v.Len() > l.Items {
-			errs.add(name, CodeTooLong, "%s must have at most %d entries (it has %d)", name, l.Items, v.Len())
+			errs.tooLong(name, name, UnitEntries, l.Items, v.Len())
 			return
 		}
 		for j := range v.Len() {
 			e := v.Index(j)
 			if e.Kind() == reflect.String {
 				if n := utf8.RuneCountInString(e.String()); n > max {
-					errs.add(name, CodeTooLong, "%s: entry %d must be at most %d characters (it has %d)", name, j+1, max, n)
+					errs.tooLong(name, fmt.Sprintf("%s: entry %d", name, j+1), UnitCharacters, max, n)
 					return
 				}
 				continue

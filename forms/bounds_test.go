@@ -33,17 +33,43 @@ func TestCheckBounds(t *testing.T) {
 	}{Note: strings.Repeat("n", l.Text+1)}
 	errs := CheckBounds(bad)
 	want := []FieldError{
-		{"name", CodeTooLong, "name must be at most 200 characters (it has 201)"},
-		{"text", CodeTooLong, "text must be at most 4000 characters (it has 4001)"},
-		{"photos", CodeTooLong, "photos: entry 2 must be at most 200 characters (it has 201)"},
-		{"nested.note", CodeTooLong, "nested.note must be at most 4000 characters (it has 4001)"},
+		{"name", CodeTooLong, "name must be at most 200 characters (it has 201)", 200, 201, UnitCharacters},
+		{"text", CodeTooLong, "text must be at most 4000 characters (it has 4001)", 4000, 4001, UnitCharacters},
+		{"photos", CodeTooLong, "photos: entry 2 must be at most 200 characters (it has 201)", 200, 201, UnitCharacters},
+		{"nested.note", CodeTooLong, "nested.note must be at most 4000 characters (it has 4001)", 4000, 4001, UnitCharacters},
 	}
 	if !reflect.DeepEqual([]FieldError(errs), want) {
 		t.Errorf("CheckBounds =\n%v\nwant\n%v", errs, want)
 	}
 	many := boundsProbe{Photos: make([]string, l.Items+1)}
-	if errs := CheckBounds(many); len(errs) != 1 || errs[0].Field != "photos" || errs[0].Message != "photos must have at most 20 entries (it has 21)" {
+	want = []FieldError{{"photos", CodeTooLong, "photos must have at most 20 entries (it has 21)", 20, 21, UnitEntries}}
+	if errs := CheckBounds(many); !reflect.DeepEqual([]FieldError(errs), want) {
 		t.Errorf("too many photos: %v", errs)
+	}
+}
+
+// Issue 17: a too_long problem from a form's own check carries the limit
+// and the length, as CheckBounds' do, so a page can show both in the
+// user's language; its English message names the field by its JSON name
+// only, never by a label with Chinese in it.
+func TestTooLongCarriesLimitAndLength(t *testing.T) {
+	c := validComplaint()
+	c.Content = strings.Repeat("诉", DefaultLimits.Text+100)
+	c.Recorder = strings.Repeat("记", DefaultLimits.Short+1)
+	want := []FieldError{
+		{"recorder", CodeTooLong, "recorder must be at most 200 characters (it has 201)", 200, 201, UnitCharacters},
+		{"content", CodeTooLong, "content must be at most 4000 characters (it has 4100)", 4000, 4100, UnitCharacters},
+	}
+	if errs := c.Validate(now); !reflect.DeepEqual([]FieldError(errs), want) {
+		t.Errorf("Validate =\n%v\nwant\n%v", errs, want)
+	}
+	for _, fe := range c.Validate(now) {
+		for _, r := range fe.Message {
+			if r > 0x7f {
+				t.Errorf("%s: message %q is not plain English", fe.Field, fe.Message)
+				break
+			}
+		}
 	}
 }
 

@@ -182,12 +182,12 @@ func (c Complaint) LateRegistration(limit time.Duration) bool {
 }
 
 // checkText reports a missing (when required) or too long free-text field.
+// A too long one is named by its JSON name, as CheckBounds names it.
 func checkText(errs *Errors, field, name, value string, required bool, maxRunes int) {
-	switch {
-	case required && strings.TrimSpace(value) == "":
+	if required && strings.TrimSpace(value) == "" {
 		errs.add(field, CodeRequired, "%s is required", name)
-	case utf8.RuneCountInString(value) > maxRunes:
-		errs.add(field, CodeTooLong, "%s must be at most %d characters", name, maxRunes)
+	} else if n := utf8.RuneCountInString(value); n > maxRunes {
+		errs.tooLong(field, field, UnitCharacters, maxRunes, n)
 	}
 }
 

@@ -19,11 +19,23 @@ const (
 
 // FieldError is one problem with one field. Field is the JSON name
 // ("content", "phone") so a client can highlight the input it came from.
+// A too_long problem also carries the limit and what was sent, so a client
+// can say both in its own language without parsing Message.
 type FieldError struct {
 	Field   string `json:"field"`
 	Code    string `json:"code"`
 	Message string `json:"message"`
+	Max     int    `json:"max,omitempty"`    // too_long: the most Unit allowed
+	Length  int    `json:"length,omitempty"` // too_long: how many Unit were sent
+	Unit    string `json:"unit,omitempty"`   // too_long: UnitCharacters or UnitEntries
 }
+
+// Units of a too_long problem's Max and Length: characters (runes) of a
+// text or of one entry of a list, or entries of a list.
+const (
+	UnitCharacters = "characters"
+	UnitEntries    = "entries"
+)
 
 // Errors is every problem found in a form at once, so an agent can fix the
 // whole form in one pass instead of resubmitting field by field (C1).
@@ -71,4 +83,17 @@ func checkStorable(errs *Errors, field, name string, t time.Time) {
 // add appends one problem; the message is a plain English sentence.
 func (e *Errors) add(field, code, format string, args ...any) {
 	*e = append(*e, FieldError{Field: field, Code: code, Message: fmt.Sprintf(format, args...)})
+}
+
+// tooLong appends a too_long problem with its limit and length. name is
+// the message's subject: the field's JSON name, or one entry of it
+// ("photos: entry 2"), never a label in another language.
+func (e *Errors) tooLong(field, name, unit string, limit, length int) {
+	verb := "must be"
+	if unit == UnitEntries {
+		verb = "must have"
+	}
+	*e = append(*e, FieldError{Field: field, Code: CodeTooLong,
+		Message: fmt.Sprintf("%s %s at most %d %s (it has %d)", name, verb, limit, unit, length),
+		Max:     limit, Length: length, Unit: unit})
 }
