@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/closeloop/closeloop/calendar"
+	"github.com/closeloop/closeloop/forms"
 	"github.com/closeloop/closeloop/identity"
 	"github.com/closeloop/closeloop/policies"
 	"github.com/closeloop/closeloop/starter"
@@ -65,13 +66,9 @@ func testServer(cases *starter.Service) *Server {
 
 type apiError struct {
 	Error struct {
-		Code    string `json:"code"`
-		Message string `json:"message"`
-		Fields  []struct {
-			Field   string `json:"field"`
-			Code    string `json:"code"`
-			Message string `json:"message"`
-		} `json:"fields"`
+		Code    string             `json:"code"`
+		Message string             `json:"message"`
+		Fields  []forms.FieldError `json:"fields"`
 	} `json:"error"`
 }
 

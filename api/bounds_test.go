@@ -53,8 +53,8 @@ func TestOversizedTextsRefused(t *testing.T) {
 			}
 			for _, f := range e.Error.Fields {
 				if f.Field == tt.field {
-					if f.Code != forms.CodeTooLong || !strings.Contains(f.Message, "at most") {
-						t.Errorf("%s: %s %q, want too_long naming the limit", f.Field, f.Code, f.Message)
+					if f.Code != forms.CodeTooLong || !strings.Contains(f.Message, "at most") || f.Max < 1 || f.Length <= f.Max || f.Unit == "" {
+						t.Errorf("%s: %+v, want too_long naming the limit, with max, length and unit", f.Field, f)
 					}
 					return
 				}
