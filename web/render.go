@@ -84,10 +84,19 @@ func (v view) Value(val string) string {
 	return val
 }
 
-// Problem is a field error in the page's language: English shows the
-// API's own message, which names the exact rule; other languages say what
-// is wrong by its code.
+// Problem is a field error in the page's language, shown beside the
+// field's label. A too-long text says its limit and length in both
+// languages, from the numbers the API sends (issue 17): the API's message
+// names the field by its JSON name, not its label. Otherwise English shows
+// the API's own message, which names the exact rule, and other languages
+// say what is wrong by its code.
 func (v view) Problem(e forms.FieldError) string {
+	if e.Code == forms.CodeTooLong && e.Max > 0 {
+		id := "problem.too_long." + e.Unit
+		if v.s.i18n.has(v.Lang, id) {
+			return v.T(id, "Max", e.Max, "Length", e.Length)
+		}
+	}
 	if v.Lang == "en" || !v.s.i18n.has(v.Lang, "problem."+e.Code) {
 		return e.Message
 	}

@@ -108,6 +108,7 @@ func TestEveryCodeHasALabel(t *testing.T) {
 	add("level.", "0", "1", "2", "3")
 	add("part.", "form", "record", "media", "consultation", "repair", "collaboration")
 	add("problem.", forms.CodeRequired, forms.CodeInvalid, forms.CodeTooLong, forms.CodeFuture, forms.CodeOrder, forms.CodeUnknownValue)
+	add("problem.too_long.", forms.UnitCharacters, forms.UnitEntries)
 	add("event.", eventKinds(t)...)
 	add("notice.", workflows.NoticeReminder, workflows.NoticeEscalation, workflows.NoticeAssignment, workflows.NoticeRework,
 		workflows.NoticeCustomerAck, workflows.NoticeCustomerDelay, workflows.NoticeCustomerResult, workflows.NoticeSatisfactionReq,
