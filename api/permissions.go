@@ -40,6 +40,7 @@ func (s *Server) permissionsOn(ctx context.Context, v workflows.CaseView) permis
 	p.Reveal = ok(policies.ActionRevealPII)
 	p.Restore = v.Status == workflows.StatusFailed && ok(policies.ActionRestore)
 	p.Reopen = v.Status == workflows.StatusClosed && (v.Type == workflows.TypeComplaint || v.Type == workflows.TypeRepair) && ok(policies.ActionReopen)
-	p.MarkTypical = ok(policies.ActionMarkTypical)
+	// A failed case is no example of how cases are handled until restored.
+	p.MarkTypical = v.Status != workflows.StatusFailed && ok(policies.ActionMarkTypical)
 	return p
 }

@@ -188,8 +188,8 @@ func (r *Renderer) data(n workflows.Notice, to Address, lang string) data {
 			d.Link = r.BaseURL + "/api/v1/supervision/" + n.Fields["day"]
 		case n.CaseNo == "": // about a department, not a case
 			d.Link = r.BaseURL + "/api/v1/cases?department=" + n.To.Department
-		default:
-			d.Link = r.BaseURL + "/api/v1/cases/" + n.CaseNo
+		default: // the case's page in the web UI
+			d.Link = r.BaseURL + "/cases/" + n.CaseNo
 		}
 	} else {
 		if n.Kind == workflows.NoticeSatisfactionReq && r.RateLink != nil {
@@ -205,6 +205,27 @@ func (r *Renderer) data(n workflows.Notice, to Address, lang string) data {
 
 // Field is a notice field, with ladder levels and statuses in words.
 func (d data) Field(key string) string { return label(d.lang, d.fields[key]) }
+
+// CaseStatus is a notice field holding a case's status, in the words the
+// web shows it (labels would read a request's words: accepted, delivered).
+func (d data) CaseStatus(key string) string {
+	code := d.fields[key]
+	l, ok := caseStatuses[code]
+	switch {
+	case !ok:
+		return code
+	case d.lang == "en":
+		return l[0]
+	}
+	return l[1]
+}
+
+// caseStatuses are the web's status names (web/locales, status.*).
+var caseStatuses = map[string][2]string{ // code → {en, zh-CN}
+	"registered": {"Registered", "已登记"}, "routed": {"Routed", "已转派"}, "in_progress": {"In progress", "处理中"},
+	"resolved": {"Resolved", "已处理"}, "rework": {"Rework", "返工"}, "satisfied": {"Satisfied", "客户满意"},
+	"transferred": {"Transferred", "已转专业部门"}, "closed": {"Closed", "已结案"}, "declined": {"Declined", "已拒绝"},
+}
 
 // Time shows an RFC 3339 instant in the case's time zone.
 func (d data) Time(s string) string {
@@ -242,11 +263,9 @@ var labels = map[string][2]string{ // code → {en, zh-CN}
 	"location": {"location", "地点"}, "fault": {"fault", "故障"}, "need": {"need", "需求"}, "outlet": {"outlet", "媒体"},
 	"reporter": {"reporter", "记者"}, "topic": {"topic", "话题"}, "requesting_department": {"requesting department", "申请部门"},
 	"time_node_at": {"time node", "时间节点"},
-	// How a case's workflow ended other than by its close, and the
-	// statuses it may have stopped in (case_failed).
+	// How a case's workflow ended other than by its close (case_failed).
 	"terminated": {"was terminated", "被终止"}, "failed": {"failed", "运行失败"}, "timed_out": {"timed out", "超时终止"},
-	"cancelled": {"was cancelled", "被取消"}, "registered": {"registered", "已登记"}, "routed": {"routed", "已转派"},
-	"satisfied": {"satisfied", "已满意"}, "transferred": {"transferred", "已转办"},
+	"cancelled": {"was cancelled", "被取消"},
 }
 
 func label(lang, code string) string {

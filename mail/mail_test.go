@@ -85,8 +85,12 @@ func TestRenderEveryKindInBothLanguages(t *testing.T) {
 				if strings.Contains(all, "张伟") {
 					t.Errorf("%s/%s staff mail shows the customer unmasked", kind, lang)
 				}
-				if !strings.Contains(m.Text, "https://closeloop.example.com/api/v1/") {
-					t.Errorf("%s/%s staff mail has no link to the case: %q", kind, lang, m.Text)
+				if !strings.Contains(m.Text, "https://closeloop.example.com/") {
+					t.Errorf("%s/%s staff mail has no link: %q", kind, lang, m.Text)
+				}
+				// A case's link opens its page, not the API's JSON.
+				if strings.Contains(m.Text, "/api/v1/cases/TS-") {
+					t.Errorf("%s/%s staff mail links to the API: %q", kind, lang, m.Text)
 				}
 			} else if !strings.Contains(m.HTML, "font-size:20px") {
 				t.Errorf("%s/%s customer mail is not large print", kind, lang)
@@ -117,8 +121,10 @@ func TestRenderCaseFailed(t *testing.T) {
 	n.Reason = "answer too large"
 	n.Fields = map[string]string{"how": "terminated", "status": "routed", "ended_at": "2026-11-24T01:00:00Z"}
 	for lang, want := range map[string][]string{
-		"en":    {"was terminated at 2026-11-24 09:00", "answer too large", "Status when it stopped: routed", "restores it"},
-		"zh-CN": {"2026-11-24 09:00 被终止", "answer too large", "中断时的状态：已转派", "恢复"},
+		"en": {"was terminated at 2026-11-24 09:00", "answer too large", "Status when it stopped: Routed", "can restore it",
+			"shown as “Failed”", "Open the case: https://closeloop.example.com/cases/TS-20261123-0001"},
+		"zh-CN": {"2026-11-24 09:00 被终止", "answer too large", "中断时的状态：已转派", "恢复", "现显示为“已中断”",
+			"查看案件：https://closeloop.example.com/cases/TS-20261123-0001"},
 	} {
 		m, err := r.Render(n, Address{Name: "李娜", Language: lang, Staff: true})
 		if err != nil {
@@ -128,6 +134,14 @@ func TestRenderCaseFailed(t *testing.T) {
 			if !strings.Contains(m.Text, w) {
 				t.Errorf("%s: %q lacks %q", lang, m.Text, w)
 			}
+		}
+	}
+	// The status reads as the web shows a case's, not a request's
+	// (in_progress is "accepted" for a cross-department request).
+	n.Fields["status"] = "in_progress"
+	for lang, want := range map[string]string{"en": "Status when it stopped: In progress", "zh-CN": "中断时的状态：处理中"} {
+		if m, err := r.Render(n, Address{Language: lang, Staff: true}); err != nil || !strings.Contains(m.Text, want) {
+			t.Errorf("%s: %q lacks %q (%v)", lang, m.Text, want, err)
 		}
 	}
 }

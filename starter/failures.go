@@ -91,55 +91,56 @@ func (s *Service) failedView(ctx context.Context, info *workflowpb.WorkflowExecu
 	default:
 		return workflows.CaseView{}, false, fmt.Errorf("case %s: read the ended run: %w", no, err)
 	}
-	f, err := s.failureOf(ctx, info, view.Status)
+	f, by, err := s.failureOf(ctx, info, view.Status)
 	if err != nil {
 		return workflows.CaseView{}, false, err
 	}
 	view.Status, view.Failure = workflows.StatusFailed, &f
 	// The timeline says it too, which also orders this record after the
-	// run's own last write in the archive.
+	// run's own last write in the archive. Who terminated it (the engine
+	// client's identity, such as 28183@vm@) is kept for the administrator,
+	// out of the words people read.
+	fields := map[string]string{"how": f.How, "run": f.Run}
+	if by != "" {
+		fields["by"] = by
+	}
 	view.Timeline = append(view.Timeline, workflows.Event{At: f.At, Actor: "system", Kind: "case_failed",
-		Message: fmt.Sprintf("the case's workflow ended unexpectedly (%s): %s", f.How, f.Reason),
-		Fields:  map[string]string{"how": f.How, "run": f.Run}})
+		Message: fmt.Sprintf("the case's workflow ended unexpectedly (%s): %s", f.How, f.Reason), Fields: fields})
 	return view, false, nil
 }
 
-// failureOf reads how the run ended from its close event.
-func (s *Service) failureOf(ctx context.Context, info *workflowpb.WorkflowExecutionInfo, status string) (workflows.Failure, error) {
+// failureOf reads how the run ended from its close event, and by whom
+// when it was terminated.
+func (s *Service) failureOf(ctx context.Context, info *workflowpb.WorkflowExecutionInfo, status string) (f workflows.Failure, by string, err error) {
 	no, run := info.GetExecution().GetWorkflowId(), info.GetExecution().GetRunId()
-	f := workflows.Failure{How: failedStatuses[info.GetStatus()], Status: status, Run: run, At: info.GetCloseTime().AsTime().UTC()}
+	f = workflows.Failure{How: failedStatuses[info.GetStatus()], Status: status, Run: run, At: info.GetCloseTime().AsTime().UTC()}
 	it := s.Client.GetWorkflowHistory(ctx, no, run, false, enumspb.HISTORY_EVENT_FILTER_TYPE_CLOSE_EVENT)
 	for it.HasNext() {
 		e, err := it.Next()
 		if err != nil {
-			return f, fmt.Errorf("case %s: close event: %w", no, err)
+			return f, "", fmt.Errorf("case %s: close event: %w", no, err)
 		}
-		f.At, f.Reason = e.GetEventTime().AsTime().UTC(), closeReason(e)
+		f.At = e.GetEventTime().AsTime().UTC()
+		f.Reason, by = closeReason(e)
 	}
-	return f, nil
+	return f, by, nil
 }
 
-// closeReason is the engine's word on why a run ended.
-func closeReason(e *historypb.HistoryEvent) string {
+// closeReason is the engine's word on why a run ended, and the identity
+// of the client that terminated it, if one did.
+func closeReason(e *historypb.HistoryEvent) (reason, by string) {
 	switch {
 	case e.GetWorkflowExecutionTerminatedEventAttributes() != nil:
 		a := e.GetWorkflowExecutionTerminatedEventAttributes()
-		return strings.TrimSpace(strings.Join([]string{a.GetReason(), by(a.GetIdentity())}, " "))
+		return a.GetReason(), a.GetIdentity()
 	case e.GetWorkflowExecutionFailedEventAttributes() != nil:
-		return e.GetWorkflowExecutionFailedEventAttributes().GetFailure().GetMessage()
+		return e.GetWorkflowExecutionFailedEventAttributes().GetFailure().GetMessage(), ""
 	case e.GetWorkflowExecutionTimedOutEventAttributes() != nil:
-		return "the workflow's time limit passed"
+		return "the workflow's time limit passed", ""
 	case e.GetWorkflowExecutionCanceledEventAttributes() != nil:
-		return "the workflow was cancelled"
+		return "the workflow was cancelled", ""
 	}
-	return ""
-}
-
-func by(identity string) string {
-	if identity == "" {
-		return ""
-	}
-	return "(by " + identity + ")"
+	return "", ""
 }
 
 // Notifier sends a notice; a repeated notice ID is sent once.

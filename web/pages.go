@@ -257,8 +257,22 @@ func (s *Server) showCase(rq *request, status int, failed string, failure *start
 		}
 		actions = append(actions, af)
 	}
+	// The restore form is built as the actions' are, so it has their
+	// length limit and shows a refusal beside its field (issue 17).
+	var restore []field
+	if c.Permissions.Restore {
+		restore = s.fieldsOf(restoreInput{}, rq.lang, nil)
+		if failed == "restore" {
+			restore = fill(restore, rq.r.PostForm, fieldErrors(failure))
+		}
+	}
 	s.render(rq, status, "case", map[string]any{"Case": c, "Sections": sections, "Children": children, "Actions": actions,
-		"Failed": failed, "Failure": failure, "Revealed": revealed, "Pager": pager})
+		"Restore": restore, "Failed": failed, "Failure": failure, "Revealed": revealed, "Pager": pager})
+}
+
+// restoreInput is the restore form: the API's (POST .../restore) body.
+type restoreInput struct {
+	Reason string `json:"reason" bound:"text"`
 }
 
 // timelineStep is how many entries one page of an earlier timeline shows.

@@ -343,7 +343,7 @@ func TestFailedCasePage(t *testing.T) {
 	srv := httptest.NewServer(testServer(t, fakeAPI(string(caseJSON))).Handler())
 	defer srv.Close()
 	for lang, want := range map[string][]string{
-		"en":    {"Failed", "was terminated at 2026-12-01", "operator mistake", "It was Routed", "Restore the case"},
+		"en":    {"Failed", "was terminated at 2026-12-01", "operator mistake", "It was in status ‘Routed’", "can restore it", "Restore the case"},
 		"zh-CN": {"已中断", "被终止", "operator mistake", "已转派", "恢复案件"},
 	} {
 		req, _ := http.NewRequest(http.MethodGet, srv.URL+"/cases/TS-20261201-0001", nil)

@@ -1113,6 +1113,11 @@ func TestComplaint_RestoredAfterFailure(t *testing.T) {
 		t.Errorf("restored timeline: %d restored, %d reopened, %d of %d kept", len(events(*state, "restored")), len(events(*state, "reopened")),
 			len(state.Timeline), len(failed.Timeline))
 	}
+	// The entry people read names how the case stopped, not a UTC instant.
+	if ev := events(*state, "restored"); len(ev) == 1 && (ev[0].Message != "case restored after its workflow ended unexpectedly (cancelled): terminated by mistake" ||
+		ev[0].Fields["ended_at"] == "") {
+		t.Errorf("restored entry %q, fields %v", ev[0].Message, ev[0].Fields)
+	}
 	requireDue(t, deadline(t, *state, sla.FirstFeedback, 0), deadline(t, failed, sla.FirstFeedback, 0).Due, workflows.DeadlineMet)
 	requireDue(t, deadline(t, *state, sla.ResultDelivery, 0), delivery.Due, workflows.DeadlinePending)
 	got := deadline(t, *state, sla.Resolution, 0)

@@ -608,7 +608,9 @@ func (c *core) restored(ctx workflow.Context, r Reopen) error {
 	msg := "case restored after its workflow ended unexpectedly"
 	fields := kv("reason", r.Reason)
 	if f := r.View.Failure; f != nil {
-		msg += fmt.Sprintf(" (%s at %s)", f.How, f.At.UTC().Format(time.RFC3339))
+		// The end's instant stays in the fields: people read the message,
+		// and the timeline already shows when the case stopped.
+		msg += " (" + f.How + ")"
 		fields = kv("reason", r.Reason, "how", f.How, "ended_at", f.At.UTC().Format(time.RFC3339), "status", f.Status)
 	}
 	c.event(workflow.Now(ctx), r.By, "restored", msg+": "+r.Reason, fields)
