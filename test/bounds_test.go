@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
-	"os"
 	"strings"
 	"testing"
 
@@ -31,19 +30,7 @@ func TestOversizedCommentsRefused(t *testing.T) {
 	s.start()
 	defer s.stop()
 
-	example, err := os.ReadFile("../forms/examples/complaint.json")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var form map[string]any
-	if err := json.Unmarshal(example, &form); err != nil {
-		t.Fatal(err)
-	}
-	code, b := s.call(http.MethodPost, "/api/v1/complaints", form)
-	var c caseJSON
-	if err := json.Unmarshal(b, &c); code != http.StatusCreated || err != nil {
-		t.Fatalf("POST complaint: %d %s", code, b)
-	}
+	c := s.registerComplaint()
 	if c.Status != workflows.StatusRouted {
 		t.Fatalf("case %s is %s, want routed to property", c.No, c.Status)
 	}
@@ -88,7 +75,7 @@ func TestOversizedCommentsRefused(t *testing.T) {
 	}
 	checkPendingTimers(t, tc, c.No)
 
-	code, b = s.callAs("staff.property", http.MethodPost, comment, map[string]any{"text": "checked the pipe, parts ordered"})
+	code, b := s.callAs("staff.property", http.MethodPost, comment, map[string]any{"text": "checked the pipe, parts ordered"})
 	if code != http.StatusOK {
 		t.Fatalf("normal comment after the attack: %d %s", code, b)
 	}

@@ -262,19 +262,6 @@ func fill(path string) error {
 	}
 }
 
-func exampleComplaint(t *testing.T) map[string]any {
-	t.Helper()
-	b, err := os.ReadFile("../forms/examples/complaint.json")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var form map[string]any
-	if err := json.Unmarshal(b, &form); err != nil {
-		t.Fatal(err)
-	}
-	return form
-}
-
 // register posts a complaint as the agent with an Idempotency-Key.
 func register(s *system, form map[string]any, key string) (int, string, error) {
 	b, _ := json.Marshal(form)

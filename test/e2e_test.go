@@ -203,6 +203,32 @@ type caseJSON struct {
 	} `json:"timeline"`
 }
 
+// exampleComplaint is the example complaint form (routed to property).
+func exampleComplaint(t *testing.T) map[string]any {
+	t.Helper()
+	b, err := os.ReadFile("../forms/examples/complaint.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var form map[string]any
+	if err := json.Unmarshal(b, &form); err != nil {
+		t.Fatal(err)
+	}
+	return form
+}
+
+// registerComplaint registers the example complaint as the agent and
+// returns the case as created.
+func (s *system) registerComplaint() caseJSON {
+	s.t.Helper()
+	code, b := s.call(http.MethodPost, "/api/v1/complaints", exampleComplaint(s.t))
+	var c caseJSON
+	if err := json.Unmarshal(b, &c); code != http.StatusCreated || err != nil {
+		s.t.Fatalf("POST complaint: %d %s", code, b)
+	}
+	return c
+}
+
 func (c caseJSON) deadline(name string) (time.Time, string) {
 	for i := len(c.Deadlines) - 1; i >= 0; i-- {
 		if c.Deadlines[i].Name == name {
@@ -226,14 +252,7 @@ func TestEndToEnd(t *testing.T) {
 		}
 	}()
 
-	example, err := os.ReadFile("../forms/examples/complaint.json")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var form map[string]any
-	if err := json.Unmarshal(example, &form); err != nil {
-		t.Fatal(err)
-	}
+	form := exampleComplaint(t)
 	code, b := s.call(http.MethodPost, "/api/v1/complaints", form)
 	if code != http.StatusCreated {
 		t.Fatalf("POST complaint: %d %s", code, b)

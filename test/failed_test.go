@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/json"
 	"net/http"
-	"os"
 	"path/filepath"
 	"slices"
 	"testing"
@@ -57,22 +56,7 @@ func TestTerminatedCaseShowsFailedAndIsRestored(t *testing.T) {
 		return c
 	}
 
-	example, err := os.ReadFile("../forms/examples/complaint.json")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var form map[string]any
-	if err := json.Unmarshal(example, &form); err != nil {
-		t.Fatal(err)
-	}
-	code, b := s.call(http.MethodPost, "/api/v1/complaints", form)
-	if code != http.StatusCreated {
-		t.Fatalf("POST complaint: %d %s", code, b)
-	}
-	var c caseJSON
-	if err := json.Unmarshal(b, &c); err != nil {
-		t.Fatal(err)
-	}
+	c := s.registerComplaint()
 	before := get("cshead01", c.No)
 	pending := map[string]time.Time{}
 	for _, d := range before.Deadlines {
@@ -123,7 +107,7 @@ func TestTerminatedCaseShowsFailedAndIsRestored(t *testing.T) {
 	t.Logf("listed as failed %s after the termination", time.Since(terminated).Round(time.Millisecond))
 
 	// Every action is refused with a clear reason.
-	code, b = s.callAs("agent01", http.MethodPost, "/api/v1/cases/"+c.No+"/actions/comment", map[string]any{"text": "hello?"})
+	code, b := s.callAs("agent01", http.MethodPost, "/api/v1/cases/"+c.No+"/actions/comment", map[string]any{"text": "hello?"})
 	if code != http.StatusConflict || !bytes.Contains(b, []byte("failed")) {
 		t.Errorf("comment on a failed case: %d %s, want 409 saying it failed", code, b)
 	}

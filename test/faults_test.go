@@ -175,14 +175,7 @@ func TestClusterFaults(t *testing.T) {
 // openComplaints registers n complaints through the API.
 func (c *cluster) openComplaints(t *testing.T, n int) []string {
 	t.Helper()
-	example, err := os.ReadFile("../forms/examples/complaint.json")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var form map[string]any
-	if err := json.Unmarshal(example, &form); err != nil {
-		t.Fatal(err)
-	}
+	form := exampleComplaint(t)
 	nos := make(chan string, n)
 	idx := make([]int, n)
 	parallel(t, idx, func(int) error {
@@ -395,14 +388,7 @@ func TestEmbeddedKilledMidCase(t *testing.T) {
 			s.stop()
 		}
 	}()
-	example, err := os.ReadFile("../forms/examples/complaint.json")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var form map[string]any
-	if err := json.Unmarshal(example, &form); err != nil {
-		t.Fatal(err)
-	}
+	form := exampleComplaint(t)
 	var open []caseJSON
 	for range 3 {
 		code, b := s.call(http.MethodPost, "/api/v1/complaints", form)

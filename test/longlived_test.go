@@ -51,23 +51,7 @@ func TestLongLivedCase(t *testing.T) {
 	tc := dialEngine(t, s.tPort)
 	defer tc.Close()
 
-	example, err := os.ReadFile("../forms/examples/complaint.json")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var form map[string]any
-	if err := json.Unmarshal(example, &form); err != nil {
-		t.Fatal(err)
-	}
-	code, b := s.call(http.MethodPost, "/api/v1/complaints", form)
-	if code != http.StatusCreated {
-		t.Fatalf("POST complaint: %d %s", code, b)
-	}
-	var c caseJSON
-	if err := json.Unmarshal(b, &c); err != nil {
-		t.Fatal(err)
-	}
-	no := c.No
+	no := s.registerComplaint().No
 	began := time.Now()
 
 	// 5,000 comments from four desks at once, while the clocks remind.
