@@ -36,19 +36,9 @@ func TestTooLongTextShownBesideField(t *testing.T) {
 	}
 	for lang, want := range map[string]string{"en": "At most 4000 characters (this has 4001).", "zh-CN": "最多 4000 字（现有 4001 字）。"} {
 		form := url.Values{"csrf": {"tok"}, "text": {strings.Repeat("x", 4001)}}
-		req, _ := http.NewRequest(http.MethodPost, srv.URL+"/cases/TS-20261201-0001/actions/comment", strings.NewReader(form.Encode()))
-		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-		req.Header.Set("Accept-Language", lang)
-		req.AddCookie(&http.Cookie{Name: "closeloop_session", Value: "good"})
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		b, _ := io.ReadAll(resp.Body)
-		_ = resp.Body.Close()
-		page := string(b)
-		if resp.StatusCode != http.StatusUnprocessableEntity {
-			t.Fatalf("%s: status %d, want 422", lang, resp.StatusCode)
+		code, page := postForm(t, srv, "/cases/TS-20261201-0001/actions/comment", lang, form)
+		if code != http.StatusUnprocessableEntity {
+			t.Fatalf("%s: status %d, want 422", lang, code)
 		}
 		i := strings.Index(page, `id="comment-e-text">`)
 		if i < 0 || !strings.Contains(page[i:min(len(page), i+200)], want) || !strings.Contains(page, `aria-invalid="true" aria-describedby="comment-e-text"`) {

@@ -62,19 +62,9 @@ func TestRestoreErrorShownBesideReason(t *testing.T) {
 	defer srv.Close()
 	for _, lang := range []string{"en", "zh-CN"} {
 		form := url.Values{"csrf": {"tok"}, "reason": {"  "}}
-		req, _ := http.NewRequest(http.MethodPost, srv.URL+"/cases/TS-20261201-0001/restore", strings.NewReader(form.Encode()))
-		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-		req.AddCookie(&http.Cookie{Name: "closeloop_session", Value: "good"})
-		req.AddCookie(&http.Cookie{Name: langCookie, Value: lang})
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		b, _ := io.ReadAll(resp.Body)
-		_ = resp.Body.Close()
-		page := string(b)
-		if resp.StatusCode != http.StatusUnprocessableEntity {
-			t.Fatalf("%s: status %d, want 422", lang, resp.StatusCode)
+		code, page := postForm(t, srv, "/cases/TS-20261201-0001/restore", lang, form)
+		if code != http.StatusUnprocessableEntity {
+			t.Fatalf("%s: status %d, want 422", lang, code)
 		}
 		want := "reason is required" // English shows the API's own words
 		if lang != "en" {

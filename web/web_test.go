@@ -346,18 +346,9 @@ func TestFailedCasePage(t *testing.T) {
 		"en":    {"Failed", "was terminated at 2026-12-01", "operator mistake", "It was in status ‘Routed’", "can restore it", "Restore the case"},
 		"zh-CN": {"已中断", "被终止", "operator mistake", "已转派", "恢复案件"},
 	} {
-		req, _ := http.NewRequest(http.MethodGet, srv.URL+"/cases/TS-20261201-0001", nil)
-		req.AddCookie(&http.Cookie{Name: "closeloop_session", Value: "good"})
-		req.AddCookie(&http.Cookie{Name: langCookie, Value: lang})
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		b, _ := io.ReadAll(resp.Body)
-		_ = resp.Body.Close()
-		page := string(b)
-		if resp.StatusCode != 200 {
-			t.Fatalf("%s case page: %d\n%s", lang, resp.StatusCode, page)
+		code, page := getStatus(t, srv, "/cases/TS-20261201-0001", lang)
+		if code != http.StatusOK {
+			t.Fatalf("%s case page: %d\n%s", lang, code, page)
 		}
 		for _, w := range want {
 			if !strings.Contains(page, w) {
