@@ -320,47 +320,36 @@ type reopenRequest struct {
 // reopen sends a closed complaint or repair back to rework: the only change
 // a closed case takes, and only by the customer-service head (P3).
 func (s *Server) reopen(w http.ResponseWriter, r *http.Request) {
-	var in reopenRequest
-	no, view, ok := s.caseRequest(w, r, &in)
-	if !ok {
-		return
-	}
-	var err error
-	if view.Status != workflows.StatusClosed {
-		s.fail(w, r, &starter.Error{Status: http.StatusConflict, Code: "invalid_state", Message: fmt.Sprintf("case %s is %s: only a closed case is reopened", no, view.Status)})
-		return
-	}
-	c := callerOf(r.Context())
-	if s.Authz.Allowed(r.Context(), c.subject(), policies.ActionReopen, caseOf(view)) != nil {
-		s.fail(w, r, errForbidden("reopening "+no))
-		return
-	}
-	if view, err = s.Cases.Reopen(r.Context(), no, c.Username, in.Reason); err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, present(mask(view), lang(r)))
+	s.restart(w, r, workflows.StatusClosed, policies.ActionReopen, "reopened", "reopening", s.Cases.Reopen)
 }
 
 // restore continues a failed case from its record where it stood (issue
 // 17): only the customer-service head restores.
 func (s *Server) restore(w http.ResponseWriter, r *http.Request) {
+	s.restart(w, r, workflows.StatusFailed, policies.ActionRestore, "restored", "restoring", s.Cases.Restore)
+}
+
+// restart starts a new run of a case that stands in status, with the
+// caller's reason, when action is allowed them on it; done and doing word
+// the refusals.
+func (s *Server) restart(w http.ResponseWriter, r *http.Request, status, action, done, doing string,
+	run func(ctx context.Context, no, by, reason string) (workflows.CaseView, error)) {
 	var in reopenRequest
 	no, view, ok := s.caseRequest(w, r, &in)
 	if !ok {
 		return
 	}
-	var err error
-	if view.Status != workflows.StatusFailed {
-		s.fail(w, r, &starter.Error{Status: http.StatusConflict, Code: "invalid_state", Message: fmt.Sprintf("case %s is %s: only a failed case is restored", no, view.Status)})
+	if view.Status != status {
+		s.fail(w, r, &starter.Error{Status: http.StatusConflict, Code: "invalid_state", Message: fmt.Sprintf("case %s is %s: only a %s case is %s", no, view.Status, status, done)})
 		return
 	}
 	c := callerOf(r.Context())
-	if s.Authz.Allowed(r.Context(), c.subject(), policies.ActionRestore, caseOf(view)) != nil {
-		s.fail(w, r, errForbidden("restoring "+no))
+	if s.Authz.Allowed(r.Context(), c.subject(), action, caseOf(view)) != nil {
+		s.fail(w, r, errForbidden(doing+" "+no))
 		return
 	}
-	if view, err = s.Cases.Restore(r.Context(), no, c.Username, in.Reason); err != nil {
+	view, err := run(r.Context(), no, c.Username, in.Reason)
+	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
