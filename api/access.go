@@ -148,6 +148,11 @@ func mask(v workflows.CaseView) workflows.CaseView {
 	// The same data may stand in any free text — a handling result, an
 	// extension reason, a visit comment, the timeline: replace it in the
 	// whole record.
+	return maskText(v, c)
+}
+
+// maskText replaces the customer's data wherever it stands in v's text.
+func maskText[T any](v T, c customer) T {
 	pairs := c.replacements(jsonText)
 	if len(pairs) == 0 {
 		return v
@@ -156,7 +161,7 @@ func mask(v workflows.CaseView) workflows.CaseView {
 	if err != nil {
 		return v
 	}
-	var out workflows.CaseView
+	var out T
 	if err := json.Unmarshal([]byte(strings.NewReplacer(pairs...).Replace(string(b))), &out); err != nil {
 		return v
 	}
