@@ -206,10 +206,8 @@ type Carry struct {
 	Notices      []Notice      `json:"notices,omitempty"`
 	Run          int           `json:"run"` // runs before this one
 	RecordingRef string        `json:"recording_ref,omitempty"`
-	Parent       string        `json:"parent,omitempty"`
 	Search       SearchCarried `json:"search"`
-	Archived     int           `json:"archived,omitempty"`
-	Print        uint64        `json:"print,omitempty"`
+	Print        uint64        `json:"print,omitempty"` // the case's fingerprint as last archived
 }
 
 // SearchCarried is what the previous run last wrote to the search

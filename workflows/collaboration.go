@@ -23,7 +23,7 @@ func CollaborationWorkflow(ctx workflow.Context, in CollaborationInput) (Collabo
 		w.parent = p.ID
 	} else if k := in.Continued; k != nil {
 		// A continued run keeps the parent its first run was given.
-		w.parent = k.Parent
+		w.parent = k.View.Parent
 	}
 	w.history = in.History
 	w.next = func(k Carry) (string, any) {

@@ -29,7 +29,7 @@ func (c *core) carryIn(k Carry) {
 	}
 	s := k.Search
 	c.lastSA = searchState{status: s.Status, department: s.Department, next: s.Next, level: s.Level, overdue: s.Overdue}
-	c.archived, c.archivedPrint = k.Archived, k.Print
+	c.archivedPrint = k.Print
 }
 
 // historyFull reports whether this run's history has reached its limits.
@@ -57,11 +57,9 @@ func (c *core) continueAsNew(ctx workflow.Context) error {
 		Notices:      slices.Clone(c.unsent),
 		Run:          c.runs,
 		RecordingRef: c.recordingRef,
-		Parent:       c.view.Parent,
 		Search: SearchCarried{Status: c.lastSA.status, Department: c.lastSA.department, Next: c.lastSA.next,
 			Level: c.lastSA.level, Overdue: c.lastSA.overdue},
-		Archived: c.archived,
-		Print:    c.archivedPrint,
+		Print: c.archivedPrint,
 	}
 	info := workflow.GetInfo(ctx)
 	workflow.GetLogger(ctx).Info("case continues in a new run", "case", c.view.No, "run", c.runs+1,
