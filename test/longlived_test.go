@@ -112,9 +112,12 @@ func TestLongLivedCase(t *testing.T) {
 	if len(runs) < 5 {
 		t.Errorf("%d runs: the case did not continue as new at %d events", len(runs), longHistoryCap)
 	}
-	biggest := 0
+	biggest, trimmedRun := 0, ""
 	for i, r := range runs {
-		events, largest := runHistory(t, tc, no, r.runID)
+		events, largest, trimmed := runHistory(t, tc, no, r.runID)
+		if trimmed && trimmedRun == "" {
+			trimmedRun = r.runID
+		}
 		if i < len(runs)-1 {
 			if r.status != enumspb.WORKFLOW_EXECUTION_STATUS_CONTINUED_AS_NEW {
 				t.Errorf("run %d ended %s, want continued as new", i+1, r.status)
@@ -131,6 +134,9 @@ func TestLongLivedCase(t *testing.T) {
 	}
 
 	t.Logf("largest Update answer: %d bytes", biggest)
+	if trimmedRun == "" {
+		t.Error("no run moved timeline entries to the archive: the case state was never trimmed")
+	}
 	full := fullTimeline(t, s, no)
 	var comments []string
 	reminders := 0
@@ -202,6 +208,10 @@ func TestLongLivedCase(t *testing.T) {
 		// A first run that continued, and a continued run that continued.
 		writeRunHistory(t, tc, no, runs[0].runID, filepath.Join(dir, "complaint_continued_as_new.json.gz"))
 		writeRunHistory(t, tc, no, runs[1].runID, filepath.Join(dir, "complaint_continued_run.json.gz"))
+		if trimmedRun != "" {
+			// A run that moved its oldest timeline entries to the archive.
+			writeRunHistory(t, tc, no, trimmedRun, filepath.Join(dir, "complaint_timeline_trimmed.json.gz"))
+		}
 	}
 }
 
@@ -277,8 +287,9 @@ func caseRuns(t *testing.T, c client.Client, no string) []caseRun {
 	return runs
 }
 
-// runHistory counts a run's events and finds its largest Update answer.
-func runHistory(t *testing.T, c client.Client, no, runID string) (events, largest int) {
+// runHistory counts a run's events, finds its largest Update answer, and
+// tells whether the run moved timeline entries to the archive.
+func runHistory(t *testing.T, c client.Client, no, runID string) (events, largest int, trimmed bool) {
 	t.Helper()
 	it := c.GetWorkflowHistory(context.Background(), no, runID, false, enumspb.HISTORY_EVENT_FILTER_TYPE_ALL_EVENT)
 	for it.HasNext() {
@@ -287,6 +298,9 @@ func runHistory(t *testing.T, c client.Client, no, runID string) (events, larges
 			t.Fatal(err)
 		}
 		events++
+		if a := e.GetActivityTaskScheduledEventAttributes(); a != nil && a.GetActivityType().GetName() == workflows.ActivityArchiveEvents {
+			trimmed = true
+		}
 		if a := e.GetWorkflowExecutionUpdateCompletedEventAttributes(); a != nil {
 			size := 0
 			for _, p := range a.GetOutcome().GetSuccess().GetPayloads() {
@@ -295,7 +309,7 @@ func runHistory(t *testing.T, c client.Client, no, runID string) (events, larges
 			largest = max(largest, size)
 		}
 	}
-	return events, largest
+	return events, largest, trimmed
 }
 
 type timelineEntry struct {
