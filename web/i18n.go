@@ -4,6 +4,7 @@ import (
 	"embed"
 	"encoding/json"
 	"fmt"
+	"io/fs"
 	"net/http"
 	"net/url"
 	"path"
@@ -35,12 +36,29 @@ func loadCatalog() (*catalog, error) {
 	b.RegisterUnmarshalFunc("json", json.Unmarshal)
 	c := &catalog{bundle: b, localizers: map[string]*i18n.Localizer{}}
 	for _, l := range Languages {
-		if _, err := b.LoadMessageFileFS(localeFS, "locales/"+l+".json"); err != nil {
-			return nil, fmt.Errorf("web messages %s: %w", l, err)
+		files, err := localeFiles(l)
+		if err != nil {
+			return nil, err
+		}
+		for _, f := range files {
+			if _, err := b.LoadMessageFileFS(localeFS, f); err != nil {
+				return nil, fmt.Errorf("web messages %s: %w", f, err)
+			}
 		}
 		c.localizers[l] = i18n.NewLocalizer(b, l)
 	}
 	return c, nil
+}
+
+// localeFiles are lang's message files: locales/<lang>.json and one
+// locales/<topic>.<lang>.json per part of the interface, so each part
+// keeps its messages together.
+func localeFiles(lang string) ([]string, error) {
+	topics, err := fs.Glob(localeFS, "locales/*."+lang+".json")
+	if err != nil {
+		return nil, err
+	}
+	return append([]string{"locales/" + lang + ".json"}, topics...), nil
 }
 
 // text is message id in lang with its template data as key, value pairs;

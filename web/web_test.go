@@ -38,13 +38,26 @@ func testServer(t *testing.T, apiHandler http.Handler) *Server {
 
 func messages(t *testing.T, lang string) map[string]string {
 	t.Helper()
-	b, err := localeFS.ReadFile("locales/" + lang + ".json")
+	files, err := localeFiles(lang)
 	if err != nil {
 		t.Fatal(err)
 	}
-	var m map[string]string
-	if err := json.Unmarshal(b, &m); err != nil {
-		t.Fatal(err)
+	m := map[string]string{}
+	for _, f := range files {
+		b, err := localeFS.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var part map[string]string
+		if err := json.Unmarshal(b, &part); err != nil {
+			t.Fatalf("%s: %v", f, err)
+		}
+		for k, v := range part {
+			if _, dup := m[k]; dup {
+				t.Errorf("%s: message %s is also in another file", f, k)
+			}
+			m[k] = v
+		}
 	}
 	return m
 }
