@@ -138,6 +138,8 @@ func Run(ctx context.Context, cfg config.Config, log *slog.Logger, out io.Writer
 			Warnings:      warnings,
 			Metrics:       m.HTTP(),
 			Outbox:        outboxReader(cfg),
+			Location:      cfg.TimeZone,
+			QueueTiebreak: cfg.QueueTiebreak,
 		}
 		pages, err := web.New(web.Server{API: srv.Handler(), Log: log.With("component", "web"), Location: cfg.TimeZone,
 			Departments: dir.Departments(), Outbox: srv.Outbox != nil, Calendar: cal})
