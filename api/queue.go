@@ -59,7 +59,9 @@ func (s *Server) viewsFor(c caller, now time.Time) []queueView {
 	mine := func(owed string, handlers ...string) queueView {
 		return with(ViewMine, func(q *archive.QueueQuery) { q.OwedBy, q.Handlers = owed, handlers })
 	}
-	waiting := func(owed string) queueView { return with(ViewWaiting, func(q *archive.QueueQuery) { q.NotOwedBy = owed }) }
+	waiting := func(owed string) queueView {
+		return with(ViewWaiting, func(q *archive.QueueQuery) { q.NotOwedBy = owed })
+	}
 	escalated := func(rung sla.Level) queueView {
 		return with(ViewEscalated, func(q *archive.QueueQuery) { q.Level = int(rung) })
 	}

@@ -89,7 +89,7 @@ type QueueQuery struct {
 	DueBy *time.Time
 	// Tiebreak is how far the ladder and the VIP and major marks may move
 	// a case ahead of one due earlier.
-	Tiebreak     time.Duration
+	Tiebreak      time.Duration
 	Limit, Offset int
 }
 

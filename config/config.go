@@ -46,10 +46,10 @@ type Config struct {
 	// marks may move a case ahead of one due earlier in a work queue
 	// (CLOSELOOP_QUEUE_TIEBREAK, default 2h).
 	QueueTiebreak time.Duration
-	HTTPAddr     string // CLOSELOOP_HTTP_ADDR
-	DataDir      string // CLOSELOOP_DATA_DIR
-	TemporalPort int    // CLOSELOOP_TEMPORAL_PORT (embedded engine)
-	UIPort       int    // CLOSELOOP_TEMPORAL_UI_PORT, 0 = no UI
+	HTTPAddr      string // CLOSELOOP_HTTP_ADDR
+	DataDir       string // CLOSELOOP_DATA_DIR
+	TemporalPort  int    // CLOSELOOP_TEMPORAL_PORT (embedded engine)
+	UIPort        int    // CLOSELOOP_TEMPORAL_UI_PORT, 0 = no UI
 	// TemporalAddress, when set, points at an existing Temporal service and
 	// no embedded engine is started (TEMPORAL_ADDRESS).
 	TemporalAddress string
