@@ -196,10 +196,14 @@ func (v CaseView) NextStep() (Step, bool) {
 	return s, true
 }
 
-// clock is the first of names that is running or paused (the latest
-// round), else the earliest pending deadline, else nil.
+// clock is the first of names that is running, paused or passed while
+// the step is still owed (the latest round), else the earliest pending
+// deadline, else nil. A passed clock keeps the step overdue: the case
+// never reads "3 days left" on a later clock while its step is late.
 func (v CaseView) clock(names []string) *Deadline {
-	live := func(d Deadline) bool { return d.State == DeadlinePending || d.State == DeadlinePaused }
+	live := func(d Deadline) bool {
+		return d.State == DeadlinePending || d.State == DeadlinePaused || d.State == DeadlineBreached
+	}
 	for _, name := range names {
 		var found *Deadline
 		for i, d := range v.Deadlines {
