@@ -237,6 +237,14 @@ func (s *Server) labelIn(lang, caseType, name string) string {
 	if caseType != "" && s.i18n.has(lang, "field."+caseType+"."+name) {
 		return s.i18n.text(lang, "field."+caseType+"."+name)
 	}
+	if item, ok := strings.CutPrefix(name, "items."); ok {
+		// A supervision evaluation's item, named as its table names it.
+		for _, f := range forms.EvaluationFields(forms.Language(lang)) {
+			if f[0] == item {
+				return f[1]
+			}
+		}
+	}
 	if s.i18n.has(lang, "field."+name) {
 		return s.i18n.text(lang, "field."+name)
 	}

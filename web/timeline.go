@@ -84,11 +84,20 @@ func (p speaker) known(id, fallback string) string {
 	return fallback
 }
 
-// dur is a Go duration ("72h0m0s") the way a person says it.
+// dur is a Go duration ("72h0m0s") the way a person says it: whole hours
+// as hours ("72 小时", "72 hours"), anything else in days, hours and
+// minutes.
 func (p speaker) dur(s string) string {
 	d, err := time.ParseDuration(s)
 	if err != nil {
 		return s
+	}
+	if d > 0 && d%time.Hour == 0 {
+		h := int(d / time.Hour)
+		if p.lang == "en" && h == 1 {
+			return "1 hour"
+		}
+		return p.t("span.hours", "N", h)
 	}
 	return span(d, p.lang)
 }
@@ -202,6 +211,9 @@ func (s *Server) entries(lang, caseType string, events []workflows.Event) []entr
 		en.Actor, en.ActorUser = p.actor(e.Actor)
 		if f, ok := eventTexts[e.Kind]; ok {
 			en.Text, en.Parts = f(p, caseType, e)
+			if en.Text == en.Kind {
+				en.Text = "" // said once is enough
+			}
 		} else {
 			en.Parts = p.typed(nil, "", e.Message)
 		}
