@@ -530,7 +530,13 @@ func leakAPI(t *testing.T) http.Handler {
 			problem(w, http.StatusUnprocessableEntity, "invalid_input", "every item needs a grade",
 				forms.FieldError{Field: "items.etiquette", Code: forms.CodeRequired, Message: "items.etiquette: grade is required"})
 		case p == "/api/v1/outbox":
-			write(map[string]any{"entries": []map[string]any{
+			entries := []map[string]any{}
+			// One notice to each kind of recipient the workflows address.
+			for _, role := range []string{"handler", "customer", "requester", "qc", "qc_leader", "dept_head", "cs_head", "management", "manager", "admin"} {
+				entries = append(entries, map[string]any{"notice": workflows.Notice{Kind: workflows.NoticeRework, CaseNo: "TS-20261130-0002",
+					To: workflows.Recipient{Role: role}}, "stored_at": t0, "status": "sent"})
+			}
+			write(map[string]any{"entries": append(entries, []map[string]any{
 				{"notice": workflows.Notice{Kind: workflows.NoticeEscalation, CaseNo: "TS-20261130-0001", To: workflows.Recipient{Role: "management"}},
 					"stored_at": t0, "status": "sent", "messages": []map[string]any{{"to": map[string]any{"email": "m@example.com"},
 						"subject": ud("升级"), "text": ud("请处理")}}},
@@ -538,7 +544,7 @@ func leakAPI(t *testing.T) http.Handler {
 					"stored_at": t0, "status": "failed", "error": "smtp: 550 mailbox unavailable"},
 				{"notice": workflows.Notice{Kind: workflows.NoticeReminder, CaseNo: "BX-20261130-0001", To: workflows.Recipient{Role: "handler"}},
 					"stored_at": t0, "status": "sent"},
-			}})
+			}...)})
 		case p == "/api/v1/calendar/replan":
 			var in struct {
 				DryRun bool `json:"dry_run"`
@@ -568,8 +574,13 @@ func cmpOr(a, b string) string {
 }
 
 // leakServer is a web server over leakAPI with the departments named in
-// both languages.
+// both languages, at 2026-12-01 02:00 UTC.
 func leakServer(t *testing.T) *httptest.Server {
+	return leakServerAt(t, time.Date(2026, 12, 1, 2, 0, 0, 0, time.UTC))
+}
+
+// leakServerAt is leakServer with its clock at now.
+func leakServerAt(t *testing.T, now time.Time) *httptest.Server {
 	t.Helper()
 	loc, _ := time.LoadLocation("Asia/Shanghai")
 	var depts []identity.Department
@@ -578,7 +589,7 @@ func leakServer(t *testing.T) *httptest.Server {
 		depts = append(depts, identity.Department{Code: d[0], Name: d[1] + " " + d[2], Names: map[string]string{"zh-CN": d[1], "en": d[2]}})
 	}
 	s, err := New(Server{API: leakAPI(t), Log: slog.New(slog.NewTextHandler(io.Discard, nil)), Location: loc, Departments: depts,
-		Outbox: true, Now: func() time.Time { return time.Date(2026, 12, 1, 2, 0, 0, 0, time.UTC) }})
+		Outbox: true, Now: func() time.Time { return now }, Calendar: calendar.MustDefault()})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -668,9 +679,9 @@ func shownText(t *testing.T, page, lang string) []string {
 var (
 	// allowed on a Chinese page: product names (Closeloop, SendGrid), VIP
 	// as Chinese writes it, file names, case numbers, e-mail addresses,
-	// UTC, KPI and CSV, the settings an administrator types, and a
-	// recording's reference.
-	allowedZH = regexp.MustCompile(`Closeloop|SendGrid|\bVIP|\b[\w-]+\.(?:json|csv)\b|\b[A-Z]{2}-\d{8}-\d{4}\b|[\w.*+-]+@[\w.-]+|\bUTC\b|\bKPI\b|\bCSV\b|CLOSELOOP_[A-Z_]+|\bREC-\d+\b`)
+	// UTC, KPI and CSV, the settings and file lines an administrator types,
+	// and a recording's reference.
+	allowedZH = regexp.MustCompile(`Closeloop|SendGrid|\bVIP|\b[\w-]+\.(?:json|csv)\b|\b[A-Z]{2}-\d{8}-\d{4}\b|[\w.*+-]+@[\w.-]+|\bUTC\b|\bKPI\b|\bCSV\b|CLOSELOOP_[A-Z_]+|"years": \[\d+\]|\bREC-\d+\b`)
 	latinWord = regexp.MustCompile(`[A-Za-z]+`)
 	han       = regexp.MustCompile(`\p{Han}`)
 	// leaks are leaks on every page; codes and message ids only on Chinese
@@ -731,6 +742,19 @@ func TestNoLeaks(t *testing.T) {
 			}
 			if code == http.StatusSeeOther {
 				continue
+			}
+			for _, l := range leaksIn(shownText(t, page, lang), lang) {
+				t.Errorf("%s %s: %s", lang, pg.name, l)
+			}
+		}
+		// The calendar warning the administrator sees once the coming
+		// year's holidays are due and missing.
+		cal := calendar.MustDefault()
+		warned := leakServerAt(t, time.Date(cal.Horizon(), 12, 1, 2, 0, 0, 0, time.UTC))
+		for _, pg := range []leakPage{{name: "calendar warned", path: "/calendar", role: "admin"}, {name: "inbox warned", path: "/inbox", role: "admin"}} {
+			_, page := fetch(t, warned, pg, lang)
+			if !strings.Contains(page, `id="calendar-horizon"`) {
+				t.Errorf("%s %s: no calendar warning", lang, pg.name)
 			}
 			for _, l := range leaksIn(shownText(t, page, lang), lang) {
 				t.Errorf("%s %s: %s", lang, pg.name, l)
@@ -807,6 +831,88 @@ func TestEveryEventKindIsSaid(t *testing.T) {
 		}
 		if !shown[k] {
 			t.Errorf("no case page of the leak test shows an entry of kind %q (add one to leakCases)", k)
+		}
+	}
+}
+
+// Issue 18: a repair's reporter is the person reporting the fault
+// (报修人), a media inquiry's the journalist (记者), on the forms and on the
+// case pages.
+func TestReporterLabel(t *testing.T) {
+	srv := leakServer(t)
+	for _, tc := range []struct {
+		path, want, not string
+	}{
+		{"/new/repair", "报修人姓名", "记者"},
+		{"/cases/BX-20261130-0001", "报修人姓名", "记者"},
+		{"/new/media_inquiry", "记者姓名", "报修人"},
+		{"/cases/MT-20261130-0001", "记者姓名", "报修人"},
+	} {
+		_, page := fetch(t, srv, leakPage{path: tc.path, role: "agent"}, "zh-CN")
+		if !strings.Contains(page, tc.want) || strings.Contains(page, tc.not) {
+			t.Errorf("%s: want %q and no %q", tc.path, tc.want, tc.not)
+		}
+	}
+}
+
+// Issue 18: every time on a page is in the business zone and says which:
+// Beijing time by its Chinese name, any other zone by its offset.
+func TestTimesCarryTheirZone(t *testing.T) {
+	at := time.Date(2026, 12, 5, 14, 54, 58, 0, time.UTC)
+	s := testServer(t, http.NotFoundHandler())
+	for lang, want := range map[string]string{"zh-CN": "2026-12-05 22:54（北京时间）", "en": "2026-12-05 22:54 (UTC+8)"} {
+		if got := s.when(at, lang); got != want {
+			t.Errorf("%s: %q, want %q", lang, got, want)
+		}
+	}
+	for zone, want := range map[string]string{"Europe/Berlin": "2026-12-05 15:54 (UTC+1)", "Asia/Kolkata": "2026-12-05 20:24 (UTC+5:30)",
+		"America/New_York": "2026-12-05 09:54 (UTC-5)", "UTC": "2026-12-05 14:54 (UTC+0)"} {
+		s.Location, _ = time.LoadLocation(zone)
+		if got := s.when(at, "en"); got != want {
+			t.Errorf("%s: %q, want %q", zone, got, want)
+		}
+	}
+	if got := (speaker{s: s, lang: "zh-CN"}).dur("72h0m0s"); got != "72 小时" {
+		t.Errorf("72h0m0s in Chinese: %q", got)
+	}
+	if got := (speaker{s: s, lang: "en"}).dur("72h0m0s"); got != "72 hours" {
+		t.Errorf("72h0m0s in English: %q", got)
+	}
+}
+
+// The words the page recognises in the workflows' English (timeline.go)
+// are still the workflows' words: a reworded message fails here instead
+// of quietly showing as untranslated data.
+func TestRecognisedPhrasesStillWritten(t *testing.T) {
+	var src strings.Builder
+	for _, dir := range []string{"../workflows", "../starter"} {
+		files, _ := filepath.Glob(filepath.Join(dir, "*.go"))
+		for _, f := range files {
+			if !strings.HasSuffix(f, "_test.go") {
+				b, _ := os.ReadFile(f)
+				src.Write(b)
+			}
+		}
+	}
+	phrases := []string{
+		"major complaint: reported to management at once (C9)", "customer still unsatisfied after %d return visits (limit %d)",
+		"repair still failing after %d return visits (limit %d)", "deadline %s (due %s) passed without the work being done",
+		"serious cross-department breach by %s: %s", "urgent request not delivered by its time node", "still not delivered %s after the time node",
+		"time node %s passed without the work from %s being delivered", "poor rating %d/5 from %s for %s: %s",
+		"urgent request booked %s before its time node (less than %s): %s", "customer unsatisfied at return visit %d: %s",
+		"return visit %d failed: %s", "case reopened: ", "repair order recorded: ", "cross-department request from %s to %s: %s",
+		"accepted; responsibilities signed: ", "rated %d/5: %s", "escalated %s → %s: %s", "customer rated %d/5 online: %s",
+		"%s to %s via %s", "%s to %s failed: %v", "%s to %s held until %s (quiet hours)", "%s for %s dropped: business opens only when it is due",
+		"%s for %s dropped: the clock moved on while it was held", "the case's workflow ended unexpectedly (%s): %s",
+		"cross-department request %s to %s: %s", "registered %s after intake (limit %s)", "%s passed at %s", "%s reminder at %d%%",
+		"rated online: ", "staff attitude", "the work", "the repair result", "satisfaction %d/5",
+	}
+	for msg := range closings {
+		phrases = append(phrases, msg)
+	}
+	for _, p := range phrases {
+		if !strings.Contains(src.String(), p) {
+			t.Errorf("the workflows no longer write %q: update timeline.go and this list", p)
 		}
 	}
 }
