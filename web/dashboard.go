@@ -168,6 +168,9 @@ func (s *Server) chart(rq *request) {
 	_, _ = rq.w.Write(buf.Bytes())
 }
 
+// GroupName is a report group's name in the page's language.
+func (v view) GroupName(by, group string) string { return v.s.groupName(v.Lang, by, group) }
+
 // groupName is a report group's name in lang: a department's or case
 // type's name, a channel's label; a region as it was typed.
 func (s *Server) groupName(lang, by, group string) string {

@@ -119,10 +119,15 @@ func (v view) Problem(e forms.FieldError) string {
 			return v.T(id, "Max", e.Max, "Length", e.Length)
 		}
 	}
-	if v.Lang == "en" || !v.s.i18n.has(v.Lang, "problem."+e.Code) {
+	switch {
+	case v.Lang == "en":
 		return e.Message
+	case v.s.i18n.has(v.Lang, "problem."+e.Code):
+		return v.T("problem." + e.Code)
 	}
-	return v.T("problem." + e.Code)
+	// A code without words of its own: the API's English stays off a
+	// Chinese page.
+	return v.T("problem.invalid")
 }
 
 // Recipient names a notice's recipient role.
