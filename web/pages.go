@@ -232,12 +232,12 @@ func (s *Server) showCase(rq *request, status int, failed string, failure *start
 	var sections []section
 	for _, part := range []string{"form", "record", "media", "consultation", "repair", "collaboration"} {
 		if raw, ok := all[part]; ok && string(raw) != "null" {
-			sections = append(sections, section{Name: part, Pairs: s.pairs(raw, rq.lang)})
+			sections = append(sections, section{Name: part, Pairs: s.pairs(raw, rq.lang, c.Type)})
 		}
 	}
 	var children []pair
 	for _, ch := range c.Children {
-		children = append(children, pair{Children: s.pairs(ch, rq.lang)})
+		children = append(children, pair{Children: s.pairs(ch, rq.lang, "")})
 	}
 	var pending []string
 	for _, d := range c.Deadlines {
