@@ -52,7 +52,11 @@ var leakPages = []leakPage{
 	{name: "login", path: "/login"},
 	{name: "login failed", path: "/login", form: url.Values{"username": {"nobody"}, "password": {"x"}}},
 	{name: "inbox", path: "/inbox", role: "agent"},
-	{name: "inbox closed", path: "/inbox?status=closed", role: "cs_head"},
+	{name: "inbox bulk done", path: "/inbox?done=2&failed=TS-20261130-0001", role: "dept_head"},
+	{name: "inbox bulk refused", path: "/inbox?problem=bulk.tooMany", role: "dept_head"},
+	{name: "inbox empty view", path: "/inbox?view=reworks", role: "cs_head"},
+	{name: "case list", path: "/cases", role: "agent"},
+	{name: "case list closed", path: "/cases?status=closed", role: "cs_head"},
 	{name: "board", path: "/escalations", role: "manager"},
 	{name: "dashboard by department", path: "/dashboard?group_by=department", role: "manager"},
 	{name: "dashboard by type", path: "/dashboard?group_by=type", role: "manager"},
@@ -490,6 +494,8 @@ func leakAPI(t *testing.T) http.Handler {
 					"outbox": true, "calendar": role == "admin"}})
 		case p == "/api/v1/cases":
 			write(map[string]any{"cases": summaries, "next_page_token": "more"})
+		case p == "/api/v1/queue":
+			write(leakQueue(r.URL.Query().Get("view")))
 		case strings.HasPrefix(p, "/api/v1/cases/") && strings.Contains(p, "/actions/escalate"):
 			problem(w, http.StatusUnprocessableEntity, "invalid_input", "the reason is too long",
 				forms.FieldError{Field: "reason", Code: forms.CodeTooLong, Message: "reason: at most 2000 characters", Max: 2000, Length: 2001, Unit: forms.UnitCharacters},
@@ -915,4 +921,33 @@ func TestRecognisedPhrasesStillWritten(t *testing.T) {
 			t.Errorf("the workflows no longer write %q: update timeline.go and this list", p)
 		}
 	}
+}
+
+// leakQueue is a work-queue page with a row for every kind of next step:
+// each party, overdue, paused, none.
+func leakQueue(view string) map[string]any {
+	due, late := at(30), at(10)
+	var views []map[string]any
+	for _, v := range []string{"mine", "department", "waiting", "callbacks", "reworks", "escalated", "all"} {
+		views = append(views, map[string]any{"name": v, "count": 3})
+	}
+	if view == "" {
+		view = "mine"
+	}
+	var rows []map[string]any
+	if view != "reworks" {
+		for i, step := range []workflows.Step{
+			{Action: workflows.ActionFirstFeedback, Party: workflows.PartyDepartment, Department: "property", Deadline: sla.FirstFeedback, Due: &late},
+			{Action: workflows.ActionReturnVisit, Party: workflows.PartyCustomerService, Deadline: sla.ReturnVisit, Due: &due},
+			{Action: workflows.ActionRate, Party: workflows.PartyRequester, Department: "engineering", Deadline: sla.Rating, Due: &due},
+			{Action: workflows.ActionResolve, Party: workflows.PartyDepartment, Department: "property", Deadline: sla.Resolution, Due: &due, PausedFor: "XZ-20261130-0001"},
+		} {
+			rows = append(rows, map[string]any{"no": fmt.Sprintf("TS-20261130-%04d", i+1), "type": "complaint", "status": "routed", "department": "property",
+				"subject": ud("楼道灯不亮 lights out"), "customer": ud("张*"), "handler": "staff.property", "next_step": step,
+				"escalation_level": i, "overdue": i == 0, "vip": i == 1, "major": i == 2, "urgent": i == 3})
+		}
+		rows = append(rows, map[string]any{"no": "MT-20261130-0001", "type": "media_inquiry", "status": "registered", "subject": ""})
+	}
+	return map[string]any{"view": view, "views": views, "cases": rows, "total": 120, "page": 1, "page_size": 50,
+		"load": map[string]int{"staff.property": 4}, "names": map[string]string{"staff.property": ud("李强")}}
 }
