@@ -222,7 +222,7 @@ func TestStatusPageShowsProgressNothingInternalU1(t *testing.T) {
 	met := reg.Add(3 * time.Hour)
 	v := &workflows.CaseView{No: caseNo, Type: "complaint", Status: workflows.StatusInProgress, Department: "property",
 		Handler: "li.si", EscalationLevel: sla.LevelDeptHead, Escalation: "dept_head",
-		Form: &forms.Complaint{ComplainantName: "张伟", Phone: "13812345678", Content: "13812345678 water leaking from the ceiling"},
+		Form:   &forms.Complaint{ComplainantName: "张伟", Phone: "13812345678", Content: "13812345678 water leaking from the ceiling"},
 		Record: &workflows.ComplaintRecord{Handler: "li.si", HandlingDepartment: "property", TemporarySolution: "internal: bucket"},
 		Deadlines: []workflows.Deadline{
 			{Name: sla.FirstFeedback, Start: reg, Due: reg.Add(24 * time.Hour), State: workflows.DeadlineMet, MetAt: &met},

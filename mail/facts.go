@@ -31,7 +31,7 @@ func WithCase(n workflows.Notice, v workflows.CaseView) workflows.Notice {
 	}
 	subject := v.Subject()
 	if n.To.Role != "customer" {
-		subject = maskCustomer(subject, v)
+		subject = MaskCustomer(subject, v)
 	}
 	if subject != "" {
 		fields[factSubject] = subject
@@ -47,9 +47,9 @@ func WithCase(n workflows.Notice, v workflows.CaseView) workflows.Notice {
 	return n
 }
 
-// maskCustomer hides the customer's name, phone and e-mail where they stand
-// in s.
-func maskCustomer(s string, v workflows.CaseView) string {
+// MaskCustomer hides the case's customer's name, phone and e-mail where
+// they stand in s (P1).
+func MaskCustomer(s string, v workflows.CaseView) string {
 	var name, phone, email string
 	switch {
 	case v.Form != nil:
