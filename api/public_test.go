@@ -111,10 +111,11 @@ func ratingToken(s *links.Signer, lang string) string {
 // CSP allows (no inline style, which the CSP would block), in the
 // customer's language with a switch to the other.
 func TestRatingPageStylesheetAllowedByCSPU2(t *testing.T) {
-	e := &publicEngine{view: &workflows.CaseView{No: caseNo, Status: workflows.StatusResolved}}
+	e := &publicEngine{view: &workflows.CaseView{No: caseNo, Status: workflows.StatusResolved,
+		Form: &forms.Complaint{ComplainantName: "张伟", Content: "张伟: lift stuck between floors"}}}
 	srv, signer := publicServer(t, e)
 	for lang, want := range map[string][]string{
-		"en":    {`<html lang="en">`, "How satisfied are you", `hreflang="zh-CN">中文</a>`},
+		"en":    {`<html lang="en">`, "How satisfied are you", `hreflang="zh-CN">中文</a>`, "张*: lift stuck between floors"},
 		"zh-CN": {`<html lang="zh-CN">`, "您对我们的服务满意吗", `hreflang="en">English</a>`},
 	} {
 		code, h, body := fetch(t, http.MethodGet, srv.URL+"/rate/"+ratingToken(signer, lang), nil)

@@ -23,7 +23,8 @@ import (
 
 var ratingPage = page(`{{if .Message}}<p{{if .Problem}} class="error" role="alert"{{end}}>{{.Message}}</p>{{end}}
 {{with .Next}}<p class="next">{{.}}</p>{{end}}
-{{if .Form}}<p>{{.T.Case}} {{.CaseNo}}</p>
+{{if .Form}}<p>{{.T.Case}} {{.CaseNo}}</p>{{with .Subject}}
+<p class="subject">{{.}}</p>{{end}}
 <form method="post">
 <fieldset><legend>{{.T.Question}}</legend>
 {{range .Scores}}<label><input type="radio" name="score" value="{{.Value}}" required> {{.Value}} – {{.Label}}</label>
@@ -69,12 +70,12 @@ var ratingTexts = map[string]ratingText{
 }
 
 type ratingView struct {
-	Lang, Title, CaseNo, Message, Next, StatusURL string
-	Problem, Form                                 bool
-	MaxComment                                    int
-	Switch                                        *langSwitch
-	T                                             ratingText
-	Scores                                        []struct {
+	Lang, Title, CaseNo, Subject, Message, Next, StatusURL string
+	Problem, Form                                          bool
+	MaxComment                                             int
+	Switch                                                 *langSwitch
+	T                                                      ratingText
+	Scores                                                 []struct {
 		Value int
 		Label string
 	}
@@ -84,6 +85,7 @@ type ratingView struct {
 type ratingAnswer struct {
 	status         int
 	caseNo         string
+	subject        string // the case's, masked (P1)
 	message, next  string
 	problem, form  bool
 	withStatusLink bool
@@ -94,7 +96,7 @@ func (s *Server) renderRating(w http.ResponseWriter, lang string, a ratingAnswer
 	if !ok {
 		lang, t = "zh-CN", ratingTexts["zh-CN"]
 	}
-	v := ratingView{Lang: lang, Title: t.Title, CaseNo: a.caseNo, Message: a.message, Next: a.next, Problem: a.problem, Form: a.form,
+	v := ratingView{Lang: lang, Title: t.Title, CaseNo: a.caseNo, Subject: a.subject, Message: a.message, Next: a.next, Problem: a.problem, Form: a.form,
 		T: t, MaxComment: forms.CurrentLimits().Text, Switch: switchFrom(lang)}
 	if a.withStatusLink {
 		v.StatusURL = s.statusURL(a.caseNo, lang)
@@ -165,7 +167,7 @@ func (s *Server) ratingForm(w http.ResponseWriter, r *http.Request) {
 		s.renderRating(w, lang, ratingAnswer{status: http.StatusOK, caseNo: rt.CaseNo, message: t.Closed, withStatusLink: true})
 		return
 	}
-	s.renderRating(w, lang, ratingAnswer{status: http.StatusOK, caseNo: rt.CaseNo, form: true})
+	s.renderRating(w, lang, ratingAnswer{status: http.StatusOK, caseNo: rt.CaseNo, subject: mail.MaskCustomer(v.Subject(), v), form: true})
 }
 
 // rate passes the customer's rating to the case (C8, R5); a low one tells
