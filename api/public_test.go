@@ -259,6 +259,14 @@ func TestStatusPageShowsProgressNothingInternalU1(t *testing.T) {
 			}
 		}
 	}
+	// A promise broken says so, with an apology, not "by" a past time.
+	v.Deadlines[1].Due, v.Deadlines[1].State = time.Now().Add(-time.Hour), workflows.DeadlineBreached
+	for lang, want := range map[string]string{"en": "We are late, and we are sorry", "zh-CN": "我们已经晚了，非常抱歉"} {
+		_, _, body := fetch(t, http.MethodGet, srv.URL+"/status/"+statusToken(signer, lang, time.Now().Add(time.Hour)), nil)
+		if !strings.Contains(body, want) || !strings.Contains(body, `<li class="late">`) {
+			t.Errorf("%s: overdue promise: %s", lang, body)
+		}
+	}
 	// Refused: a rating token (signed for another purpose), a forged, an
 	// overlong and an expired link; a case that is not there.
 	for name, c := range map[string]struct {

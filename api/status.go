@@ -30,9 +30,9 @@ var statusPage = page(`{{if .Message}}<p{{if .Problem}} class="error" role="aler
 <p>{{.T.Call}}</p>{{end}}`)
 
 type statusText struct {
-	Title, Case, Next, Progress, Call           string
-	Expired, Invalid, NotFound, Unavailable     string
-	Received, Closed, Done, By, Overdue, Paused string
+	Title, Case, Next, Progress, Call                string
+	Expired, Invalid, NotFound, Unavailable          string
+	Received, Closed, Done, By, Was, Overdue, Paused string
 	// Stages say where the case stands, by status.
 	Stages map[string]string
 }
@@ -43,7 +43,7 @@ var statusTexts = map[string]statusText{
 		Expired:  "This link has expired. Please call us and give your case number.",
 		Invalid:  "This link is not valid. Please use the link in your e-mail, or call us.",
 		NotFound: "We cannot find this case. Please call us.", Unavailable: "Your case cannot be shown at the moment. Please try again later.",
-		Received: "We received your case", Closed: "Your case is closed", Done: "done %s", By: "by %s",
+		Received: "We received your case", Closed: "Your case is closed", Done: "done %s", By: "by %s", Was: "was due %s",
 		Overdue: "%s: this was due %s. We are late, and we are sorry: we are working on it.",
 		Paused:  "%s: waiting for help from another team; we will tell you the new time.",
 		Stages: map[string]string{
@@ -61,7 +61,7 @@ var statusTexts = map[string]statusText{
 		Expired:  "此链接已过期。请致电我们并告知案件编号。",
 		Invalid:  "此链接无效。请使用邮件中的链接，或致电我们。",
 		NotFound: "找不到此案件，请致电我们。", Unavailable: "暂时无法显示您的案件，请稍后再试。",
-		Received: "我们已收到您的案件", Closed: "您的案件已结案", Done: "已于 %s 完成", By: "不晚于 %s",
+		Received: "我们已收到您的案件", Closed: "您的案件已结案", Done: "已于 %s 完成", By: "不晚于 %s", Was: "原定于 %s",
 		Overdue: "%s：原定于 %s 完成，我们已经晚了，非常抱歉，正在加紧处理。",
 		Paused:  "%s：正在等待其他部门协助，新的时间确定后会告知您。",
 		Stages: map[string]string{
@@ -172,12 +172,15 @@ func (s *Server) fillStatus(v *statusView, c workflows.CaseView, now time.Time) 
 			step.When = ""
 		case !now.Before(d.Due):
 			text, late = fmt.Sprintf(t.Overdue, label, at(d.Due)), true
+			step.When, step.Class = fmt.Sprintf(t.Was, at(d.Due)), "late"
 		}
 		if v.Lang != "en" {
 			text = strings.Replace(text, ": ", "：", 1)
 		}
 		if i == 0 {
-			step.Class = "now"
+			if !late {
+				step.Class = "now"
+			}
 			v.Next = &struct {
 				Text string
 				Late bool
