@@ -80,6 +80,7 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("POST /api/v1/login", s.login)
 	mux.HandleFunc("GET /rate/{token}", s.ratingForm)
 	mux.HandleFunc("POST /rate/{token}", s.rate)
+	mux.HandleFunc("GET /status/{token}", s.caseStatus)
 	mux.HandleFunc("POST /api/v1/logout", s.authed(s.logout))
 	mux.HandleFunc("GET /api/v1/me", s.authed(s.whoami))
 	mux.HandleFunc("POST /api/v1/complaints", s.authed(create(s, workflows.TypeComplaint,
