@@ -109,7 +109,9 @@ func TestWorkQueuesBrowser(t *testing.T) {
 			b.do("resize", chromedp.EmulateViewport(width, 844))
 		}
 		for _, lang := range []string{"en", "zh-CN"} {
-			where := func(what string) string { return what + " at " + map[int64]string{1366: "desk", 390: "phone"}[width] + " width in " + lang }
+			where := func(what string) string {
+				return what + " at " + map[int64]string{1366: "desk", 390: "phone"}[width] + " width in " + lang
+			}
 			agent.open("/lang/" + lang + "?back=/inbox?view=callbacks")
 			got := rows(agent)
 			slices.Sort(got)
