@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"net/http"
+	"os"
 	"path/filepath"
 	"regexp"
 	"slices"
@@ -140,6 +141,13 @@ func TestWorkQueuesBrowser(t *testing.T) {
 			agent.open("/cases/" + routed.No)
 			if agent.exists("#action-return-visit") {
 				t.Errorf("%s: the routed complaint offers a return visit", where("case page"))
+			}
+			if dir := os.Getenv("CLOSELOOP_SCREENSHOTS"); dir != "" {
+				size := map[int64]string{1366: "desk", 390: "phone"}[width]
+				staff.open("/inbox")
+				staff.shot(filepath.Join(dir, "inbox-"+size+"-"+lang+".png"))
+				agent.open("/cases/" + overdue)
+				agent.shot(filepath.Join(dir, "case-"+size+"-"+lang+".png"))
 			}
 			for _, b := range []*browser{agent, staff} {
 				for _, p := range []string{"/inbox", "/inbox?view=waiting", "/cases/" + routed.No} {
