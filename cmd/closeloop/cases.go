@@ -125,7 +125,11 @@ func newCaseCommand() *cobra.Command {
 				Cases         []starter.Summary `json:"cases"`
 				NextPageToken string            `json:"next_page_token"`
 			}
-			if err := c.get("/api/v1/cases?"+q.Encode(), &page); err != nil {
+			path := "/api/v1/cases"
+			if len(q) > 0 {
+				path += "?" + q.Encode()
+			}
+			if err := c.get(path, &page); err != nil {
 				return err
 			}
 			return printCases(cmd, page.Cases, page.NextPageToken, loc)

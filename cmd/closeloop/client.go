@@ -188,6 +188,9 @@ func (a *apiClient) sendType(method, path, contentType string, body []byte) ([]b
 		for _, f := range e.Error.Fields {
 			msg += fmt.Sprintf("\n  %s: %s", f.Field, f.Message)
 		}
+		if resp.StatusCode == http.StatusUnauthorized && a.token == "" {
+			msg += "\nSign in with --as USERNAME|ROLE (a demo user) or --token / CLOSELOOP_TOKEN"
+		}
 		return nil, fmt.Errorf("%s", msg)
 	}
 	return b, nil
