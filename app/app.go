@@ -252,6 +252,14 @@ func serveHTTP(ctx context.Context, cfg config.Config, handler http.Handler, ser
 	serving.Store(true)
 	base := "http://" + ln.Addr().String()
 	if cfg.RunsAPI() {
+		// The command line reads where to reach the API from the data
+		// directory; without the file it says which setting to give.
+		remove, err := config.WriteAddress(cfg.DataDir, config.Address{URL: config.DialURL(ln.Addr().String()), TimeZone: cfg.TimeZone.String()})
+		if err != nil {
+			log.Info("cannot tell the command line the API's address", "file", config.AddressPath(cfg.DataDir), "error", err)
+		} else {
+			defer remove()
+		}
 		fmt.Fprintf(out, "Closeloop:        %s/ (sign in with a demo user)\n", base)
 		fmt.Fprintf(out, "Closeloop API:    %s/api/v1/ (health %s/readyz, spec %s/api/v1/openapi.json)\n", base, base, base)
 	} else {

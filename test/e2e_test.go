@@ -383,7 +383,7 @@ func TestEndToEnd(t *testing.T) {
 
 	// Rule E2: a media inquiry through the API, called back and closed; a
 	// closed case refuses further actions with 409.
-	mediaForm, err := os.ReadFile("../forms/examples/media-inquiry.json")
+	mediaForm, err := os.ReadFile("../forms/examples/media_inquiry.json")
 	if err != nil {
 		t.Fatal(err)
 	}
