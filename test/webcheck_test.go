@@ -177,7 +177,7 @@ func TestWebChecks(t *testing.T) {
 					continue
 				}
 				if found := runAxe(p.b, string(axe)); len(found) > 0 {
-					t.Errorf("%s: %d serious or critical accessibility violations:\n%s", where, len(found), found)
+					t.Errorf("%s: %d serious or critical accessibility rules violated:\n%s", where, strings.Count(found, "\n  [")+1, found)
 				}
 				if size.w < 400 {
 					if wide := p.b.eval(`document.documentElement.scrollWidth > window.innerWidth + 1`); wide != "false" {

@@ -124,9 +124,12 @@ func (s *Server) dashboard(rq *request) {
 		"GroupBys": archive.GroupBys, "Request": workflows.TypeCollaboration})
 }
 
-// groupName is a report group in the page's language: a department's
+// GroupName is a report group in the page's language: a department's
 // name, a case type, a channel or region value.
 func (v view) GroupName(by, group string) string {
+	if group == "" {
+		return v.T("dash.none") // not routed yet, or not recorded
+	}
 	switch by {
 	case "department":
 		return v.Dept(group)

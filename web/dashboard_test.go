@@ -118,3 +118,25 @@ func scaled(pt string) string {
 	n, _ := strconv.Atoi(pt)
 	return strconv.Itoa(n * 4 / 3)
 }
+
+// The API names its total row "total" and a group without a department
+// (not routed yet) ""; neither shows as a code, and the page renders.
+func TestDashboardTotalAndUnrouted(t *testing.T) {
+	body := `{"from":"2026-11-07","to":"2026-12-07","group_by":"department","targets":{"resolution_rate":0.9,"satisfaction":4.5},
+	"groups":[{"group":"","cases":2,"closed":0,"resolution_rate":0},{"group":"property","cases":4,"closed":3,"resolution_rate":0.75}],
+	"total":{"group":"total","cases":6,"closed":3,"resolution_rate":0.5}}`
+	srv := httptest.NewServer(testServer(t, kpiAPI(body)).Handler())
+	defer srv.Close()
+	page := inLanguage(t, srv, "zh-CN", "/dashboard")
+	heads := regexp.MustCompile(`<th scope="row">([^<]*)`).FindAllStringSubmatch(page, -1)
+	var got []string
+	for _, h := range heads {
+		got = append(got, h[1])
+	}
+	if strings.Join(got, "|") != "（无）|物业部 Property|合计" {
+		t.Errorf("row headings %q", got)
+	}
+	if svg := inLanguage(t, srv, "zh-CN", "/dashboard/chart.svg?metric=resolution_rate"); !strings.Contains(svg, "（无）") {
+		t.Error("the chart leaves the unrouted group unnamed")
+	}
+}
