@@ -91,17 +91,8 @@ type customer struct {
 }
 
 func customerOf(v workflows.CaseView) customer {
-	switch {
-	case v.Form != nil:
-		return customer{v.Form.ComplainantName, v.Form.Phone, v.Form.Email}
-	case v.Repair != nil:
-		return customer{v.Repair.Form.ReporterName, v.Repair.Form.Phone, v.Repair.Form.Email}
-	case v.Consultation != nil:
-		return customer{v.Consultation.Form.CallerName, v.Consultation.Form.Phone, v.Consultation.Form.Email}
-	case v.Media != nil:
-		return customer{v.Media.Form.ReporterName, v.Media.Form.ReporterPhone, v.Media.Form.ReporterEmail}
-	}
-	return customer{}
+	c := v.Contact()
+	return customer{c.Name, c.Phone, c.Email}
 }
 
 // masked is the customer as staff see it.

@@ -55,6 +55,10 @@ type Server struct {
 	Links *links.Signer
 	// Outbox, when e-mail is kept locally, lists what would have been sent.
 	Outbox Outbox
+	// Location is the business time zone: "due today" ends at its
+	// midnight. QueueTiebreak: see config.Config.
+	Location      *time.Location
+	QueueTiebreak time.Duration
 }
 
 // Handler routes the API.
@@ -76,6 +80,7 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("POST /api/v1/login", s.login)
 	mux.HandleFunc("GET /rate/{token}", s.ratingForm)
 	mux.HandleFunc("POST /rate/{token}", s.rate)
+	mux.HandleFunc("GET /status/{token}", s.caseStatus)
 	mux.HandleFunc("POST /api/v1/logout", s.authed(s.logout))
 	mux.HandleFunc("GET /api/v1/me", s.authed(s.whoami))
 	mux.HandleFunc("POST /api/v1/complaints", s.authed(create(s, workflows.TypeComplaint,
@@ -91,6 +96,7 @@ func (s *Server) Handler() http.Handler {
 		func(f *forms.Collaboration, c caller) { f.Requester, f.RequestingDepartment = c.Username, c.Department },
 		(*starter.Service).CreateCollaboration)))
 	mux.HandleFunc("GET /api/v1/cases", s.authed(s.listCases))
+	mux.HandleFunc("GET /api/v1/queue", s.authed(s.queue))
 	mux.HandleFunc("GET /api/v1/cases/{no}", s.authed(s.getCase))
 	mux.HandleFunc("GET /api/v1/cases/{no}/timeline", s.authed(s.getTimeline))
 	mux.HandleFunc("POST /api/v1/cases/{no}/actions/{action}", s.authed(s.act))

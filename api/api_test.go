@@ -179,7 +179,7 @@ func TestOpenAPIListsEveryAction(t *testing.T) {
 		t.Fatalf("openapi.json: %v", err)
 	}
 	for _, p := range []string{"/api/v1/complaints", "/api/v1/media-inquiries", "/api/v1/consultations", "/api/v1/repairs", "/api/v1/collaborations", "/api/v1/cases", "/api/v1/cases/{no}", "/api/v1/cases/{no}/actions/{action}", "/healthz", "/readyz", "/metrics",
-		"/api/v1/login", "/api/v1/logout", "/api/v1/me", "/api/v1/cases/{no}/reveal", "/api/v1/cases/{no}/reopen", "/api/v1/cases/{no}/restore", "/api/v1/outbox", "/api/v1/calendar/replan"} {
+		"/api/v1/login", "/api/v1/logout", "/api/v1/me", "/api/v1/cases/{no}/reveal", "/api/v1/cases/{no}/reopen", "/api/v1/cases/{no}/restore", "/api/v1/outbox", "/api/v1/calendar/replan", "/api/v1/queue"} {
 		if _, ok := doc.Paths[p]; !ok {
 			t.Errorf("openapi.json lacks %s", p)
 		}

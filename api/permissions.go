@@ -2,6 +2,7 @@ package api
 
 import (
 	"context"
+	"time"
 
 	"github.com/closeloop/closeloop/policies"
 	"github.com/closeloop/closeloop/workflows"
@@ -17,23 +18,15 @@ type permissions struct {
 	MarkTypical bool     `json:"mark_typical"`
 }
 
-// actionsOf lists each case type's staff actions in workflow order.
-var actionsOf = map[string][]string{
-	workflows.TypeComplaint:     workflows.ComplaintActions,
-	workflows.TypeRepair:        workflows.RepairActions,
-	workflows.TypeConsultation:  workflows.ConsultationActions,
-	workflows.TypeMediaInquiry:  workflows.MediaInquiryActions,
-	workflows.TypeCollaboration: workflows.CollaborationActions,
-}
-
+// permissionsOn says what the caller may do with v: the actions its state
+// allows now (a routed complaint offers no return visit) that the policies
+// allow this caller.
 func (s *Server) permissionsOn(ctx context.Context, v workflows.CaseView) permissions {
 	sub, target := callerOf(ctx).subject(), caseOf(v)
 	ok := func(action string) bool { return s.Authz.Can(ctx, sub, action, target) }
 	p := permissions{Actions: []string{}}
-	// A failed case takes no action until it is restored.
-	open := v.Status != workflows.StatusClosed && v.Status != workflows.StatusDeclined && v.Status != workflows.StatusFailed
-	for _, a := range actionsOf[v.Type] {
-		if open && ok(policies.ActAction(a)) {
+	for _, a := range v.ValidActions(time.Now()) {
+		if ok(policies.ActAction(a)) {
 			p.Actions = append(p.Actions, a)
 		}
 	}

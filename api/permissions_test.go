@@ -2,7 +2,10 @@ package api
 
 import (
 	"context"
+	"slices"
 	"testing"
+
+	"github.com/closeloop/closeloop/forms"
 
 	"github.com/closeloop/closeloop/starter"
 	"github.com/closeloop/closeloop/workflows"
@@ -26,5 +29,25 @@ func TestFailedCaseOffersRestoreNotMarkTypical(t *testing.T) {
 	v.Status = workflows.StatusInProgress
 	if p := s.permissionsOn(ctx, v); p.Restore || !p.MarkTypical {
 		t.Errorf("restored case: restore %v, mark typical %v; want mark typical only", p.Restore, p.MarkTypical)
+	}
+}
+
+// Issue 18: a routed complaint offers no return visit, though the agent's
+// policies allow one; once resolved it does.
+func TestPermissionsOfferOnlyValidActions(t *testing.T) {
+	s := testServer(&starter.Service{})
+	u, ok := testDirectory().User("agent01")
+	if !ok {
+		t.Fatal("no agent01")
+	}
+	ctx := context.WithValue(context.Background(), userKey{}, caller{User: u})
+	v := workflows.CaseView{No: "TS-20261201-0001", Type: workflows.TypeComplaint, Department: "property", Status: workflows.StatusRouted,
+		Form: &forms.Complaint{}, Record: &workflows.ComplaintRecord{}}
+	if p := s.permissionsOn(ctx, v); slices.Contains(p.Actions, workflows.ActionReturnVisit) || !slices.Contains(p.Actions, workflows.ActionComment) {
+		t.Errorf("routed: %v", p.Actions)
+	}
+	v.Status = workflows.StatusResolved
+	if p := s.permissionsOn(ctx, v); !slices.Contains(p.Actions, workflows.ActionReturnVisit) {
+		t.Errorf("resolved: %v", p.Actions)
 	}
 }

@@ -114,7 +114,7 @@ func Run(ctx context.Context, cfg config.Config, log *slog.Logger, out io.Writer
 	}
 
 	if cfg.RunsWorker() {
-		stop, err := startWorker(ctx, cfg, c, log, cases, &activities.Activities{Calendar: cal, Numbers: cases, Cases: cases, Orphans: cases, Archive: store,
+		stop, err := startWorker(ctx, cfg, c, log, cases, &activities.Activities{Calendar: cal, Numbers: cases, Cases: cases, Reader: cases, Orphans: cases, Archive: store,
 			Quiet: &activities.QuietHours{From: cfg.QuietFrom, To: cfg.QuietTo, Off: cfg.QuietOff}}, dir, signer)
 		if err != nil {
 			return err
@@ -138,6 +138,8 @@ func Run(ctx context.Context, cfg config.Config, log *slog.Logger, out io.Writer
 			Warnings:      warnings,
 			Metrics:       m.HTTP(),
 			Outbox:        outboxReader(cfg),
+			Location:      cfg.TimeZone,
+			QueueTiebreak: cfg.QueueTiebreak,
 		}
 		pages, err := web.New(web.Server{API: srv.Handler(), Log: log.With("component", "web"), Location: cfg.TimeZone,
 			Departments: dir.Departments(), Outbox: srv.Outbox != nil, Calendar: cal})
@@ -382,6 +384,12 @@ func notifier(cfg config.Config, dir *identity.Directory, signer *links.Signer, 
 		round, _ := strconv.Atoi(n.Fields["round"])
 		return strings.TrimRight(cfg.PublicURL, "/") + "/rate/" + signer.Sign(links.Rating{CaseNo: n.CaseNo, Round: round,
 			Language: n.Language, Expires: n.CreatedAt.Add(links.RatingTTL), Nonce: n.ID})
+	}
+	// The status link shows the customer their case's progress; it is
+	// signed for that alone, so it cannot rate, nor a rating link show.
+	r.StatusLink = func(n workflows.Notice) string {
+		return strings.TrimRight(cfg.PublicURL, "/") + "/status/" + signer.SignStatus(links.Status{CaseNo: n.CaseNo,
+			Language: n.Language, Expires: n.CreatedAt.Add(links.StatusTTL)})
 	}
 	outbox := &activities.Outbox{Dir: cfg.OutboxDir(), Render: func(n workflows.Notice) []mail.Message {
 		to, err := activities.Addresses(n, dir)

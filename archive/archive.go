@@ -160,6 +160,21 @@ var migrations = []string{
 		fields  TEXT NOT NULL DEFAULT '',
 		PRIMARY KEY (case_no, seq)
 	)`,
+	// Work-queue columns (issue 18): what a row shows and how queues
+	// select and order it; list_version says which backfill a row has had.
+	`ALTER TABLE cases ADD COLUMN subject TEXT NOT NULL DEFAULT ''`,
+	`ALTER TABLE cases ADD COLUMN customer TEXT NOT NULL DEFAULT ''`,
+	`ALTER TABLE cases ADD COLUMN handler TEXT NOT NULL DEFAULT ''`,
+	`ALTER TABLE cases ADD COLUMN next_action TEXT NOT NULL DEFAULT ''`,
+	`ALTER TABLE cases ADD COLUMN next_party TEXT NOT NULL DEFAULT ''`,
+	`ALTER TABLE cases ADD COLUMN owed_by TEXT NOT NULL DEFAULT ''`,
+	`ALTER TABLE cases ADD COLUMN step_deadline TEXT NOT NULL DEFAULT ''`,
+	`ALTER TABLE cases ADD COLUMN step_due BIGINT`,
+	`ALTER TABLE cases ADD COLUMN paused_for TEXT NOT NULL DEFAULT ''`,
+	`ALTER TABLE cases ADD COLUMN urgency INTEGER NOT NULL DEFAULT 0`,
+	`ALTER TABLE cases ADD COLUMN list_version INTEGER NOT NULL DEFAULT 0`,
+	`CREATE INDEX cases_owed_by ON cases (owed_by, step_due)`,
+	`CREATE INDEX cases_handler ON cases (handler, status)`,
 }
 
 // migrationLock is the PostgreSQL advisory lock that lets one process at
@@ -268,19 +283,25 @@ func (s *Store) put(ctx context.Context, db execer, v workflows.CaseView) error 
 		closed = v.ClosedAt.UTC()
 	}
 	l := listedOf(v, opened)
+	q := l.queued
 	_, err = db.ExecContext(ctx, s.bind(`
 		INSERT INTO cases (no, type, status, department, channel, region, escalation_level, overdue, rounds, extensions,
-			opened_at, closed_at, version, record, list_key, parent, requesting_department, next_deadline, vip, major, urgent)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+			opened_at, closed_at, version, record, list_key, parent, requesting_department, next_deadline, vip, major, urgent,
+			subject, customer, handler, next_action, next_party, owed_by, step_deadline, step_due, paused_for, urgency, list_version)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 		ON CONFLICT (no) DO UPDATE SET type = excluded.type, status = excluded.status, department = excluded.department,
 			channel = excluded.channel, region = excluded.region, escalation_level = excluded.escalation_level,
 			overdue = excluded.overdue, rounds = excluded.rounds, extensions = excluded.extensions,
 			opened_at = excluded.opened_at, closed_at = excluded.closed_at, version = excluded.version, record = excluded.record,
 			list_key = excluded.list_key, parent = excluded.parent, requesting_department = excluded.requesting_department,
-			next_deadline = excluded.next_deadline, vip = excluded.vip, major = excluded.major, urgent = excluded.urgent
+			next_deadline = excluded.next_deadline, vip = excluded.vip, major = excluded.major, urgent = excluded.urgent,
+			subject = excluded.subject, customer = excluded.customer, handler = excluded.handler, next_action = excluded.next_action,
+			next_party = excluded.next_party, owed_by = excluded.owed_by, step_deadline = excluded.step_deadline,
+			step_due = excluded.step_due, paused_for = excluded.paused_for, urgency = excluded.urgency, list_version = excluded.list_version
 		WHERE excluded.version > cases.version`),
 		v.No, v.Type, v.Status, v.Department, channel, region, int(v.EscalationLevel), v.Overdue, v.Rounds, v.Extensions,
-		opened.UTC(), closed, v.TimelineTotal(), string(record), l.key, l.parent, l.requesting, l.next, l.vip, l.major, l.urgent)
+		opened.UTC(), closed, v.TimelineTotal(), string(record), l.key, l.parent, l.requesting, l.next, l.vip, l.major, l.urgent,
+		q.subject, q.customer, q.handler, q.action, q.party, q.owedBy, q.deadline, q.due, q.pausedFor, q.urgency, listVersion)
 	if err != nil {
 		return fmt.Errorf("archive %s: %w", v.No, err)
 	}

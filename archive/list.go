@@ -8,7 +8,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/closeloop/closeloop/forms"
 	"github.com/closeloop/closeloop/workflows"
 )
 
@@ -61,17 +60,17 @@ type listed struct {
 	key, parent, requesting string
 	next                    any // time.Time or nil
 	vip, major, urgent      bool
+	queued
 }
 
+// listVersion is the version of the list columns Put writes; rows
+// written by an older release are filled in again at start (backfill).
+const listVersion = 2
+
 func listedOf(v workflows.CaseView, opened time.Time) listed {
-	l := listed{key: listKey(v, opened), parent: v.Parent}
-	switch {
-	case v.Form != nil:
-		l.vip, l.major, l.urgent = v.Form.VIP, v.Form.Major, v.Form.Priority == forms.PriorityUrgent
-	case v.Repair != nil:
-		l.urgent = v.Repair.Form.Urgency == forms.UrgencyUrgent
-	case v.Collaboration != nil:
-		l.urgent = v.Collaboration.Form.Urgency == forms.UrgencyUrgent
+	l := listedMarks(v)
+	l.key, l.parent, l.queued = listKey(v, opened), v.Parent, queuedOf(v)
+	if v.Collaboration != nil {
 		l.requesting = v.Collaboration.Form.RequestingDepartment
 	}
 	var next time.Time
@@ -178,7 +177,7 @@ func (s *Store) List(ctx context.Context, q ListQuery) ([]Line, string, error) {
 
 // backfill fills the list columns of cases archived before they existed.
 func (s *Store) backfill(ctx context.Context) error {
-	rows, err := s.db.QueryContext(ctx, `SELECT record FROM cases WHERE list_key = ''`)
+	rows, err := s.db.QueryContext(ctx, s.bind(`SELECT record FROM cases WHERE list_version < ?`), listVersion)
 	if err != nil {
 		return fmt.Errorf("archive backfill: %w", err)
 	}
@@ -209,8 +208,12 @@ func (s *Store) backfill(ctx context.Context) error {
 	}
 	for _, v := range views {
 		l := listedOf(v, openedAt(v))
+		q := l.queued
 		if _, err := tx.ExecContext(ctx, s.bind(`UPDATE cases SET list_key = ?, parent = ?, requesting_department = ?, next_deadline = ?,
-			vip = ?, major = ?, urgent = ? WHERE no = ?`), l.key, l.parent, l.requesting, l.next, l.vip, l.major, l.urgent, v.No); err != nil {
+			vip = ?, major = ?, urgent = ?, subject = ?, customer = ?, handler = ?, next_action = ?, next_party = ?, owed_by = ?,
+			step_deadline = ?, step_due = ?, paused_for = ?, urgency = ?, list_version = ? WHERE no = ?`),
+			l.key, l.parent, l.requesting, l.next, l.vip, l.major, l.urgent, q.subject, q.customer, q.handler, q.action, q.party, q.owedBy,
+			q.deadline, q.due, q.pausedFor, q.urgency, listVersion, v.No); err != nil {
 			_ = tx.Rollback()
 			return fmt.Errorf("archive backfill %s: %w", v.No, err)
 		}

@@ -137,7 +137,7 @@ func TestListBackfill(t *testing.T) {
 		if err := s.Put(ctx, v); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := s.db.ExecContext(ctx, `UPDATE cases SET list_key = '', major = FALSE`); err != nil {
+		if _, err := s.db.ExecContext(ctx, `UPDATE cases SET list_key = '', major = FALSE, list_version = 0`); err != nil {
 			t.Fatal(err)
 		}
 		if lines, _, err := s.List(ctx, ListQuery{All: true}); err != nil || len(lines) != 1 || lines[0].Major {

@@ -42,10 +42,14 @@ type Config struct {
 	// ended other than by their close (CLOSELOOP_FAILURE_WATCH, default
 	// 30s; issue 17).
 	FailureWatch time.Duration
-	HTTPAddr     string // CLOSELOOP_HTTP_ADDR
-	DataDir      string // CLOSELOOP_DATA_DIR
-	TemporalPort int    // CLOSELOOP_TEMPORAL_PORT (embedded engine)
-	UIPort       int    // CLOSELOOP_TEMPORAL_UI_PORT, 0 = no UI
+	// QueueTiebreak is how far the escalation ladder and the VIP and major
+	// marks may move a case ahead of one due earlier in a work queue
+	// (CLOSELOOP_QUEUE_TIEBREAK, default 2h).
+	QueueTiebreak time.Duration
+	HTTPAddr      string // CLOSELOOP_HTTP_ADDR
+	DataDir       string // CLOSELOOP_DATA_DIR
+	TemporalPort  int    // CLOSELOOP_TEMPORAL_PORT (embedded engine)
+	UIPort        int    // CLOSELOOP_TEMPORAL_UI_PORT, 0 = no UI
 	// TemporalAddress, when set, points at an existing Temporal service and
 	// no embedded engine is started (TEMPORAL_ADDRESS).
 	TemporalAddress string
@@ -127,6 +131,7 @@ var Keys = []string{
 	"CLOSELOOP_DIGEST_AT", "DATABASE_URL", "CLOSELOOP_LINK_KEY_FILE", "CLOSELOOP_SHUTDOWN_TIMEOUT",
 	"CLOSELOOP_MAX_TEXT", "CLOSELOOP_MAX_SHORT_TEXT", "CLOSELOOP_MAX_ITEMS",
 	"CLOSELOOP_FAILURE_WATCH",
+	"CLOSELOOP_QUEUE_TIEBREAK",
 	"CLOSELOOP_CASE_HISTORY_EVENTS", "CLOSELOOP_CASE_HISTORY_BYTES",
 	"CLOSELOOP_TIMELINE_WINDOW",
 }
@@ -254,6 +259,9 @@ func load(getenv func(string) string) (Config, error) {
 	c.SessionLifetime = dur("CLOSELOOP_SESSION_LIFETIME", 8*time.Hour)
 	c.ShutdownTimeout = dur("CLOSELOOP_SHUTDOWN_TIMEOUT", 30*time.Second)
 	c.FailureWatch = dur("CLOSELOOP_FAILURE_WATCH", 30*time.Second)
+	if c.QueueTiebreak = dur("CLOSELOOP_QUEUE_TIEBREAK", 2*time.Hour); c.QueueTiebreak > 24*time.Hour {
+		errs = append(errs, fmt.Errorf("CLOSELOOP_QUEUE_TIEBREAK=%q: at most 24h", getenv("CLOSELOOP_QUEUE_TIEBREAK")))
+	}
 	c.TimelineWindow = workflows.DefaultTimelineWindow
 	if v := getenv("CLOSELOOP_TIMELINE_WINDOW"); v != "" {
 		n, err := strconv.Atoi(v)

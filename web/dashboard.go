@@ -124,21 +124,6 @@ func (s *Server) dashboard(rq *request) {
 		"GroupBys": archive.GroupBys, "Request": workflows.TypeCollaboration})
 }
 
-// GroupName is a report group in the page's language: a department's
-// name, a case type, a channel or region value.
-func (v view) GroupName(by, group string) string {
-	if group == "" {
-		return v.T("dash.none") // not routed yet, or not recorded
-	}
-	switch by {
-	case "department":
-		return v.Dept(group)
-	case "type":
-		return v.T("type." + group)
-	}
-	return v.Value(group)
-}
-
 // format writes a metric's value as the table does: rates in per cent,
 // scores and means with one decimal, counts whole.
 func (m metric) format(v float64) string {
@@ -177,6 +162,7 @@ func (s *Server) chart(rq *request) {
 	for _, st := range []*text.Style{&p.X.Label.TextStyle, &p.Y.Label.TextStyle, &p.X.Tick.Label, &p.Y.Tick.Label} {
 		st.Font.Typeface, st.Font.Variant = sans.Typeface, sans.Variant
 	}
+	// The axes say what is plotted, in the page's language.
 	p.X.Label.Text = v.T("dash.by." + rep.GroupBy)
 	p.Y.Label.Text = v.T("kpi." + m.Name)
 	var values plotter.Values
@@ -247,3 +233,24 @@ func (s *Server) chart(rq *request) {
 // chartSize is a chart's size in points for n groups; the page's <img>
 // gets the same, so the browser keeps its proportions.
 func chartSize(n int) (w, h int) { return max(320, 70*n), 240 }
+
+// GroupName is a report group's name in the page's language.
+func (v view) GroupName(by, group string) string { return v.s.groupName(v.Lang, by, group) }
+
+// groupName is a report group's name in lang: a department's or case
+// type's name, a channel's label; a region as it was typed.
+func (s *Server) groupName(lang, by, group string) string {
+	switch {
+	case group == "" && by == "department":
+		return s.i18n.text(lang, "board.unrouted")
+	case group == "":
+		return "—"
+	case by == "department":
+		return s.deptName(lang, group)
+	case by == "type" && s.i18n.has(lang, "type."+group):
+		return s.i18n.text(lang, "type."+group)
+	case by != "region" && s.i18n.has(lang, "value."+group):
+		return s.i18n.text(lang, "value."+group)
+	}
+	return group
+}

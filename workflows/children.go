@@ -52,8 +52,8 @@ func (c *core) collaborationForm(now time.Time, in RequestCollaborationInput) fo
 
 // checkRequestCollaboration is the validator: the form must pass, with
 // rule X1's booking lead measured from now.
-func (c *core) checkRequestCollaboration(ctx workflow.Context, in RequestCollaborationInput, allowed ...string) error {
-	if err := c.inStatus(ActionRequestCollaboration, allowed...); err != nil {
+func (c *core) checkRequestCollaboration(ctx workflow.Context, in RequestCollaborationInput) error {
+	if err := c.inStatus(ActionRequestCollaboration); err != nil {
 		return err
 	}
 	if c.view.Department == "" {

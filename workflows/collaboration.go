@@ -167,7 +167,7 @@ func (w *collaboration) tellParent(ctx workflow.Context) {
 }
 
 func (w *collaboration) checkAccept(_ workflow.Context, in AcceptInput) error {
-	if err := w.inStatus(ActionAccept, StatusRegistered); err != nil {
+	if err := w.inStatus(ActionAccept); err != nil {
 		return err
 	}
 	var sign *forms.FieldError
@@ -193,7 +193,7 @@ func (w *collaboration) accept(ctx workflow.Context, in AcceptInput) error {
 }
 
 func (w *collaboration) checkDecline(_ workflow.Context, in DeclineInput) error {
-	if err := w.inStatus(ActionDecline, StatusRegistered); err != nil {
+	if err := w.inStatus(ActionDecline); err != nil {
 		return err
 	}
 	return fieldErrors(actorError(in.Actor), required("reason", in.Reason))
@@ -216,7 +216,7 @@ func (w *collaboration) decline(ctx workflow.Context, in DeclineInput) error {
 }
 
 func (w *collaboration) checkDeliver(_ workflow.Context, in DeliverInput) error {
-	if err := w.inStatus(ActionDeliver, StatusInProgress); err != nil {
+	if err := w.inStatus(ActionDeliver); err != nil {
 		return err
 	}
 	return fieldErrors(actorError(in.Actor), required("result", in.Result))
@@ -242,7 +242,7 @@ func (w *collaboration) deliver(ctx workflow.Context, in DeliverInput) error {
 }
 
 func (w *collaboration) checkRate(_ workflow.Context, in RateInput) error {
-	if err := w.inStatus(ActionRate, StatusResolved); err != nil {
+	if err := w.inStatus(ActionRate); err != nil {
 		return err
 	}
 	var score *forms.FieldError

@@ -147,7 +147,7 @@ func (w *complaint) register(ctx workflow.Context) error {
 // --- Staff actions: each check is also the update validator.
 
 func (w *complaint) checkRoute(_ workflow.Context, in RouteInput) error {
-	if err := w.inStatus(ActionRoute, StatusRegistered, StatusRouted); err != nil {
+	if err := w.inStatus(ActionRoute); err != nil {
 		return err
 	}
 	return fieldErrors(actorError(in.Actor), departmentError("department", in.Department))
@@ -170,7 +170,7 @@ func (w *complaint) assign(department, handler string) {
 }
 
 func (w *complaint) checkFirstFeedback(_ workflow.Context, in FirstFeedbackInput) error {
-	if err := w.inStatus(ActionFirstFeedback, StatusRouted); err != nil {
+	if err := w.inStatus(ActionFirstFeedback); err != nil {
 		return err
 	}
 	return fieldErrors(actorError(in.Actor), required("message", in.Message))
@@ -185,7 +185,7 @@ func (w *complaint) firstFeedback(ctx workflow.Context, in FirstFeedbackInput) e
 }
 
 func (w *complaint) checkTemporarySolution(_ workflow.Context, in TemporarySolutionInput) error {
-	if err := w.inStatus(ActionTemporarySolution, StatusRouted, StatusInProgress, StatusRework); err != nil {
+	if err := w.inStatus(ActionTemporarySolution); err != nil {
 		return err
 	}
 	return fieldErrors(actorError(in.Actor), required("description", in.Description))
@@ -198,7 +198,7 @@ func (w *complaint) temporarySolution(ctx workflow.Context, in TemporarySolution
 }
 
 func (w *complaint) checkReassign(_ workflow.Context, in ReassignInput) error {
-	if err := w.inStatus(ActionReassign, StatusRouted, StatusInProgress, StatusRework); err != nil {
+	if err := w.inStatus(ActionReassign); err != nil {
 		return err
 	}
 	errs := fieldErrors(actorError(in.Actor), departmentError("department", in.Department), required("reason", in.Reason))
@@ -221,7 +221,7 @@ func (w *complaint) reassign(ctx workflow.Context, in ReassignInput) error {
 }
 
 func (w *complaint) checkResolve(_ workflow.Context, in ResolveInput) error {
-	if err := w.inStatus(ActionResolve, StatusInProgress, StatusRework); err != nil {
+	if err := w.inStatus(ActionResolve); err != nil {
 		return err
 	}
 	return fieldErrors(actorError(in.Actor), required("result", in.Result))
@@ -251,7 +251,7 @@ func (w *complaint) resolve(ctx workflow.Context, in ResolveInput) error {
 }
 
 func (w *complaint) checkReturnVisit(_ workflow.Context, in ReturnVisitInput) error {
-	if err := w.inStatus(ActionReturnVisit, StatusResolved); err != nil {
+	if err := w.inStatus(ActionReturnVisit); err != nil {
 		return err
 	}
 	var methodErr *forms.FieldError
@@ -314,7 +314,7 @@ func (w *complaint) customerRating(ctx workflow.Context, in CustomerRatingInput)
 }
 
 func (w *complaint) checkDeliverResult(_ workflow.Context, in DeliverResultInput) error {
-	if err := w.inStatus(ActionDeliverResult, StatusResolved, StatusSatisfied); err != nil {
+	if err := w.inStatus(ActionDeliverResult); err != nil {
 		return err
 	}
 	if w.view.Record.ResultDeliveredAt != nil {
@@ -357,7 +357,7 @@ func (w *complaint) closeIfDone(ctx workflow.Context, now time.Time, actor strin
 // checkCollaboration: the department handling the complaint may ask
 // another department for help while it works on the case (C12, X1).
 func (w *complaint) checkCollaboration(ctx workflow.Context, in RequestCollaborationInput) error {
-	return w.checkRequestCollaboration(ctx, in, StatusRouted, StatusInProgress, StatusRework)
+	return w.checkRequestCollaboration(ctx, in)
 }
 
 func (w *complaint) checkExtend(ctx workflow.Context, in ExtendInput) error {

@@ -96,7 +96,7 @@ func (w *consultation) register(ctx workflow.Context) error {
 }
 
 func (w *consultation) checkCallBack(_ workflow.Context, in CallBackInput) error {
-	if err := w.inStatus(ActionCallBack, StatusRegistered, StatusTransferred); err != nil {
+	if err := w.inStatus(ActionCallBack); err != nil {
 		return err
 	}
 	var internal *forms.FieldError
@@ -127,7 +127,7 @@ func (w *consultation) answer(at time.Time, actor, text string, internal bool) {
 }
 
 func (w *consultation) checkTransfer(_ workflow.Context, in TransferInput) error {
-	if err := w.inStatus(ActionTransfer, StatusRegistered); err != nil {
+	if err := w.inStatus(ActionTransfer); err != nil {
 		return err
 	}
 	return fieldErrors(actorError(in.Actor), departmentError("department", in.Department), required("reason", in.Reason))

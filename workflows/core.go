@@ -904,7 +904,10 @@ func (c *core) open(action string) error {
 	return nil
 }
 
-func (c *core) inStatus(action string, allowed ...string) error {
+// inStatus: action is possible only in the statuses actionStatuses names
+// for the case's type.
+func (c *core) inStatus(action string) error {
+	allowed := statusesFor(c.view.Type, action)
 	if slices.Contains(allowed, c.view.Status) {
 		return nil
 	}

@@ -89,7 +89,7 @@ func (w *mediaInquiry) register(ctx workflow.Context) error {
 }
 
 func (w *mediaInquiry) checkContact(_ workflow.Context, in ContactOutletInput) error {
-	if err := w.inStatus(ActionContactOutlet, StatusRegistered); err != nil {
+	if err := w.inStatus(ActionContactOutlet); err != nil {
 		return err
 	}
 	return fieldErrors(actorError(in.Actor), required("outcome", in.Outcome))

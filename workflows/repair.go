@@ -116,7 +116,7 @@ func (w *repair) customer() Recipient {
 }
 
 func (w *repair) checkSign(_ workflow.Context, in SignInput) error {
-	if err := w.inStatus(ActionSign, StatusRegistered); err != nil {
+	if err := w.inStatus(ActionSign); err != nil {
 		return err
 	}
 	return fieldErrors(actorError(in.Actor))
@@ -134,7 +134,7 @@ func (w *repair) sign(ctx workflow.Context, in SignInput) error {
 }
 
 func (w *repair) checkSchedule(ctx workflow.Context, in ScheduleInput) error {
-	if err := w.inStatus(ActionSchedule, StatusInProgress, StatusRework); err != nil {
+	if err := w.inStatus(ActionSchedule); err != nil {
 		return err
 	}
 	var when *forms.FieldError
@@ -158,7 +158,7 @@ func (w *repair) schedule(ctx workflow.Context, in ScheduleInput) error {
 }
 
 func (w *repair) checkProgress(_ workflow.Context, in ProgressInput) error {
-	if err := w.inStatus(ActionProgress, StatusInProgress, StatusRework); err != nil {
+	if err := w.inStatus(ActionProgress); err != nil {
 		return err
 	}
 	return fieldErrors(actorError(in.Actor), required("note", in.Note))
@@ -172,7 +172,7 @@ func (w *repair) progress(ctx workflow.Context, in ProgressInput) error {
 }
 
 func (w *repair) checkComplete(_ workflow.Context, in CompleteInput) error {
-	if err := w.inStatus(ActionComplete, StatusInProgress, StatusRework); err != nil {
+	if err := w.inStatus(ActionComplete); err != nil {
 		return err
 	}
 	return fieldErrors(actorError(in.Actor), required("result", in.Result))
@@ -196,7 +196,7 @@ func (w *repair) complete(ctx workflow.Context, in CompleteInput) error {
 }
 
 func (w *repair) checkVisit(_ workflow.Context, in RepairVisitInput) error {
-	if err := w.inStatus(ActionReturnVisit, StatusResolved); err != nil {
+	if err := w.inStatus(ActionReturnVisit); err != nil {
 		return err
 	}
 	var score *forms.FieldError
@@ -249,7 +249,7 @@ func (w *repair) visit(ctx workflow.Context, in RepairVisitInput) error {
 // checkCollaboration: maintenance may need another department (a supplier
 // contact in purchasing, access from security) once it has the order.
 func (w *repair) checkCollaboration(ctx workflow.Context, in RequestCollaborationInput) error {
-	return w.checkRequestCollaboration(ctx, in, StatusInProgress, StatusRework)
+	return w.checkRequestCollaboration(ctx, in)
 }
 
 func (w *repair) checkCustomerRating(_ workflow.Context, in CustomerRatingInput) error {

@@ -47,3 +47,25 @@ func ShortText(text string, max int) string {
 	r := []rune(text)
 	return strings.TrimSpace(string(r[:max-1])) + "…"
 }
+
+// Contact is who the case is for and how to reach them: the complainant,
+// the repair's reporter, the caller, the journalist or the requester. It
+// is the customer data rule P1 masks.
+type Contact struct {
+	Name, Phone, Email string
+}
+
+// Contact is the case's customer, as registered.
+func (v CaseView) Contact() Contact {
+	switch {
+	case v.Form != nil:
+		return Contact{v.Form.ComplainantName, v.Form.Phone, v.Form.Email}
+	case v.Repair != nil:
+		return Contact{v.Repair.Form.ReporterName, v.Repair.Form.Phone, v.Repair.Form.Email}
+	case v.Consultation != nil:
+		return Contact{v.Consultation.Form.CallerName, v.Consultation.Form.Phone, v.Consultation.Form.Email}
+	case v.Media != nil:
+		return Contact{v.Media.Form.ReporterName, v.Media.Form.ReporterPhone, v.Media.Form.ReporterEmail}
+	}
+	return Contact{}
+}
