@@ -140,7 +140,7 @@ func TestWebChecks(t *testing.T) {
 		path string // a path on the product, or a whole URL
 	}
 	pages := []page{{anonymous, "/login"}, {anonymous, link}}
-	for _, p := range []string{"/inbox", "/new", "/escalations", "/dashboard", "/outbox", "/import"} {
+	for _, p := range []string{"/inbox", "/cases", "/new", "/escalations", "/dashboard", "/outbox", "/import"} {
 		pages = append(pages, page{head, p})
 	}
 	for _, typ := range []string{"complaint", "repair", "consultation", "media_inquiry", "collaboration"} {
