@@ -263,6 +263,7 @@ func (s *Server) funcs() template.FuncMap {
 		// form sent twice (a double click, a reload after a lost answer)
 		// registers one case and applies its action once (issue 17).
 		"formKey": formKey,
+		"asset":   assetURL, // a static file's versioned address (static.go)
 		"dict":    dict,
 		"add":     func(a, b int) int { return a + b },
 		"pct": func(f *float64) string {
