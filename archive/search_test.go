@@ -15,7 +15,7 @@ func searchCases() []workflows.CaseView {
 	at := time.Date(2026, 11, 23, 1, 0, 0, 0, time.UTC)
 	mk := func(no, dept, name, phone, content string, minutes int) workflows.CaseView {
 		v := workflows.CaseView{No: no, Type: workflows.TypeComplaint, Status: workflows.StatusRouted, Department: dept,
-			Form: &forms.Complaint{ComplainantName: name, Phone: phone, Content: content, Channel: forms.ChannelPhone},
+			Form:     &forms.Complaint{ComplainantName: name, Phone: phone, Content: content, Channel: forms.ChannelPhone},
 			Timeline: []workflows.Event{{At: at.Add(time.Duration(minutes) * time.Minute), Kind: "registered"}}}
 		return v
 	}
