@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -247,9 +248,9 @@ func scopeWhere(all bool, departments []string, minEscalation int) (string, []an
 	return "(" + strings.Join(or, " OR ") + ")", args, true
 }
 
-// caseNoPrefix reports whether q may be (the start of) a case number:
+// CaseNoPrefix reports whether q may be (the start of) a case number:
 // two letters, a dash, then digits and dashes.
-func caseNoPrefix(q string) bool {
+func CaseNoPrefix(q string) bool {
 	if len(q) < 3 || q[2] != '-' {
 		return false
 	}
@@ -296,7 +297,7 @@ func (s *Store) Search(ctx context.Context, q SearchQuery) ([]Hit, string, error
 	}
 	var or []string
 	var orArgs []any
-	if no := strings.ToUpper(text); caseNoPrefix(no) {
+	if no := strings.ToUpper(text); CaseNoPrefix(no) {
 		or, orArgs = append(or, "(x.no >= ? AND x.no < ?)"), append(orArgs, no, no+"\U0010FFFF")
 	}
 	if utf8.RuneCountInString(text) >= MinContentRunes {
@@ -452,4 +453,23 @@ func (s *Store) History(ctx context.Context, q HistoryQuery) ([]Earlier, bool, e
 		return out[:limit], true, nil
 	}
 	return out, false, nil
+}
+
+// Line reads case no's list line.
+func (s *Store) Line(ctx context.Context, no string) (Line, error) {
+	var l Line
+	var next sql.NullTime
+	err := s.read.QueryRowContext(ctx, s.bind(`SELECT `+lineColumns+` FROM cases WHERE no = ?`), no).Scan(&l.No, &l.Type, &l.Status,
+		&l.Department, &l.RequestingDepartment, &l.Parent, &l.EscalationLevel, &l.Overdue, &next, &l.OpenedAt, &l.VIP, &l.Major, &l.Urgent, &l.Key)
+	if errors.Is(err, sql.ErrNoRows) {
+		return Line{}, ErrNotFound
+	}
+	if err != nil {
+		return Line{}, fmt.Errorf("archive %s: %w", no, err)
+	}
+	if next.Valid {
+		t := next.Time
+		l.NextDeadline = &t
+	}
+	return l, nil
 }
