@@ -83,6 +83,7 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("POST /logout", s.page(s.logout))
 	mux.HandleFunc("GET /lang/{lang}", s.setLanguage)
 	mux.HandleFunc("GET /inbox", s.page(s.inbox))
+	mux.HandleFunc("GET /search", s.page(s.searchPage))
 	mux.HandleFunc("GET /cases/{no}", s.page(s.casePage))
 	mux.HandleFunc("POST /cases/{no}/actions/{action}", s.page(s.act))
 	mux.HandleFunc("POST /cases/{no}/reveal", s.page(s.reveal))
