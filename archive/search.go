@@ -26,6 +26,10 @@ import (
 // index finds nothing shorter.
 const MinContentRunes = 3
 
+// denseMatches is how many cases a text must be in before a search walks
+// the list in order rather than sorting its matches (SQLite).
+var denseMatches = 1000
+
 // indexed is a case's case_search row.
 type indexed struct {
 	text, customerKey, phone, last4  string
@@ -304,8 +308,22 @@ func (s *Store) Search(ctx context.Context, q SearchQuery) ([]Hit, string, error
 		if s.postgres {
 			or, orArgs = append(or, `x.search_text ILIKE ? ESCAPE '\'`), append(orArgs, "%"+likeEscape(text)+"%")
 		} else {
-			or = append(or, "x.rowid IN (SELECT rowid FROM case_search_fts WHERE case_search_fts MATCH ?)")
-			orArgs = append(orArgs, `search_text : "`+strings.ReplaceAll(text, `"`, `""`)+`"`)
+			match := `search_text : "` + strings.ReplaceAll(text, `"`, `""`) + `"`
+			// A rare text: fetch its cases by rowid and sort them. A common
+			// one: walk the list in order until the page is full, as sorting
+			// thousands of matches would take longer ("+" keeps SQLite
+			// from looking the rowids up).
+			var n int
+			if err := s.read.QueryRowContext(ctx, `SELECT count(*) FROM (SELECT 1 FROM case_search_fts WHERE case_search_fts MATCH ? LIMIT ?)`,
+				match, denseMatches).Scan(&n); err != nil {
+				return nil, "", fmt.Errorf("archive search: %w", err)
+			}
+			in := "x.rowid"
+			if n >= denseMatches {
+				in = "+x.rowid"
+			}
+			or = append(or, in+" IN (SELECT rowid FROM case_search_fts WHERE case_search_fts MATCH ?)")
+			orArgs = append(orArgs, match)
 		}
 	}
 	if q.Customer {

@@ -2,7 +2,9 @@ package archive
 
 import (
 	"context"
+	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -203,4 +205,49 @@ func hitsOf(es []Earlier) []Hit {
 		out = append(out, e.Hit)
 	}
 	return out
+}
+
+// A text in many cases is searched by walking the list in order (SQLite):
+// the same cases in the same order as by sorting its matches.
+func TestSearchDenseText(t *testing.T) {
+	s, err := Open(context.Background(), "", filepath.Join(t.TempDir(), "archive.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = s.Close() }()
+	ctx := context.Background()
+	if err := s.PutAll(ctx, searchCases()); err != nil {
+		t.Fatal(err)
+	}
+	more := searchCases()
+	for i := range more {
+		more[i].No = strings.Replace(more[i].No, "TS-2026112", "TS-2026122", 1)
+		more[i].Form.Content = "共同的问题 " + more[i].Form.Content
+	}
+	if err := s.PutAll(ctx, more); err != nil {
+		t.Fatal(err)
+	}
+	q := SearchQuery{Text: "共同的问题", All: true, Customer: true, Limit: 3}
+	sparse, next, err := s.Search(ctx, q)
+	if err != nil || len(sparse) != 3 || next == "" {
+		t.Fatalf("sparse %v %q %v", nos(sparse), next, err)
+	}
+	defer func(n int) { denseMatches = n }(denseMatches)
+	denseMatches = 1
+	dense, denseNext, err := s.Search(ctx, q)
+	if err != nil || !slices.Equal(nos(dense), nos(sparse)) || denseNext != next {
+		t.Errorf("dense %v %q, sparse %v %q (%v)", nos(dense), denseNext, nos(sparse), next, err)
+	}
+	q.After = denseNext
+	if rest, _, err := s.Search(ctx, q); err != nil || len(rest) != 1 {
+		t.Errorf("dense second page %v %v", nos(rest), err)
+	}
+	q.After = ""
+	for _, text := range []string{"电梯故", "夜间噪音", "停车场收费"} {
+		q.Text = text
+		hits, _, err := s.Search(ctx, q)
+		if err != nil || len(hits) != 2 {
+			t.Errorf("dense search for %s: %v %v", text, nos(hits), err)
+		}
+	}
 }
