@@ -310,20 +310,18 @@ func (s *Store) Search(ctx context.Context, q SearchQuery) ([]Hit, string, error
 		} else {
 			match := `search_text : "` + strings.ReplaceAll(text, `"`, `""`) + `"`
 			// A rare text: fetch its cases by rowid and sort them. A common
-			// one: walk the list in order until the page is full, as sorting
-			// thousands of matches would take longer ("+" keeps SQLite
-			// from looking the rowids up).
+			// one: walk the list in order, testing each case's text, until
+			// the page is full — sooner than sorting thousands of matches.
 			var n int
 			if err := s.read.QueryRowContext(ctx, `SELECT count(*) FROM (SELECT 1 FROM case_search_fts WHERE case_search_fts MATCH ? LIMIT ?)`,
 				match, denseMatches).Scan(&n); err != nil {
 				return nil, "", fmt.Errorf("archive search: %w", err)
 			}
-			in := "x.rowid"
 			if n >= denseMatches {
-				in = "+x.rowid"
+				or, orArgs = append(or, `x.search_text LIKE ? ESCAPE '\'`), append(orArgs, "%"+likeEscape(text)+"%")
+			} else {
+				or, orArgs = append(or, "x.rowid IN (SELECT rowid FROM case_search_fts WHERE case_search_fts MATCH ?)"), append(orArgs, match)
 			}
-			or = append(or, in+" IN (SELECT rowid FROM case_search_fts WHERE case_search_fts MATCH ?)")
-			orArgs = append(orArgs, match)
 		}
 	}
 	if q.Customer {
