@@ -347,10 +347,17 @@ func (s *Store) Search(ctx context.Context, q SearchQuery) ([]Hit, string, error
 	if q.After != "" {
 		where, args = append(where, "x.list_key < ?"), append(args, q.After)
 	}
+	// PostgreSQL would walk the list index in order for any text, which
+	// reads every case for a rare one: ordering by an expression makes it
+	// collect the matches through their indexes and sort them.
+	order := "x.list_key"
+	if s.postgres {
+		order = "x.list_key || ''"
+	}
 	// The page's numbers from the narrow table, then their lines.
 	query := fmt.Sprintf(`SELECT `+hitColumns+` FROM (SELECT x.no, x.subject, x.masked_name, x.masked_phone FROM case_search x
-		WHERE %s ORDER BY x.list_key DESC LIMIT %d) AS p JOIN cases c ON c.no = p.no ORDER BY c.list_key DESC`,
-		strings.Join(where, " AND "), limit+1)
+		WHERE %s ORDER BY %s DESC LIMIT %d) AS p JOIN cases c ON c.no = p.no ORDER BY c.list_key DESC`,
+		strings.Join(where, " AND "), order, limit+1)
 	rows, err := s.read.QueryContext(ctx, s.bind(query), args...)
 	if err != nil {
 		return nil, "", fmt.Errorf("archive search: %w", err)
@@ -488,4 +495,17 @@ func (s *Store) Line(ctx context.Context, no string) (Line, error) {
 		l.NextDeadline = &t
 	}
 	return l, nil
+}
+
+// Analyze refreshes PostgreSQL's planner statistics after a bulk load, as
+// autovacuum would in time: without them it plans a search as if every
+// text were common. SQLite's plans need none.
+func (s *Store) Analyze(ctx context.Context) error {
+	if !s.postgres {
+		return nil
+	}
+	if _, err := s.db.ExecContext(ctx, `ANALYZE cases, case_search`); err != nil {
+		return fmt.Errorf("archive analyze: %w", err)
+	}
+	return nil
 }

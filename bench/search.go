@@ -130,6 +130,9 @@ func Search(ctx context.Context, cfg SearchConfig) (*Table, error) {
 	if err := fillSearchArchive(ctx, store, cfg.Cases, progress); err != nil {
 		return nil, err
 	}
+	if err := store.Analyze(ctx); err != nil {
+		return nil, err
+	}
 	h, err := searchAPI(store)
 	if err != nil {
 		return nil, err
