@@ -268,7 +268,8 @@ func (s *Server) showCase(rq *request, status int, failed string, failure *start
 		}
 	}
 	s.render(rq, status, "case", map[string]any{"Case": c, "Sections": sections, "Children": children, "Actions": actions,
-		"Restore": restore, "Failed": failed, "Failure": failure, "Revealed": revealed, "Pager": pager})
+		"Restore": restore, "Failed": failed, "Failure": failure, "Revealed": revealed, "Pager": pager,
+		"History": s.customerHistory(rq, no)})
 }
 
 // restoreInput is the restore form: the API's (POST .../restore) body.

@@ -85,6 +85,7 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("GET /inbox", s.page(s.inbox))
 	mux.HandleFunc("POST /inbox/bulk", s.page(s.bulk))
 	mux.HandleFunc("GET /cases", s.page(s.caseList))
+	mux.HandleFunc("GET /search", s.page(s.searchPage))
 	mux.HandleFunc("GET /cases/{no}", s.page(s.casePage))
 	mux.HandleFunc("POST /cases/{no}/actions/{action}", s.page(s.act))
 	mux.HandleFunc("POST /cases/{no}/reveal", s.page(s.reveal))
