@@ -16,7 +16,7 @@ func newBenchCommand() *cobra.Command {
 		Short: "Measure Closeloop against the bare engine it runs on and print the table",
 		Long: "bench starts Closeloop in this process on a temporary data directory (embedded engine, worker, HTTP API)\n" +
 			"and bare workflows on their own task queue against the same engine, measures figures 1-8 of the\n" +
-			"benchmark (see the README) and prints each with its baseline, the ratio and the target.",
+			"benchmark (see docs/benchmark.md) and prints each with its baseline, the ratio and the target.",
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			cfg.Log = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelError}))
