@@ -106,6 +106,30 @@ func TestWorkQueuesBrowser(t *testing.T) {
 	}
 	agent := login("agent01")
 	staff := login("staff.property")
+	// The customer-service head opens on the reworks, a manager on what
+	// reached management; the manager's other view holds the overdue case
+	// once its passed clock has escalated it.
+	head := login("cshead01")
+	head.open("/lang/en?back=/inbox")
+	if h := head.text("#h-view"); h != "Unsatisfied visits and reworks" {
+		t.Errorf("the customer-service head's inbox opens on %q", h)
+	}
+	manager := login("manager01")
+	manager.open("/lang/en?back=/inbox")
+	if h := manager.text("#h-view"); h != "Escalated to me" {
+		t.Errorf("a manager's inbox opens on %q", h)
+	}
+	var escalated []string
+	for range 100 {
+		manager.open("/inbox?view=all")
+		if escalated = rows(manager); slices.Contains(escalated, overdue) {
+			break
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	if !slices.Contains(escalated, overdue) {
+		t.Errorf("the manager's escalated cases %v lack the overdue %s", escalated, overdue)
+	}
 	for _, width := range []int64{1366, 390} {
 		for _, b := range []*browser{agent, staff} {
 			b.do("resize", chromedp.EmulateViewport(width, 844))
