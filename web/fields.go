@@ -26,6 +26,9 @@ type field struct {
 	// MaxLength is the longest text the API takes for a text field
 	// (issue 17), so the browser stops typing there; 0 for other kinds.
 	MaxLength int
+	// Audience says whether an action's text reaches the customer or
+	// stays internal (casepage.go); "" for no mark.
+	Audience string
 }
 
 type option struct {

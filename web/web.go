@@ -51,6 +51,8 @@ type Server struct {
 
 	pages map[string]*template.Template
 	i18n  *catalog
+	// reveals keeps each session's revealed customers for the case page.
+	reveals *reveals
 }
 
 // New parses the templates and message catalogs once.
@@ -60,6 +62,7 @@ func New(s Server) (*Server, error) {
 		return nil, err
 	}
 	s.i18n = cat
+	s.reveals = &reveals{}
 	if s.Location == nil {
 		s.Location = time.UTC
 	}
