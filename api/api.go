@@ -96,6 +96,7 @@ func (s *Server) Handler() http.Handler {
 		(*starter.Service).CreateCollaboration)))
 	mux.HandleFunc("GET /api/v1/cases", s.authed(s.listCases))
 	mux.HandleFunc("GET /api/v1/queue", s.authed(s.queue))
+	mux.HandleFunc("GET /api/v1/staff", s.authed(s.staff))
 	mux.HandleFunc("GET /api/v1/cases/{no}", s.authed(s.getCase))
 	mux.HandleFunc("GET /api/v1/cases/{no}/timeline", s.authed(s.getTimeline))
 	mux.HandleFunc("POST /api/v1/cases/{no}/actions/{action}", s.authed(s.act))
@@ -273,6 +274,12 @@ func (s *Server) act(w http.ResponseWriter, r *http.Request) {
 	if s.Authz.Allowed(r.Context(), c.subject(), policies.ActAction(action), target) != nil {
 		s.fail(w, r, errForbidden(action+" on "+no))
 		return
+	}
+	if a, ok := in.(*workflows.AssignInput); ok {
+		if err := s.checkAssignee(a.Handler, target.Department); err != nil {
+			s.fail(w, r, err)
+			return
+		}
 	}
 	starter.SetActor(in, c.Username)
 	res, err := s.Cases.ActWith(ctx, no, action, in)
