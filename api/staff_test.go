@@ -5,8 +5,10 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"testing"
 
+	"github.com/closeloop/closeloop/forms"
 	"github.com/closeloop/closeloop/identity"
 	"github.com/closeloop/closeloop/policies"
 	"github.com/closeloop/closeloop/starter"
@@ -116,5 +118,24 @@ func TestAssignRightAndStaffList(t *testing.T) {
 	}
 	if code, _ := get("t_head", "Bad%20Dept"); code != http.StatusBadRequest {
 		t.Errorf("malformed department: %d, want 400", code)
+	}
+}
+
+// Issue 18: the case offers assign to the department's head only, while
+// its state allows it (not on a resolved complaint).
+func TestPermissionsOfferAssignToHeads(t *testing.T) {
+	s := testServer(&starter.Service{})
+	v := workflows.CaseView{No: "TS-20261201-0001", Type: workflows.TypeComplaint, Department: "property", Status: workflows.StatusInProgress,
+		Form: &forms.Complaint{}, Record: &workflows.ComplaintRecord{}}
+	offers := func(user string, v workflows.CaseView) bool {
+		u, _ := testDirectory().User(user)
+		return slices.Contains(s.permissionsOn(context.WithValue(context.Background(), userKey{}, caller{User: u}), v).Actions, workflows.ActionAssign)
+	}
+	if !offers("head01", v) || offers("agent01", v) || offers("cshead01", v) {
+		t.Error("assign is offered to someone other than the department's head")
+	}
+	v.Status = workflows.StatusResolved
+	if offers("head01", v) {
+		t.Error("assign is offered on a resolved complaint")
 	}
 }

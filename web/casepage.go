@@ -5,6 +5,8 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"html/template"
+	"net/http"
+	"net/url"
 	"strings"
 	"sync"
 	"time"
@@ -236,6 +238,66 @@ func (rv *reveals) forget(session, no string) {
 	for k, e := range rv.m {
 		if e.session == id {
 			delete(rv.m, k)
+		}
+	}
+}
+
+// --- Assignment to a person (issue 18)
+
+// staffOptions are the department's staff as choices for the assign
+// form's handler: each by name with their open load, the current handler
+// left out. Nil when the API lists no staff to this user.
+func (s *Server) staffOptions(rq *request, dept, current string) []option {
+	res := s.call(rq, http.MethodGet, "/api/v1/staff?"+url.Values{"department": {dept}}.Encode(), nil, "")
+	if res.problem() != nil {
+		return nil
+	}
+	var list struct {
+		Staff []struct {
+			Username string `json:"username"`
+			Name     string `json:"name"`
+		} `json:"staff"`
+	}
+	if json.Unmarshal(res.body, &list) != nil {
+		return nil
+	}
+	// The load is the queue's; without the archive the names stand alone.
+	var queue struct {
+		Load map[string]int `json:"load"`
+	}
+	if q := s.call(rq, http.MethodGet, "/api/v1/queue?page_size=1", nil, ""); q.problem() == nil {
+		_ = json.Unmarshal(q.body, &queue)
+	}
+	out := []option{{Value: "", Label: s.i18n.text(rq.lang, "casepage.choose")}}
+	for _, p := range list.Staff {
+		if p.Username == current {
+			continue
+		}
+		name := p.Name
+		if name == "" {
+			name = p.Username
+		}
+		out = append(out, option{Value: p.Username, Label: s.i18n.text(rq.lang, "casepage.load", "Name", name, "Count", queue.Load[p.Username])})
+	}
+	return out
+}
+
+// withStaff turns the assign form's handler into a choice of the
+// department's staff, keeping what was chosen when the form comes back.
+func (s *Server) withStaff(rq *request, actions []actionForm, dept, current string) {
+	for i := range actions {
+		if actions[i].Name != workflows.ActionAssign {
+			continue
+		}
+		opts := s.staffOptions(rq, dept, current)
+		for j, f := range actions[i].Fields {
+			if f.Name != "handler" || opts == nil {
+				continue
+			}
+			for k := range opts {
+				opts[k].Selected = opts[k].Value == f.Value
+			}
+			actions[i].Fields[j].Kind, actions[i].Fields[j].Options, actions[i].Fields[j].MaxLength = "select", opts, 0
 		}
 	}
 }

@@ -250,3 +250,49 @@ func TestRevealStaysForTheSessionOnly(t *testing.T) {
 		t.Error("the reveal outlived sign-out")
 	}
 }
+
+// Issue 18 point 4: a head assigns from the case page, choosing the
+// person by name with their open load; the form is there only when the
+// API offers the action (heads), and the handler shows by name.
+func TestAssignFormForHeadsOnly(t *testing.T) {
+	caseAs := func(actions ...string) string {
+		var c map[string]any
+		_ = json.Unmarshal([]byte(routedCase(nil)), &c)
+		c["permissions"] = map[string]any{"actions": actions}
+		b, _ := json.Marshal(c)
+		return string(b)
+	}
+	staffAPI := func(role string, actions ...string) http.Handler {
+		inner := fakeAPIAs(role, caseAs(actions...))
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			switch {
+			case r.URL.Path == "/api/v1/staff" && role == "dept_head" && r.URL.Query().Get("department") == "property":
+				_, _ = io.WriteString(w, `{"department":"property","staff":[{"username":"li.ming","name":"李明"},{"username":"zhang.san","name":"张三"}]}`)
+			case r.URL.Path == "/api/v1/staff":
+				w.WriteHeader(http.StatusForbidden)
+				_, _ = io.WriteString(w, `{"error":{"code":"forbidden","message":"no"}}`)
+			case r.URL.Path == "/api/v1/queue":
+				_, _ = io.WriteString(w, `{"view":"mine","cases":[],"load":{"li.ming":3,"zhang.san":1}}`)
+			default:
+				inner.ServeHTTP(w, r)
+			}
+		})
+	}
+	head := httptest.NewServer(testServer(t, staffAPI("dept_head", "comment", "assign")).Handler())
+	defer head.Close()
+	for lang, want := range map[string][]string{
+		"en":    {"Assign to a person", `<option value="zhang.san">张三 · 1 open</option>`, "李明"},
+		"zh-CN": {"指派经办人", `<option value="zhang.san">张三 · 在办 1 件</option>`},
+	} {
+		_, page := getStatus(t, head, "/cases/TS-20261201-0001", lang)
+		wantAll(t, "head "+lang, page, append(want, `<select id="assign-f-handler" name="handler"`)...)
+		if strings.Contains(page, `<option value="li.ming"`) {
+			t.Errorf("%s: the current handler is offered again", lang)
+		}
+	}
+	agent := httptest.NewServer(testServer(t, staffAPI("agent", "comment")).Handler())
+	defer agent.Close()
+	if _, page := getStatus(t, agent, "/cases/TS-20261201-0001", "en"); strings.Contains(page, "/actions/assign") || strings.Contains(page, "zhang.san") {
+		t.Error("an agent is offered the assign form or the staff list")
+	}
+}

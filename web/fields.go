@@ -65,19 +65,20 @@ var actionInputs = map[string]map[string]any{
 	workflows.TypeComplaint: {
 		workflows.ActionRoute: workflows.RouteInput{}, workflows.ActionFirstFeedback: workflows.FirstFeedbackInput{},
 		workflows.ActionTemporarySolution: workflows.TemporarySolutionInput{}, workflows.ActionReassign: workflows.ReassignInput{},
+		workflows.ActionAssign:  workflows.AssignInput{},
 		workflows.ActionResolve: workflows.ResolveInput{}, workflows.ActionReturnVisit: workflows.ReturnVisitInput{},
 		workflows.ActionDeliverResult: workflows.DeliverResultInput{}, workflows.ActionExtend: workflows.ExtendInput{},
 		workflows.ActionRequestCollaboration: workflows.RequestCollaborationInput{},
 	},
 	workflows.TypeRepair: {
-		workflows.ActionSign: workflows.SignInput{}, workflows.ActionSchedule: workflows.ScheduleInput{},
+		workflows.ActionSign: workflows.SignInput{}, workflows.ActionAssign: workflows.AssignInput{}, workflows.ActionSchedule: workflows.ScheduleInput{},
 		workflows.ActionProgress: workflows.ProgressInput{}, workflows.ActionComplete: workflows.CompleteInput{},
 		workflows.ActionReturnVisit: workflows.RepairVisitInput{}, workflows.ActionRequestCollaboration: workflows.RequestCollaborationInput{},
 	},
 	workflows.TypeConsultation: {workflows.ActionCallBack: workflows.CallBackInput{}, workflows.ActionTransfer: workflows.TransferInput{}},
 	workflows.TypeMediaInquiry: {workflows.ActionContactOutlet: workflows.ContactOutletInput{}},
 	workflows.TypeCollaboration: {
-		workflows.ActionAccept: workflows.AcceptInput{}, workflows.ActionDecline: workflows.DeclineInput{},
+		workflows.ActionAccept: workflows.AcceptInput{}, workflows.ActionDecline: workflows.DeclineInput{}, workflows.ActionAssign: workflows.AssignInput{},
 		workflows.ActionDeliver: workflows.DeliverInput{}, workflows.ActionRate: workflows.RateInput{},
 	},
 }

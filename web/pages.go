@@ -258,6 +258,7 @@ func (s *Server) showCase(rq *request, status int, failed string, failure *start
 		}
 		actions = append(actions, af)
 	}
+	s.withStaff(rq, actions, c.Department, c.Handler)
 	// The restore form is built as the actions' are, so it has their
 	// length limit and shows a refusal beside its field (issue 17).
 	var restore []field
