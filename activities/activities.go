@@ -14,6 +14,7 @@ import (
 
 	"github.com/closeloop/closeloop/archive"
 	"github.com/closeloop/closeloop/calendar"
+	"github.com/closeloop/closeloop/mail"
 	"github.com/closeloop/closeloop/replan"
 	"github.com/closeloop/closeloop/starter"
 	"github.com/closeloop/closeloop/workflows"
@@ -41,12 +42,22 @@ type OrphanFinder interface {
 	Orphans(ctx context.Context, key string, last int) ([]string, error)
 }
 
+// CaseReader reads a case as it stands (the starter's query, the archive
+// past the engine's retention).
+type CaseReader interface {
+	Case(ctx context.Context, no string) (workflows.CaseView, error)
+}
+
 // Activities are registered with the worker under their method names.
 type Activities struct {
 	Calendar *calendar.Calendar
 	Notifier Notifier
 	Numbers  Numberer
 	Cases    CaseLister
+	// Reader gives a notice's e-mail what the notice does not carry (the
+	// case's subject, the customer's promised times); nil sends notices
+	// as the workflow made them.
+	Reader CaseReader
 	// Orphans checks a finished day's case numbers; nil checks none.
 	Orphans OrphanFinder
 	// Archive keeps every case beyond the engine's retention (K1); nil
@@ -257,9 +268,31 @@ func (a *Activities) OpenSupervision(ctx context.Context, req workflows.Supervis
 	return workflows.SupervisionResult{Day: day, Sample: sv.Sample}, nil
 }
 
-// SendNotice hands a notice to the configured channel.
+// SendNotice hands a notice to the configured channel, with what the
+// e-mail needs from the case read here rather than in the workflow.
 func (a *Activities) SendNotice(ctx context.Context, n workflows.Notice) (workflows.NoticeResult, error) {
-	return a.Notifier.Send(ctx, n)
+	return a.Notifier.Send(ctx, a.withCase(ctx, n))
+}
+
+// caseReadTimeout bounds the look-up; the notice goes out without the
+// case's facts rather than wait on a busy engine.
+const caseReadTimeout = 5 * time.Second
+
+func (a *Activities) withCase(ctx context.Context, n workflows.Notice) workflows.Notice {
+	if a.Reader == nil || n.CaseNo == "" {
+		return n
+	}
+	rctx, cancel := context.WithTimeout(ctx, caseReadTimeout)
+	defer cancel()
+	v, err := a.Reader.Case(rctx, n.CaseNo)
+	if err != nil {
+		if activity.IsActivity(ctx) {
+			activity.GetLogger(ctx).Warn("notice sent without the case's subject: the case could not be read",
+				"case", n.CaseNo, "notice", n.ID, "error", err)
+		}
+		return n
+	}
+	return mail.WithCase(n, v)
 }
 
 // ArchiveEvents appends the timeline entries a case is about to drop from

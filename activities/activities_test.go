@@ -2,12 +2,16 @@ package activities
 
 import (
 	"context"
+	"errors"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/closeloop/closeloop/calendar"
+	"github.com/closeloop/closeloop/forms"
+	"github.com/closeloop/closeloop/mail"
 	"github.com/closeloop/closeloop/workflows"
 )
 
@@ -142,5 +146,51 @@ func TestComputeDueFixedWithin(t *testing.T) {
 		if !res.At.Equal(req.At) || res.Explanation.Span.Unit != "" || res.Explanation.IsProvisional() {
 			t.Errorf("%+v: %v %+v, want the instant with the bare explanation", req, res.At, res.Explanation)
 		}
+	}
+}
+
+type caseReader struct {
+	v   workflows.CaseView
+	err error
+}
+
+func (c caseReader) Case(context.Context, string) (workflows.CaseView, error) { return c.v, c.err }
+
+type lastNotice struct{ n workflows.Notice }
+
+func (l *lastNotice) Send(_ context.Context, n workflows.Notice) (workflows.NoticeResult, error) {
+	l.n = n
+	return workflows.NoticeResult{ID: n.ID, Channel: "test"}, nil
+}
+
+// Rule U1: the acknowledgement's e-mail names the matter and the promised
+// times, read from the case when the notice is sent (the workflow's notice
+// carries neither); a case that cannot be read still gets its notice.
+func TestSendNoticeAddsTheCaseU1(t *testing.T) {
+	due := time.Date(2026, 11, 24, 2, 0, 0, 0, time.UTC)
+	v := workflows.CaseView{No: "TS-20261123-0001", Type: "complaint",
+		Form:      &forms.Complaint{ComplainantName: "张伟", Content: "lift stuck between floors"},
+		Deadlines: []workflows.Deadline{{Name: "first_feedback", Due: due, State: workflows.DeadlinePending}}}
+	sent := &lastNotice{}
+	a := &Activities{Notifier: sent, Reader: caseReader{v: v}}
+	n := workflows.Notice{ID: "n1", CaseNo: v.No, Kind: workflows.NoticeCustomerAck, To: workflows.Recipient{Role: "customer"},
+		Fields: map[string]string{"x": "1"}}
+	if _, err := a.SendNotice(context.Background(), n); err != nil {
+		t.Fatal(err)
+	}
+	r, _ := mail.NewRenderer("https://closeloop.example.com", calendar.MustDefault().Location())
+	m, err := r.Render(sent.n, mail.Address{Language: "en"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(m.Subject, "lift stuck between floors") || !strings.Contains(m.Text, "A first reply to you: by 2026-11-24 10:00 (Beijing time, UTC+8)") {
+		t.Errorf("acknowledgement without the case: %q / %q", m.Subject, m.Text)
+	}
+	if len(n.Fields) != 1 {
+		t.Errorf("the workflow's notice was changed: %v", n.Fields)
+	}
+	a.Reader = caseReader{err: errors.New("engine busy")}
+	if _, err := a.SendNotice(context.Background(), n); err != nil || sent.n.Fields["x"] != "1" {
+		t.Errorf("notice not sent as it was when the case could not be read: %v %v", err, sent.n.Fields)
 	}
 }

@@ -122,11 +122,12 @@ type rights struct {
 	Calendar bool `json:"calendar"`
 }
 
+// rightsOf only probes, so a refusal here is not logged as one.
 func (s *Server) rightsOf(ctx context.Context, c caller) *rights {
 	sub := c.subject()
 	rt := &rights{Create: []string{}}
 	for _, t := range []string{workflows.TypeComplaint, workflows.TypeRepair, workflows.TypeConsultation, workflows.TypeMediaInquiry, workflows.TypeCollaboration} {
-		if s.Authz.Allowed(ctx, sub, policies.ActionCreate, policies.Case{Type: t}) == nil {
+		if s.Authz.Can(ctx, sub, policies.ActionCreate, policies.Case{Type: t}) {
 			rt.Create = append(rt.Create, t)
 		}
 	}
@@ -135,13 +136,13 @@ func (s *Server) rightsOf(ctx context.Context, c caller) *rights {
 		dept = c.Department
 	}
 	today := "supervision:" + time.Now().In(s.Cases.Zone()).Format(time.DateOnly)
-	rt.Import = s.Authz.Allowed(ctx, sub, policies.ActionImport, policies.Case{Type: workflows.TypeComplaint}) == nil
-	rt.Reports = s.Authz.AllowedReport(ctx, sub, dept) == nil
-	rt.Supervision = s.Authz.AllowedOn(ctx, sub, policies.ActionSupervisionRead, today) == nil
-	rt.Evaluate = s.Authz.AllowedOn(ctx, sub, policies.ActionSupervisionEvaluate, today) == nil
-	rt.Knowledge = s.Authz.AllowedOn(ctx, sub, policies.ActionKnowledgeRead, "knowledge") == nil
-	rt.Outbox = s.Outbox != nil && s.Authz.AllowedOn(ctx, sub, policies.ActionOutboxRead, "outbox") == nil
-	rt.Calendar = s.Authz.AllowedOn(ctx, sub, policies.ActionCalendarReplan, "calendar") == nil
+	rt.Import = s.Authz.Can(ctx, sub, policies.ActionImport, policies.Case{Type: workflows.TypeComplaint})
+	rt.Reports = s.Authz.CanReport(ctx, sub, dept)
+	rt.Supervision = s.Authz.CanOn(ctx, sub, policies.ActionSupervisionRead, today)
+	rt.Evaluate = s.Authz.CanOn(ctx, sub, policies.ActionSupervisionEvaluate, today)
+	rt.Knowledge = s.Authz.CanOn(ctx, sub, policies.ActionKnowledgeRead, "knowledge")
+	rt.Outbox = s.Outbox != nil && s.Authz.CanOn(ctx, sub, policies.ActionOutboxRead, "outbox")
+	rt.Calendar = s.Authz.CanOn(ctx, sub, policies.ActionCalendarReplan, "calendar")
 	return rt
 }
 

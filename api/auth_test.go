@@ -177,11 +177,7 @@ func jsonDecoder(resp *http.Response) func(targets ...any) error {
 // The public rating page: an invalid or expired link gets a friendly page
 // in the customer's language; a good one shows the 1–5 form with labels.
 func TestRatingPage(t *testing.T) {
-	s := testServer(&starter.Service{})
-	signer, _ := links.NewSigner([]byte(strings.Repeat("k", 32)))
-	s.Links = signer
-	srv := httptest.NewServer(s.Handler())
-	defer srv.Close()
+	srv, signer := publicServer(t, &publicEngine{view: &workflows.CaseView{No: "TS-20261123-0001", Status: workflows.StatusResolved}})
 	get := func(path string) (int, string) {
 		resp, err := http.Get(srv.URL + path)
 		if err != nil {

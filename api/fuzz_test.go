@@ -158,7 +158,7 @@ func checkClientError(t *testing.T, status int, e apiError) {
 // seeded with.
 var createPaths = []struct{ path, example string }{
 	{"/api/v1/complaints", "complaint.json"},
-	{"/api/v1/media-inquiries", "media-inquiry.json"},
+	{"/api/v1/media-inquiries", "media_inquiry.json"},
 	{"/api/v1/consultations", "consultation.json"},
 	{"/api/v1/repairs", "repair.json"},
 	{"/api/v1/collaborations", "collaboration.json"},

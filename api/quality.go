@@ -168,7 +168,7 @@ func (s *Server) knowledge(w http.ResponseWriter, r *http.Request) {
 	sub := callerOf(r.Context()).subject()
 	for i := range kb {
 		v, err := store.Get(r.Context(), kb[i].CaseNo)
-		if err != nil || s.Authz.Allowed(r.Context(), sub, policies.ActionRead, caseOf(v)) != nil {
+		if err != nil || !s.Authz.Can(r.Context(), sub, policies.ActionRead, caseOf(v)) {
 			kb[i].CaseNo = ""
 		}
 	}

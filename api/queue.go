@@ -121,6 +121,9 @@ type queueResponse struct {
 	// Load is each handler's number of open cases in the caller's
 	// departments (everywhere for customer service and oversight).
 	Load map[string]int `json:"load"`
+	// Names are the display names of the handlers named in the page and
+	// the load.
+	Names map[string]string `json:"names"`
 }
 
 // queue answers one page of one of the caller's work queues, what breaches
@@ -201,6 +204,18 @@ func (s *Server) queue(w http.ResponseWriter, r *http.Request) {
 	if resp.Load, err = store.Load(ctx, depts); err != nil {
 		s.fail(w, r, err)
 		return
+	}
+	resp.Names = map[string]string{}
+	addName := func(username string) {
+		if u, ok := s.Directory.User(username); ok && u.Name != "" {
+			resp.Names[username] = u.Name
+		}
+	}
+	for h := range resp.Load {
+		addName(h)
+	}
+	for _, row := range resp.Cases {
+		addName(row.Handler)
 	}
 	writeJSON(w, http.StatusOK, resp)
 }

@@ -114,7 +114,7 @@ func Run(ctx context.Context, cfg config.Config, log *slog.Logger, out io.Writer
 	}
 
 	if cfg.RunsWorker() {
-		stop, err := startWorker(ctx, cfg, c, log, cases, &activities.Activities{Calendar: cal, Numbers: cases, Cases: cases, Orphans: cases, Archive: store,
+		stop, err := startWorker(ctx, cfg, c, log, cases, &activities.Activities{Calendar: cal, Numbers: cases, Cases: cases, Reader: cases, Orphans: cases, Archive: store,
 			Quiet: &activities.QuietHours{From: cfg.QuietFrom, To: cfg.QuietTo, Off: cfg.QuietOff}}, dir, signer)
 		if err != nil {
 			return err
@@ -252,6 +252,14 @@ func serveHTTP(ctx context.Context, cfg config.Config, handler http.Handler, ser
 	serving.Store(true)
 	base := "http://" + ln.Addr().String()
 	if cfg.RunsAPI() {
+		// The command line reads where to reach the API from the data
+		// directory; without the file it says which setting to give.
+		remove, err := config.WriteAddress(cfg.DataDir, config.Address{URL: config.DialURL(ln.Addr().String()), TimeZone: cfg.TimeZone.String()})
+		if err != nil {
+			log.Info("cannot tell the command line the API's address", "file", config.AddressPath(cfg.DataDir), "error", err)
+		} else {
+			defer remove()
+		}
 		fmt.Fprintf(out, "Closeloop:        %s/ (sign in with a demo user)\n", base)
 		fmt.Fprintf(out, "Closeloop API:    %s/api/v1/ (health %s/readyz, spec %s/api/v1/openapi.json)\n", base, base, base)
 	} else {
@@ -384,6 +392,12 @@ func notifier(cfg config.Config, dir *identity.Directory, signer *links.Signer, 
 		round, _ := strconv.Atoi(n.Fields["round"])
 		return strings.TrimRight(cfg.PublicURL, "/") + "/rate/" + signer.Sign(links.Rating{CaseNo: n.CaseNo, Round: round,
 			Language: n.Language, Expires: n.CreatedAt.Add(links.RatingTTL), Nonce: n.ID})
+	}
+	// The status link shows the customer their case's progress; it is
+	// signed for that alone, so it cannot rate, nor a rating link show.
+	r.StatusLink = func(n workflows.Notice) string {
+		return strings.TrimRight(cfg.PublicURL, "/") + "/status/" + signer.SignStatus(links.Status{CaseNo: n.CaseNo,
+			Language: n.Language, Expires: n.CreatedAt.Add(links.StatusTTL)})
 	}
 	outbox := &activities.Outbox{Dir: cfg.OutboxDir(), Render: func(n workflows.Notice) []mail.Message {
 		to, err := activities.Addresses(n, dir)

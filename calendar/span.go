@@ -33,6 +33,9 @@ var unitNames = map[string]Unit{
 	"business day": WorkingDays, "business days": WorkingDays,
 	"bh": BusinessHours, "business hour": BusinessHours, "business hours": BusinessHours,
 	"business_hours": BusinessHours,
+	// Chinese, as the Chinese forms suggest ("3 个工作日").
+	"分钟": Minutes, "小时": Hours, "个小时": Hours, "工作日": WorkingDays, "个工作日": WorkingDays,
+	"工作小时": BusinessHours, "个工作小时": BusinessHours,
 }
 
 // MaxSpanN bounds Span.N so that durations cannot overflow and a typo such

@@ -26,6 +26,12 @@ func TestParseSpan(t *testing.T) {
 		{"2bh", Span{2, BusinessHours}},
 		{"2 business hours", Span{2, BusinessHours}},
 		{"1 business hour", Span{1, BusinessHours}},
+		// Issue 18: the Chinese form's example is typed in Chinese.
+		{"3 个工作日", Span{3, WorkingDays}},
+		{"3工作日", Span{3, WorkingDays}},
+		{"48 小时", Span{48, Hours}},
+		{"30 分钟", Span{30, Minutes}},
+		{"4 个工作小时", Span{4, BusinessHours}},
 	}
 	for _, tt := range tests {
 		got, err := ParseSpan(tt.in)

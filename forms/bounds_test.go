@@ -115,7 +115,7 @@ func TestEveryFormFieldBounded(t *testing.T) {
 	loadExample(t, "complaint.json", &complaint)
 	loadExample(t, "repair.json", &repair)
 	loadExample(t, "consultation.json", &consultation)
-	loadExample(t, "media-inquiry.json", &media)
+	loadExample(t, "media_inquiry.json", &media)
 	loadExample(t, "collaboration.json", &collaboration)
 	complaint.Normalize(at)
 	repair.Normalize(at)

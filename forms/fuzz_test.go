@@ -189,7 +189,7 @@ func FuzzConsultation(f *testing.F) {
 }
 
 func FuzzMediaInquiry(f *testing.F) {
-	addExamples(f, "media-inquiry.json",
+	addExamples(f, "media_inquiry.json",
 		func(m map[string]any) { m["outlet_deadline"] = "2026-11-24T18:00:00+08:00" },
 		func(m map[string]any) {
 			m["holding_reply_given"] = false

@@ -7,7 +7,7 @@ import (
 
 func TestMediaInquiryExampleIsValid(t *testing.T) {
 	var m MediaInquiry
-	loadExample(t, "media-inquiry.json", &m)
+	loadExample(t, "media_inquiry.json", &m)
 	now := time.Date(2026, 11, 23, 10, 0, 0, 0, time.UTC)
 	m.Normalize(now)
 	if errs := m.Validate(now); len(errs) > 0 {

@@ -49,9 +49,16 @@ var demoUsers = []struct {
 }
 
 var demoDepartments = []Department{
-	{"customer_service", "客服中心 Customer service"}, {"property", "物业部 Property"}, {"engineering", "工程部 Engineering"},
-	{"maintenance", "维修部 Maintenance"}, {"quality_control", "质控部 Quality control"}, {"management", "管理层 Management"},
-	{"it", "信息部 IT"},
+	demoDept("customer_service", "客服中心", "Customer service"), demoDept("property", "物业部", "Property"),
+	demoDept("engineering", "工程部", "Engineering"), demoDept("maintenance", "维修部", "Maintenance"),
+	demoDept("quality_control", "质控部", "Quality control"), demoDept("management", "管理层", "Management"),
+	demoDept("it", "信息部", "IT"),
+}
+
+// demoDept names a department in both interface languages; Name keeps the
+// bilingual form older readers of the file show.
+func demoDept(code, zh, en string) Department {
+	return Department{Code: code, Name: zh + " " + en, Names: map[string]string{"zh-CN": zh, "en": en}}
 }
 
 // Demo returns the embedded mode's demo directory in dataDir, creating it

@@ -17,6 +17,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"unicode"
 
 	"golang.org/x/crypto/bcrypt"
 )
@@ -44,7 +45,51 @@ func Roles() []Role {
 // Department is one department of the company.
 type Department struct {
 	Code string `json:"code"`
+	// Name is the department's name; a directory written before names per
+	// language has the demo's "物业部 Property" form here, which NameIn
+	// still reads as one name per language.
 	Name string `json:"name"`
+	// Names are the department's name per interface language ("zh-CN",
+	// "en"); optional, so older directory files load unchanged.
+	Names map[string]string `json:"names,omitempty"`
+}
+
+// NameIn is the department's name in lang: its Names entry, else the
+// part of a bilingual "中文名 English name" Name in that script, else Name,
+// else its code.
+func (d Department) NameIn(lang string) string {
+	if n := d.Names[lang]; n != "" {
+		return n
+	}
+	if zh, en, ok := splitBilingual(d.Name); ok {
+		if strings.HasPrefix(lang, "zh") {
+			return zh
+		}
+		return en
+	}
+	if d.Name != "" {
+		return d.Name
+	}
+	return d.Code
+}
+
+// splitBilingual splits "物业部 Property" into its Chinese and its Latin
+// part; ok is false for a name in one script.
+func splitBilingual(name string) (zh, en string, ok bool) {
+	zh, en, found := strings.Cut(strings.TrimSpace(name), " ")
+	if !found || !hasHan(zh) || hasHan(en) {
+		return "", "", false
+	}
+	return zh, strings.TrimSpace(en), true
+}
+
+func hasHan(s string) bool {
+	for _, r := range s {
+		if unicode.Is(unicode.Han, r) {
+			return true
+		}
+	}
+	return false
 }
 
 // User is one person who signs in. Passwords are kept as bcrypt hashes and

@@ -141,3 +141,24 @@ func TestSessionsExpire(t *testing.T) {
 		t.Error("session has no separate CSRF token")
 	}
 }
+
+// Issue 18: a department is named in the page's language, from its names
+// per language or from an older directory's bilingual name.
+func TestDepartmentNameIn(t *testing.T) {
+	for _, tc := range []struct {
+		d    Department
+		lang string
+		want string
+	}{
+		{Department{Code: "property", Names: map[string]string{"zh-CN": "物业部", "en": "Property"}}, "en", "Property"},
+		{Department{Code: "property", Names: map[string]string{"zh-CN": "物业部", "en": "Property"}}, "zh-CN", "物业部"},
+		{Department{Code: "qc", Name: "质控部 Quality control"}, "en", "Quality control"},
+		{Department{Code: "qc", Name: "质控部 Quality control"}, "zh-CN", "质控部"},
+		{Department{Code: "ops", Name: "Operations team"}, "zh-CN", "Operations team"},
+		{Department{Code: "ops"}, "en", "ops"},
+	} {
+		if got := tc.d.NameIn(tc.lang); got != tc.want {
+			t.Errorf("%+v in %s: %q, want %q", tc.d, tc.lang, got, tc.want)
+		}
+	}
+}

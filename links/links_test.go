@@ -55,3 +55,28 @@ func TestKeyFile(t *testing.T) {
 		t.Errorf("key file mode %v", info.Mode())
 	}
 }
+
+// A satisfaction token does not open the status page and a status token
+// does not rate: each is signed for its own purpose.
+func TestStatusLinkPurpose(t *testing.T) {
+	s, _ := NewSigner(bytes.Repeat([]byte("k"), 32))
+	now := time.Date(2026, 11, 23, 10, 0, 0, 0, time.UTC)
+	st := s.SignStatus(Status{CaseNo: "TS-20261123-0001", Language: "en", Expires: now.Add(StatusTTL)})
+	got, err := s.VerifyStatus(st, now)
+	if err != nil || got.CaseNo != "TS-20261123-0001" || got.Language != "en" {
+		t.Fatalf("status link: %+v %v", got, err)
+	}
+	if _, err := s.Verify(st, now); err != ErrTampered {
+		t.Errorf("a status token rated: %v", err)
+	}
+	rt := s.Sign(Rating{CaseNo: "TS-20261123-0001", Round: 1, Expires: now.Add(RatingTTL), Nonce: "n"})
+	if _, err := s.VerifyStatus(rt, now); err != ErrTampered {
+		t.Errorf("a rating token opened the status page: %v", err)
+	}
+	if _, err := s.VerifyStatus(st, now.Add(StatusTTL)); err != ErrExpired {
+		t.Errorf("expired status link: %v", err)
+	}
+	if _, err := s.VerifyStatus(strings.Repeat("a", MaxToken+1), now); err != ErrTampered {
+		t.Errorf("overlong token: %v", err)
+	}
+}

@@ -10,6 +10,7 @@ import (
 	"fmt"
 	htmltemplate "html/template"
 	"maps"
+	"net/url"
 	"slices"
 	"strings"
 	"text/template"
@@ -46,8 +47,11 @@ type Renderer struct {
 	Location *time.Location
 	// RateLink, when set, makes the customer's satisfaction link.
 	RateLink func(workflows.Notice) string
-	texts    map[string]*template.Template
-	page     *htmltemplate.Template
+	// StatusLink, when set, makes the customer's link to their case's
+	// status page.
+	StatusLink func(workflows.Notice) string
+	texts      map[string]*template.Template
+	page       *htmltemplate.Template
 }
 
 // Languages with templates; any other falls back to Chinese, the default.
@@ -166,41 +170,119 @@ func tidy(s string) string {
 
 // data is what the templates see.
 type data struct {
-	CaseNo, CaseType, Reason, Deadline, Due, Customer, Link string
-	RateLink                                                string
-	Urgent                                                  bool
-	fields                                                  map[string]string
-	lang                                                    string
-	loc                                                     *time.Location
+	CaseNo, CaseType, Reason, Deadline, Customer, Link string
+	// Due is the notice's time, labelled with its zone; DueShort the same
+	// without the label, for subject lines.
+	Due, DueShort string
+	// Subject is what the case is about (CaseView.Subject), or "".
+	Subject              string
+	RateLink, StatusLink string
+	// Promises are the times owed to the customer, earliest first.
+	Promises []pair
+	Urgent   bool
+	fields   map[string]string
+	lang     string
+	loc      *time.Location
 }
 
 func (r *Renderer) data(n workflows.Notice, to Address, lang string) data {
 	d := data{CaseNo: n.CaseNo, CaseType: label(lang, n.CaseType), Reason: n.Reason, Deadline: label(lang, n.Deadline),
-		Urgent: n.Urgent, fields: n.Fields, lang: lang, loc: r.Location}
+		Urgent: n.Urgent, fields: n.Fields, lang: lang, loc: r.Location, Subject: subjectOf(n)}
 	if n.Due != nil {
-		d.Due = n.Due.In(r.Location).Format("2006-01-02 15:04")
+		d.Due = LocalTime(*n.Due, r.Location, lang)
+		d.DueShort = n.Due.In(r.Location).Format("2006-01-02 15:04")
 	}
 	if to.Staff {
 		d.Customer = forms.MaskName(n.Customer)
+		if n.Customer != "" {
+			d.Subject = strings.ReplaceAll(d.Subject, n.Customer, d.Customer)
+		}
 		switch {
 		case r.BaseURL == "":
-		case n.Kind == workflows.NoticeSupervision:
-			d.Link = r.BaseURL + "/api/v1/supervision/" + n.Fields["day"]
-		case n.CaseNo == "": // about a department, not a case
-			d.Link = r.BaseURL + "/api/v1/cases?department=" + n.To.Department
+		case n.Kind == workflows.NoticeSupervision: // the evaluation table in the web UI
+			d.Link = r.BaseURL + "/quality?day=" + url.QueryEscape(n.Fields["day"])
+		case n.CaseNo == "": // about a department, not a case: its inbox
+			d.Link = r.BaseURL + "/inbox"
 		default: // the case's page in the web UI
-			d.Link = r.BaseURL + "/cases/" + n.CaseNo
+			d.Link = r.BaseURL + "/cases/" + url.PathEscape(n.CaseNo)
 		}
 	} else {
 		if n.Kind == workflows.NoticeSatisfactionReq && r.RateLink != nil {
 			d.RateLink = r.RateLink(n)
 		}
+		if n.CaseNo != "" && n.Kind != workflows.NoticeSatisfactionReq && r.StatusLink != nil {
+			d.StatusLink = r.StatusLink(n)
+		}
+		d.Promises = r.promises(n, lang)
 		d.Customer = to.Name
 		if d.Customer == "" {
 			d.Customer = map[string]string{"en": "customer", "zh-CN": "客户"}[lang]
 		}
 	}
 	return d
+}
+
+// subjectOf is the case's subject the activity read from the case, or
+// where it could not, the same rule applied to what the notice carries
+// (a repair's location and fault, a request's need, an inquiry's topic).
+func subjectOf(n workflows.Notice) string {
+	if s := n.Fields[factSubject]; s != "" {
+		return s
+	}
+	f := n.Fields
+	text := f["fault"]
+	if loc := strings.TrimSpace(f["location"]); loc != "" && text != "" {
+		text = loc + ": " + text
+	}
+	for _, k := range []string{"need", "topic", "question"} {
+		if text == "" {
+			text = f[k]
+		}
+	}
+	return workflows.ShortText(text, workflows.SubjectRunes)
+}
+
+// promises are the times owed to the customer, in their words and the
+// business zone, earliest first.
+func (r *Renderer) promises(n workflows.Notice, lang string) []pair {
+	type due struct {
+		at   time.Time
+		name string
+	}
+	var dues []due
+	for k, v := range n.Fields {
+		name, ok := strings.CutPrefix(k, factDue)
+		if !ok {
+			continue
+		}
+		at, err := time.Parse(time.RFC3339, v)
+		if _, step := customerSteps[name]; err == nil && step {
+			dues = append(dues, due{at, name})
+		}
+	}
+	slices.SortFunc(dues, func(a, b due) int {
+		if c := a.at.Compare(b.at); c != 0 {
+			return c
+		}
+		return strings.Compare(a.name, b.name)
+	})
+	var out []pair
+	for _, d := range dues {
+		step, _ := CustomerStep(d.name, lang)
+		out = append(out, pair{step, LocalTime(d.at, r.Location, lang)})
+	}
+	return out
+}
+
+// Matter names the case: its number and, when known, its subject.
+func (d data) Matter() string {
+	switch {
+	case d.Subject == "":
+		return d.CaseNo
+	case d.lang == "en":
+		return d.CaseNo + " “" + d.Subject + "”"
+	}
+	return d.CaseNo + "「" + d.Subject + "」"
 }
 
 // Field is a notice field, with ladder levels and statuses in words.
@@ -227,13 +309,13 @@ var caseStatuses = map[string][2]string{ // code → {en, zh-CN}
 	"transferred": {"Transferred", "已转专业部门"}, "closed": {"Closed", "已结案"}, "declined": {"Declined", "已拒绝"},
 }
 
-// Time shows an RFC 3339 instant in the case's time zone.
+// Time shows an RFC 3339 instant in the case's time zone, labelled.
 func (d data) Time(s string) string {
 	t, err := time.Parse(time.RFC3339, s)
 	if err != nil {
 		return s
 	}
-	return t.In(d.loc).Format("2006-01-02 15:04")
+	return LocalTime(t, d.loc, d.lang)
 }
 
 type pair struct{ Key, Value string }
@@ -242,6 +324,9 @@ type pair struct{ Key, Value string }
 func (d data) FieldList() []pair {
 	var out []pair
 	for _, k := range slices.Sorted(maps.Keys(d.fields)) {
+		if strings.HasPrefix(k, factPrefix) {
+			continue
+		}
 		out = append(out, pair{label(d.lang, k), d.fields[k]})
 	}
 	return out

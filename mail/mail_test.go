@@ -123,7 +123,7 @@ func TestRenderCaseFailed(t *testing.T) {
 	for lang, want := range map[string][]string{
 		"en": {"was terminated at 2026-11-24 09:00", "answer too large", "Status when it stopped: Routed", "can restore it",
 			"shown as “Failed”", "Open the case: https://closeloop.example.com/cases/TS-20261123-0001"},
-		"zh-CN": {"2026-11-24 09:00 被终止", "answer too large", "中断时的状态：已转派", "恢复", "现显示为“已中断”",
+		"zh-CN": {"2026-11-24 09:00（北京时间）被终止", "answer too large", "中断时的状态：已转派", "恢复", "现显示为“已中断”",
 			"查看案件：https://closeloop.example.com/cases/TS-20261123-0001"},
 	} {
 		m, err := r.Render(n, Address{Name: "李娜", Language: lang, Staff: true})

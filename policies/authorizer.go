@@ -74,6 +74,17 @@ func (a *Authorizer) Can(ctx context.Context, s Subject, action string, c Case) 
 	return a.warden.IsAllowed(ctx, request(s, action, c)) == nil
 }
 
+// CanOn is AllowedOn without logging or counting a refusal: for showing
+// which areas a user may open.
+func (a *Authorizer) CanOn(ctx context.Context, s Subject, action, resource string) bool {
+	return a.warden.IsAllowed(ctx, onRequest(s, action, resource)) == nil
+}
+
+// CanReport is AllowedReport without logging or counting a refusal.
+func (a *Authorizer) CanReport(ctx context.Context, s Subject, department string) bool {
+	return a.warden.IsAllowed(ctx, reportRequest(s, department)) == nil
+}
+
 // decide asks ladon and logs a refusal with subject, action and resource.
 func (a *Authorizer) decide(ctx context.Context, s Subject, r *ladon.Request) error {
 	if err := a.warden.IsAllowed(ctx, r); err != nil {
@@ -96,8 +107,12 @@ const CtxReportDepartment = "report_department"
 // AllowedReport reports whether s may read the KPI report limited to
 // department ("" for every department).
 func (a *Authorizer) AllowedReport(ctx context.Context, s Subject, department string) error {
-	return a.decide(ctx, s, &ladon.Request{Subject: subjectPrefix + s.Role, Action: ActionReport, Resource: "reports:kpi",
-		Context: ladon.Context{CtxUserDepartment: s.Department, CtxReportDepartment: department}})
+	return a.decide(ctx, s, reportRequest(s, department))
+}
+
+func reportRequest(s Subject, department string) *ladon.Request {
+	return &ladon.Request{Subject: subjectPrefix + s.Role, Action: ActionReport, Resource: "reports:kpi",
+		Context: ladon.Context{CtxUserDepartment: s.Department, CtxReportDepartment: department}}
 }
 
 // Actions on what is not a case.
@@ -117,8 +132,12 @@ const (
 // AllowedOn reports whether s may do action on a resource that is not a
 // case, such as a day's supervision.
 func (a *Authorizer) AllowedOn(ctx context.Context, s Subject, action, resource string) error {
-	return a.decide(ctx, s, &ladon.Request{Subject: subjectPrefix + s.Role, Action: action, Resource: resource,
-		Context: ladon.Context{CtxUserDepartment: s.Department}})
+	return a.decide(ctx, s, onRequest(s, action, resource))
+}
+
+func onRequest(s Subject, action, resource string) *ladon.Request {
+	return &ladon.Request{Subject: subjectPrefix + s.Role, Action: action, Resource: resource,
+		Context: ladon.Context{CtxUserDepartment: s.Department}}
 }
 
 // request builds the ladon request; the context holds only server-side

@@ -161,7 +161,15 @@ func TestBrowser(t *testing.T) {
 		t.Fatalf("no satisfaction link for %s on the outbox page:\n%s", rated, head.text("main"))
 	}
 	customer := newBrowser(t, alloc, s.base(), "customer")
+	// Rule U2: on a phone, the rating page is styled by its stylesheet
+	// (its CSP lets it load), in large print, with nothing scrolling
+	// sideways.
+	customer.do("phone width", chromedp.EmulateViewport(390, 844))
 	customer.navigate(link)
+	if got := customer.eval(`[document.styleSheets.length, document.styleSheets[0] && document.styleSheets[0].cssRules.length > 0,
+		parseFloat(getComputedStyle(document.body).fontSize) >= 20, document.documentElement.scrollWidth <= 390].join()`); got != "1,true,true,true" {
+		t.Fatalf("rating page at 390 px (stylesheets, loaded, large print, fits): %s", got)
+	}
 	customer.click(`input[name=score][value="1"]`)
 	customer.set("#comment", "还是漏水")
 	customer.submit("form button[type=submit]")

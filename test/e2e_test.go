@@ -31,6 +31,7 @@ import (
 	"github.com/closeloop/closeloop/engine"
 	"github.com/closeloop/closeloop/forms"
 	"github.com/closeloop/closeloop/identity"
+	"github.com/closeloop/closeloop/mail"
 	"github.com/closeloop/closeloop/workflows"
 	"github.com/closeloop/closeloop/workflows/sla"
 )
@@ -382,7 +383,7 @@ func TestEndToEnd(t *testing.T) {
 
 	// Rule E2: a media inquiry through the API, called back and closed; a
 	// closed case refuses further actions with 409.
-	mediaForm, err := os.ReadFile("../forms/examples/media-inquiry.json")
+	mediaForm, err := os.ReadFile("../forms/examples/media_inquiry.json")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -657,6 +658,11 @@ func rateByLink(t *testing.T, s *system, form map[string]any) string {
 	if code != http.StatusCreated {
 		t.Fatalf("POST complaint: %d %s", code, b)
 	}
+	// Rule U1: the acknowledgement names the matter, states the promised
+	// times in Beijing time and links the status page, which shows the
+	// case's progress and nothing internal, and refuses a rating token.
+	content, _ := form["content"].(string)
+	status := statusByLink(t, s, c.No, workflows.ShortText(content, workflows.SubjectRunes))
 	s.act(c.No, "first-feedback", map[string]any{"actor": "agent01", "message": "on it"}, http.StatusOK)
 	s.act(c.No, "resolve", map[string]any{"actor": "staff.property", "result": "pipe replaced"}, http.StatusOK)
 	var link string
@@ -691,19 +697,71 @@ func rateByLink(t *testing.T, s *system, form map[string]any) string {
 	rate := func() (int, string) {
 		return page(http.PostForm(link, map[string][]string{"score": {"1"}, "comment": {"still dripping"}}))
 	}
-	if code, body := rate(); code != http.StatusOK || !strings.Contains(body, "谢谢") {
+	// Rule C8: a low rating tells the customer what happens next, and by
+	// when, in Beijing time.
+	if code, body := rate(); code != http.StatusOK || !strings.Contains(body, "谢谢") || !strings.Contains(body, "退回重新处理") ||
+		!strings.Contains(body, "（北京时间） 前再次与您联系") {
 		t.Fatalf("rating: %d %s", code, body)
 	}
 	if got := s.get(c.No); got.Status != workflows.StatusRework {
 		t.Fatalf("after a 1/5 rating the case is %s, want rework", got.Status)
 	}
-	if code, body := rate(); code != http.StatusConflict || !strings.Contains(body, "已使用") {
+	if code, body := page(http.Get(link)); code != http.StatusOK || !strings.Contains(body, "您已评价过") || strings.Contains(body, `name="score"`) {
+		t.Fatalf("opening a used link: %d %s", code, body)
+	}
+	if code, body := rate(); code != http.StatusConflict || !strings.Contains(body, "您已评价过") {
 		t.Fatalf("second use of the link: %d %s", code, body)
+	}
+	if code, body := page(http.Get(status)); code != http.StatusOK || !strings.Contains(body, "您对处理结果不满意，案件正在重新处理") {
+		t.Fatalf("status page after a low rating: %d %s", code, body)
+	}
+	if code, _ := page(http.Get(strings.Replace(link, "/rate/", "/status/", 1))); code != http.StatusBadRequest {
+		t.Fatalf("a rating token opened the status page: %d", code)
 	}
 	if code, _ := page(http.Get(link + "x")); code != http.StatusBadRequest {
 		t.Fatalf("tampered link: %d", code)
 	}
 	return c.No
+}
+
+// statusByLink reads the case's acknowledgement from the outbox and opens
+// its status link; it returns the link.
+func statusByLink(t *testing.T, s *system, no, subject string) string {
+	t.Helper()
+	var ack mail.Message
+	for range 100 {
+		entries, _ := (&activities.Outbox{Dir: filepath.Join(s.dataDir, "outbox")}).List(no)
+		for _, e := range entries {
+			if e.Notice.Kind == workflows.NoticeCustomerAck && len(e.Messages) == 1 {
+				ack = e.Messages[0]
+			}
+		}
+		if ack.Text != "" {
+			break
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	if subject == "" || !strings.Contains(ack.Subject, subject) || !strings.Contains(ack.Text, "首次答复您：不晚于") ||
+		!strings.Contains(ack.Text, "（北京时间）") {
+		t.Fatalf("acknowledgement of %s does not name the matter %q or the promised times: %q\n%s", no, subject, ack.Subject, ack.Text)
+	}
+	i := strings.Index(ack.Text, s.base()+"/status/")
+	if i < 0 {
+		t.Fatalf("no status link in the acknowledgement: %s", ack.Text)
+	}
+	link := strings.Fields(ack.Text[i:])[0]
+	resp, err := http.Get(link)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(resp.Body)
+	_ = resp.Body.Close()
+	body := string(b)
+	if resp.StatusCode != http.StatusOK || !strings.Contains(body, no) || !strings.Contains(body, "下一步") || strings.Contains(body, "staff.property") ||
+		strings.Contains(body, "agent01") {
+		t.Fatalf("status page: %d %s", resp.StatusCode, body)
+	}
+	return link
 }
 
 // checkDigest finds the daily digest schedule at 08:30 Shanghai time,

@@ -277,7 +277,7 @@ func (s *Server) staffOptions(rq *request, dept, current string) []option {
 		if name == "" {
 			name = p.Username
 		}
-		out = append(out, option{Value: p.Username, Label: s.i18n.text(rq.lang, "casepage.load", "Name", name, "Count", queue.Load[p.Username])})
+		out = append(out, option{Value: p.Username, Label: s.i18n.text(rq.lang, "casepage.load", "Name", name, "Count", queue.Load[p.Username]), User: true})
 	}
 	return out
 }

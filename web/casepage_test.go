@@ -38,11 +38,11 @@ func TestCasePageLeadsWithNextStep(t *testing.T) {
 		en, zh string
 	}{
 		{"counting down", map[string]any{"action": "first-feedback", "party": "department", "department": "property", "deadline": "first_feedback", "due": "2026-12-01T05:10:00Z"},
-			"<strong>物业部 Property</strong>: first feedback, ", "<strong>物业部 Property</strong>：首次反馈，"},
+			"<strong>Property</strong>: first feedback, ", "<strong>物业部</strong>：首次反馈，"},
 		{"overdue", map[string]any{"action": "first-feedback", "party": "department", "department": "property", "deadline": "first_feedback", "due": "2026-11-30T23:50:00Z"},
 			"overdue by 2 h 10 min", "已超时 2小时 10分钟"},
 		{"paused", map[string]any{"action": "resolve", "party": "department", "department": "property", "deadline": "resolution", "due": "2026-12-03T00:00:00Z", "paused_for": "XT-20261201-0002"},
-			"物业部 Property</strong>: report the result, paused while XT-20261201-0002 is handled", "物业部 Property</strong>：反馈处理结果，暂停中：等待 XT-20261201-0002 处理"},
+			"Property</strong>: report the result, paused while XT-20261201-0002 is handled", "物业部</strong>：反馈处理结果，暂停中：等待 XT-20261201-0002 处理"},
 		{"customer service owes", map[string]any{"action": "return-visit", "party": "customer_service", "deadline": "return_visit", "due": "2026-12-01T05:10:00Z"},
 			"Customer service</strong>: return visit, ", "客服</strong>：回访，"},
 	} {
@@ -281,8 +281,8 @@ func TestAssignFormForHeadsOnly(t *testing.T) {
 	head := httptest.NewServer(testServer(t, staffAPI("dept_head", "comment", "assign")).Handler())
 	defer head.Close()
 	for lang, want := range map[string][]string{
-		"en":    {"Assign to a person", `<option value="zhang.san">张三 · 1 open</option>`, "李明"},
-		"zh-CN": {"指派经办人", `<option value="zhang.san">张三 · 在办 1 件</option>`},
+		"en":    {"Assign to a person", `<option value="zhang.san" data-user>张三 · 1 open</option>`, "李明"},
+		"zh-CN": {"指派经办人", `<option value="zhang.san" data-user>张三 · 在办 1 件</option>`},
 	} {
 		_, page := getStatus(t, head, "/cases/TS-20261201-0001", lang)
 		wantAll(t, "head "+lang, page, append(want, `<select id="assign-f-handler" name="handler"`)...)

@@ -123,8 +123,13 @@ func (s *Server) chart(rq *request) {
 	var groups []string
 	for _, g := range rep.Groups {
 		v, _ := m.value(g)
-		values, groups = append(values, v), append(groups, g.Group)
+		values, groups = append(values, v), append(groups, s.groupName(rq.lang, rep.GroupBy, g.Group))
 	}
+	// The axes say what is plotted, in the page's language.
+	if s.i18n.has(rq.lang, "dash.by."+rep.GroupBy) {
+		p.X.Label.Text = s.i18n.text(rq.lang, "dash.by."+rep.GroupBy)
+	}
+	p.Y.Label.Text = s.i18n.text(rq.lang, "kpi."+m.Name)
 	if len(values) > 0 {
 		bars, err := plotter.NewBarChart(values, vg.Points(28))
 		if err != nil {
@@ -161,4 +166,25 @@ func (s *Server) chart(rq *request) {
 	rq.w.Header().Set("Content-Type", "image/svg+xml")
 	rq.w.Header().Set("Cache-Control", "no-cache")
 	_, _ = rq.w.Write(buf.Bytes())
+}
+
+// GroupName is a report group's name in the page's language.
+func (v view) GroupName(by, group string) string { return v.s.groupName(v.Lang, by, group) }
+
+// groupName is a report group's name in lang: a department's or case
+// type's name, a channel's label; a region as it was typed.
+func (s *Server) groupName(lang, by, group string) string {
+	switch {
+	case group == "" && by == "department":
+		return s.i18n.text(lang, "board.unrouted")
+	case group == "":
+		return "—"
+	case by == "department":
+		return s.deptName(lang, group)
+	case by == "type" && s.i18n.has(lang, "type."+group):
+		return s.i18n.text(lang, "type."+group)
+	case by != "region" && s.i18n.has(lang, "value."+group):
+		return s.i18n.text(lang, "value."+group)
+	}
+	return group
 }

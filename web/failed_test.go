@@ -78,7 +78,7 @@ func TestRestoreErrorShownBesideReason(t *testing.T) {
 	}
 }
 
-// Issue 17: in the inbox a failed case is marked, and as its clocks no
+// Issue 17: in the case list a failed case is marked, and as its clocks no
 // longer run it shows no next deadline counting down.
 func TestInboxMarksFailedCase(t *testing.T) {
 	api := fakeAPI("{}")
@@ -92,7 +92,7 @@ func TestInboxMarksFailedCase(t *testing.T) {
 	})).Handler())
 	defer srv.Close()
 	for lang, badge := range map[string]string{"en": "Failed", "zh-CN": "已中断"} {
-		page := getAs(t, srv, "/inbox", lang)
+		page := getAs(t, srv, "/cases", lang)
 		failed, _, _ := strings.Cut(page[strings.Index(page, "TS-20261201-0001</a>"):], "</tr>")
 		if !strings.Contains(failed, `<span class="badge failed">`+badge+`</span>`) || !strings.Contains(failed, "<td>—</td>") || strings.Contains(failed, "countdown") {
 			t.Errorf("%s: failed case row %q: want the badge and — for its next deadline", lang, failed)

@@ -34,6 +34,9 @@ type field struct {
 type option struct {
 	Value, Label string
 	Selected     bool
+	// User marks a label that is user data (a person's name), shown as
+	// typed in any language.
+	User bool
 }
 
 // system fields are the server's to fill, never the user's.
@@ -169,7 +172,7 @@ func (s *Server) choices(t reflect.Type, name, lang string, deadlines []string) 
 	case slices.Contains(departmentFields, name):
 		opts := []option{{Value: "", Label: "—"}}
 		for _, d := range s.Departments {
-			opts = append(opts, option{Value: d.Code, Label: d.Name})
+			opts = append(opts, option{Value: d.Code, Label: d.NameIn(lang)})
 		}
 		return opts
 	default:
@@ -179,8 +182,12 @@ func (s *Server) choices(t reflect.Type, name, lang string, deadlines []string) 
 	if blank {
 		opts = append(opts, option{Value: "", Label: "—"})
 	}
+	prefix := "value."
+	if name == "deadline" {
+		prefix = "deadline."
+	}
 	for _, v := range values {
-		opts = append(opts, option{Value: v, Label: s.i18n.text(lang, "value."+v)})
+		opts = append(opts, option{Value: v, Label: s.i18n.text(lang, prefix+v)})
 	}
 	return opts
 }

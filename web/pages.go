@@ -60,11 +60,12 @@ type caseList struct {
 	Next  string            `json:"next_page_token"`
 }
 
-// inbox is the user's work: every open case they may see, most urgent
-// first — overdue, then highest on the ladder, then the nearest deadline.
-// Lists come newest first, so the overdue and escalated cases are asked
-// for on their own as well: an old overdue case is never off the page.
-func (s *Server) inbox(rq *request) {
+// caseList is every case the user may see, filtered by type, status and
+// lateness, most urgent first — overdue, then highest on the ladder, then
+// the nearest deadline. Lists come newest first, so the overdue and
+// escalated cases are asked for on their own as well: an old overdue case
+// is never off the page. The work queues are the inbox (queue.go).
+func (s *Server) caseList(rq *request) {
 	q := rq.r.URL.Query()
 	filter := url.Values{"page_size": {"200"}}
 	for _, k := range []string{"type", "status", "overdue", "escalated"} {
@@ -90,7 +91,7 @@ func (s *Server) inbox(rq *request) {
 	if !ok {
 		return
 	}
-	s.render(rq, http.StatusOK, "inbox", map[string]any{"Cases": cases, "More": more, "Query": q, "Types": caseTypes, "Statuses": statuses})
+	s.render(rq, http.StatusOK, "cases", map[string]any{"Cases": cases, "More": more, "Query": q, "Types": caseTypes, "Statuses": statuses})
 }
 
 // lists merges the API's lists for queries, each case once, keeping those
@@ -232,12 +233,12 @@ func (s *Server) showCase(rq *request, status int, failed string, failure *start
 	var sections []section
 	for _, part := range []string{"form", "record", "media", "consultation", "repair", "collaboration"} {
 		if raw, ok := all[part]; ok && string(raw) != "null" {
-			sections = append(sections, section{Name: part, Pairs: s.pairs(raw, rq.lang)})
+			sections = append(sections, section{Name: part, Pairs: s.pairs(raw, rq.lang, c.Type)})
 		}
 	}
 	var children []pair
 	for _, ch := range c.Children {
-		children = append(children, pair{Children: s.pairs(ch, rq.lang)})
+		children = append(children, pair{Children: s.pairs(ch, rq.lang, "")})
 	}
 	var pending []string
 	for _, d := range c.Deadlines {

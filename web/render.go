@@ -11,6 +11,8 @@ import (
 	"net/http"
 	"net/url"
 	"path"
+	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -39,8 +41,24 @@ func (v view) Posted(name string) string { return v.posted.Get(name) }
 // Headline says what went wrong in the page's language; Detail is the
 // API's own explanation, which names the exact case and rule.
 func (v view) Headline(e *starter.Error) string {
-	if e.Code != "" && v.s.i18n.has(v.Lang, "error.code."+e.Code) {
+	switch {
+	case e.Code != "" && v.s.i18n.has(v.Lang, "error.code."+e.Code):
 		return v.T("error.code." + e.Code)
+	case v.Lang == "en":
+		return e.Message
+	}
+	return v.T("error.generic")
+}
+
+// Detail is the API's own explanation under the headline. The API
+// explains in English: an English page shows it, a Chinese page only when
+// it has no words of its own for the error, and then as data.
+func (v view) Detail(e *starter.Error) string {
+	if v.Lang == "en" && v.Headline(e) == e.Message {
+		return ""
+	}
+	if v.Lang != "en" && v.s.i18n.has(v.Lang, "error.code."+e.Code) {
+		return ""
 	}
 	return e.Message
 }
@@ -76,6 +94,10 @@ func (v view) CalendarWarning() string {
 // Label is a field's label, or the field name when there is none.
 func (v view) Label(name string) string { return v.s.label(v.Lang, name) }
 
+// LabelIn is a field's label in a case type's forms, where the same name
+// may mean another person (a media inquiry's reporter is a journalist).
+func (v view) LabelIn(caseType, name string) string { return v.s.labelIn(v.Lang, caseType, name) }
+
 // Value is an enumerated value in the page's language, or as it is.
 func (v view) Value(val string) string {
 	if v.s.i18n.has(v.Lang, "value."+val) {
@@ -97,37 +119,69 @@ func (v view) Problem(e forms.FieldError) string {
 			return v.T(id, "Max", e.Max, "Length", e.Length)
 		}
 	}
-	if v.Lang == "en" || !v.s.i18n.has(v.Lang, "problem."+e.Code) {
+	switch {
+	case v.Lang == "en":
 		return e.Message
+	case v.s.i18n.has(v.Lang, "problem."+e.Code):
+		return v.T("problem." + e.Code)
 	}
-	return v.T("problem." + e.Code)
+	// A code without words of its own: the API's English stays off a
+	// Chinese page.
+	return v.T("problem.invalid")
 }
 
 // Recipient names a notice's recipient role.
-func (v view) Recipient(role string) string {
-	if v.s.i18n.has(v.Lang, "role."+role) {
-		return v.T("role." + role)
-	}
-	return v.Value(role)
-}
+func (v view) Recipient(role string) string { return speaker{s: v.s, lang: v.Lang}.role(role) }
 
-// Dept is a department's name from the directory, or its code.
-func (v view) Dept(code string) string {
-	for _, d := range v.s.Departments {
-		if d.Code == code && d.Name != "" {
-			return d.Name
+// Dept is a department's name in the page's language, or its code.
+func (v view) Dept(code string) string { return v.s.deptName(v.Lang, code) }
+
+// deptName is a department's name in lang from the directory, or its code.
+func (s *Server) deptName(lang, code string) string {
+	for _, d := range s.Departments {
+		if d.Code == code {
+			return d.NameIn(lang)
 		}
 	}
 	return code
 }
 
-// When is an instant in the business time zone.
+// When is an instant in the business time zone, with the zone's name.
 func (v view) When(t any) string {
 	at, ok := instant(t)
 	if !ok {
 		return ""
 	}
-	return at.In(v.s.Location).Format("2006-01-02 15:04")
+	return v.s.when(at, v.Lang)
+}
+
+// chinaZones are the zone names whose time is Beijing time.
+var chinaZones = map[string]bool{"Asia/Shanghai": true, "Asia/Chongqing": true, "Asia/Harbin": true, "PRC": true}
+
+// when is how every page writes an instant: its date and minute in the
+// business zone and the zone, named so that no reader takes it for another
+// ("2026-12-05 22:54（北京时间）", "2026-12-05 22:54 (UTC+8)").
+func (s *Server) when(t time.Time, lang string) string {
+	local := t.In(s.Location)
+	return s.i18n.text(lang, "time.zoned", "Time", local.Format("2006-01-02 15:04"), "Zone", s.zoneName(local, lang))
+}
+
+// zoneName is the business zone's name at local: Beijing time in Chinese
+// for China's zone, else its offset from UTC.
+func (s *Server) zoneName(local time.Time, lang string) string {
+	_, off := local.Zone()
+	if chinaZones[s.Location.String()] && off == 8*3600 {
+		return s.i18n.text(lang, "zone.china")
+	}
+	sign := "+"
+	if off < 0 {
+		sign, off = "-", -off
+	}
+	o := sign + strconv.Itoa(off/3600)
+	if m := off % 3600 / 60; m != 0 {
+		o += fmt.Sprintf(":%02d", m)
+	}
+	return s.i18n.text(lang, "zone.utc", "Offset", o)
 }
 
 // instant reads a time or a time pointer; nil and zero are "none".
@@ -180,7 +234,22 @@ func (v view) Stamp(t any) string {
 // span is a duration the way a person says it (calendar.Duration).
 func span(d time.Duration, lang string) string { return calendar.Duration(d, lang) }
 
-func (s *Server) label(lang, name string) string {
+func (s *Server) label(lang, name string) string { return s.labelIn(lang, "", name) }
+
+// labelIn is field name's label in caseType's forms: field.<type>.<name>
+// when the type names it its own way, else field.<name>.
+func (s *Server) labelIn(lang, caseType, name string) string {
+	if caseType != "" && s.i18n.has(lang, "field."+caseType+"."+name) {
+		return s.i18n.text(lang, "field."+caseType+"."+name)
+	}
+	if item, ok := strings.CutPrefix(name, "items."); ok {
+		// A supervision evaluation's item, named as its table names it.
+		for _, f := range forms.EvaluationFields(forms.Language(lang)) {
+			if f[0] == item {
+				return f[1]
+			}
+		}
+	}
 	if s.i18n.has(lang, "field."+name) {
 		return s.i18n.text(lang, "field."+name)
 	}
@@ -280,14 +349,18 @@ type section struct {
 
 type pair struct {
 	Key, Label, Value string
-	Children          []pair
-	List              [][]pair
+	// User marks a value shown as it was typed (a name, the complaint's
+	// content), not said in the page's language.
+	User     bool
+	Children []pair
+	List     [][]pair
 }
 
 // pairs reads a JSON object in its own key order, so the form reads as
-// the paper form does; times are shown in the business zone and nested
-// objects as nested lists.
-func (s *Server) pairs(raw json.RawMessage, lang string) []pair {
+// the paper form does; times are shown in the business zone, codes in the
+// page's language and nested objects as nested lists. caseType names the
+// fields a type labels its own way.
+func (s *Server) pairs(raw json.RawMessage, lang, caseType string) []pair {
 	dec := json.NewDecoder(bytes.NewReader(raw))
 	if tok, err := dec.Token(); err != nil || tok != json.Delim('{') {
 		return nil
@@ -303,24 +376,25 @@ func (s *Server) pairs(raw json.RawMessage, lang string) []pair {
 		if err := dec.Decode(&v); err != nil {
 			return out
 		}
-		p := pair{Key: key, Label: s.label(lang, key)}
+		p := pair{Key: key, Label: s.labelIn(lang, caseType, key)}
 		switch {
 		case len(v) > 0 && v[0] == '{':
-			p.Children = s.pairs(v, lang)
+			p.Children = s.pairs(v, lang, caseType)
 		case len(v) > 0 && v[0] == '[':
 			var items []json.RawMessage
 			_ = json.Unmarshal(v, &items)
 			var scalars []string
 			for _, it := range items {
 				if len(it) > 0 && it[0] == '{' {
-					p.List = append(p.List, s.pairs(it, lang))
+					p.List = append(p.List, s.pairs(it, lang, caseType))
 				} else {
-					scalars = append(scalars, s.scalar(it, lang))
+					text, user := s.scalar(key, it, lang)
+					scalars, p.User = append(scalars, text), p.User || user
 				}
 			}
-			p.Value = strings.Join(scalars, ", ")
+			p.Value = strings.Join(scalars, s.i18n.text(lang, "list.sep"))
 		default:
-			p.Value = s.scalar(v, lang)
+			p.Value, p.User = s.scalar(key, v, lang)
 		}
 		if p.Value == "" && p.Children == nil && p.List == nil {
 			continue
@@ -330,29 +404,66 @@ func (s *Server) pairs(raw json.RawMessage, lang string) []pair {
 	return out
 }
 
-func (s *Server) scalar(v json.RawMessage, lang string) string {
+// scalar is a JSON value of field key in lang; user reports text shown as
+// it was typed. Codes are said by what the field holds: departments by
+// their name, statuses and case types by theirs, the system's reasons in
+// the page's language, other codes by value.* messages.
+func (s *Server) scalar(key string, v json.RawMessage, lang string) (text string, user bool) {
 	var x any
 	if json.Unmarshal(v, &x) != nil {
-		return ""
+		return "", false
 	}
 	switch x := x.(type) {
 	case string:
 		if t, err := time.Parse(time.RFC3339Nano, x); err == nil {
 			if t.IsZero() {
-				return ""
+				return "", false
 			}
-			return t.In(s.Location).Format("2006-01-02 15:04")
+			return s.when(t, lang), false
+		}
+		p := speaker{s: s, lang: lang}
+		switch {
+		case x == "":
+			return "", false
+		case slices.Contains(departmentFields, key) || key == "requesting_department" || key == "transferred_to":
+			if name := s.deptName(lang, x); name != x {
+				return name, false
+			}
+		case key == "status" && s.i18n.has(lang, "status."+x):
+			return p.status(x), false
+		case key == "type" && s.i18n.has(lang, "type."+x):
+			return s.i18n.text(lang, "type."+x), false
+		case key == "to" && p.role(x) != x:
+			return p.role(x), false
+		case key == "reason":
+			if r, ok := p.reason(x); ok {
+				user := slices.ContainsFunc(r.Parts, func(pt part) bool { return pt.User })
+				return r.Text + partsText(p, r.Parts), user
+			}
 		}
 		if s.i18n.has(lang, "value."+x) {
-			return s.i18n.text(lang, "value."+x)
+			return s.i18n.text(lang, "value."+x), false
 		}
-		return x
+		return x, true
 	case bool:
-		return s.i18n.text(lang, fmt.Sprintf("value.%t", x))
+		return s.i18n.text(lang, fmt.Sprintf("value.%t", x)), false
 	case float64:
-		return fmt.Sprint(x)
+		return fmt.Sprint(x), false
 	}
-	return ""
+	return "", false
+}
+
+// partsText writes parts after a sentence, for a value that is one string.
+func partsText(p speaker, parts []part) string {
+	var b strings.Builder
+	for _, pt := range parts {
+		b.WriteString(p.t("list.sep"))
+		if pt.Label != "" {
+			b.WriteString(p.t("label.colon", "Label", pt.Label))
+		}
+		b.WriteString(pt.Value)
+	}
+	return b.String()
 }
 
 // formKey is 128 random bits, as an Idempotency-Key.

@@ -86,6 +86,8 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("POST /logout", s.page(s.logout))
 	mux.HandleFunc("GET /lang/{lang}", s.setLanguage)
 	mux.HandleFunc("GET /inbox", s.page(s.inbox))
+	mux.HandleFunc("POST /inbox/bulk", s.page(s.bulk))
+	mux.HandleFunc("GET /cases", s.page(s.caseList))
 	mux.HandleFunc("GET /cases/{no}", s.page(s.casePage))
 	mux.HandleFunc("POST /cases/{no}/actions/{action}", s.page(s.act))
 	mux.HandleFunc("POST /cases/{no}/reveal", s.page(s.reveal))

@@ -199,28 +199,18 @@ func (v CaseView) NextStep() (Step, bool) {
 	return s, true
 }
 
-// clock is the first of names that is running, paused or breached (the
-// latest round, a running clock before a breached one of the same round),
-// else the earliest pending deadline, else nil. A breached step clock is
-// the step's own: the step is overdue, and another clock's time left must
-// not stand in for it (issue 18: "overdue" cases read "3 days left").
+// clock is the first of names that is running, paused or passed while
+// the step is still owed (the latest round), else the earliest pending
+// deadline, else nil. A passed clock keeps the step overdue: the case
+// never reads "3 days left" on a later clock while its step is late.
 func (v CaseView) clock(names []string) *Deadline {
-	owed := func(d Deadline) int {
-		switch d.State {
-		case DeadlinePending, DeadlinePaused:
-			return 2
-		case DeadlineBreached:
-			return 1
-		}
-		return 0
+	live := func(d Deadline) bool {
+		return d.State == DeadlinePending || d.State == DeadlinePaused || d.State == DeadlineBreached
 	}
 	for _, name := range names {
 		var found *Deadline
 		for i, d := range v.Deadlines {
-			if d.Name != name || owed(d) == 0 {
-				continue
-			}
-			if found == nil || d.Round > found.Round || (d.Round == found.Round && owed(d) >= owed(*found)) {
+			if d.Name == name && live(d) && (found == nil || d.Round >= found.Round) {
 				found = &v.Deadlines[i]
 			}
 		}

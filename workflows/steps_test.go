@@ -91,6 +91,11 @@ func TestValidActionsAndNextStep(t *testing.T) {
 	if s, _ := paused.NextStep(); s.PausedFor != "XT-2" || s.Deadline != sla.Resolution {
 		t.Errorf("paused: %+v", s)
 	}
+	late := complaint(StatusRouted, Deadline{Name: sla.FirstFeedback, Due: now.Add(-2 * time.Hour), State: DeadlineBreached},
+		pending(sla.Resolution, 70*time.Hour))
+	if s, _ := late.NextStep(); s.Deadline != sla.FirstFeedback || !s.Due.Before(now) {
+		t.Errorf("a late first feedback reads as on the later clock: %+v", s)
+	}
 	if _, ok := complaint(StatusClosed).NextStep(); ok {
 		t.Error("a closed case waits for something")
 	}

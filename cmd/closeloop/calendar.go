@@ -9,7 +9,6 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/closeloop/closeloop/calendar"
 	"github.com/closeloop/closeloop/starter"
 )
 
@@ -30,7 +29,8 @@ func newCalendarCommand() *cobra.Command {
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			body, _ := json.Marshal(map[string]bool{"dry_run": dryRun})
-			b, err := api().send(http.MethodPost, "/api/v1/calendar/replan", body)
+			c := api()
+			b, err := c.send(http.MethodPost, "/api/v1/calendar/replan", body)
 			if err != nil {
 				return err
 			}
@@ -38,7 +38,11 @@ func newCalendarCommand() *cobra.Command {
 			if err := json.Unmarshal(b, &rep); err != nil {
 				return fmt.Errorf("re-plan answer: %w", err)
 			}
-			return printReplan(cmd, rep)
+			loc, err := c.zone()
+			if err != nil {
+				return err
+			}
+			return printReplan(cmd, rep, loc)
 		},
 	}
 	replan.Flags().BoolVar(&dryRun, "dry-run", false, "list what would move and change nothing")
@@ -48,15 +52,11 @@ func newCalendarCommand() *cobra.Command {
 
 // printReplan shows the re-plan as a table, times in the business zone
 // (rule T3).
-func printReplan(cmd *cobra.Command, rep starter.ReplanReport) error {
-	loc, err := time.LoadLocation(envOr("CLOSELOOP_TIMEZONE", calendar.DefaultZone))
-	if err != nil {
-		return fmt.Errorf("CLOSELOOP_TIMEZONE: %w", err)
-	}
+func printReplan(cmd *cobra.Command, rep starter.ReplanReport, loc *time.Location) error {
 	out := cmd.OutOrStdout()
 	tw := tabwriter.NewWriter(out, 0, 4, 2, ' ', 0)
 	if len(rep.Changes) > 0 {
-		fmt.Fprintln(tw, "CASE\tCLOCK\tROUND\tOLD DUE\tNEW DUE\tMOVED\tSTATUS")
+		fmt.Fprintf(tw, "CASE\tCLOCK\tROUND\tOLD DUE (%s)\tNEW DUE\tMOVED\tSTATUS\n", loc)
 	}
 	for _, l := range rep.Changes {
 		moved, status := "earlier", "moved"

@@ -65,13 +65,17 @@ func newOutboxCommand() *cobra.Command {
 		Short: "List the notices in the local outbox (<data dir>/outbox), newest first",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			o := &activities.Outbox{Dir: filepath.Join(envOr("CLOSELOOP_DATA_DIR", "data"), "outbox")}
+			o := &activities.Outbox{Dir: filepath.Join(dataDir(), "outbox")}
 			entries, err := o.List(caseNo)
 			if err != nil {
 				return err
 			}
+			loc, err := localZone()
+			if err != nil {
+				return err
+			}
 			tw := tabwriter.NewWriter(cmd.OutOrStdout(), 0, 4, 2, ' ', 0)
-			fmt.Fprintln(tw, "STORED\tCASE\tKIND\tTO\tSTATUS\tSUBJECT")
+			fmt.Fprintf(tw, "STORED (%s)\tCASE\tKIND\tTO\tSTATUS\tSUBJECT\n", loc)
 			for _, e := range entries {
 				status, subject := e.Status, ""
 				if status == "" {
@@ -80,7 +84,7 @@ func newOutboxCommand() *cobra.Command {
 				if len(e.Messages) > 0 {
 					subject = e.Messages[0].Subject
 				}
-				fmt.Fprintf(tw, "%s\t%s\t%s\t%s %s\t%s\t%s\n", e.StoredAt.Local().Format("2006-01-02 15:04:05"), e.Notice.CaseNo,
+				fmt.Fprintf(tw, "%s\t%s\t%s\t%s %s\t%s\t%s\n", e.StoredAt.In(loc).Format("2006-01-02 15:04:05"), e.Notice.CaseNo,
 					e.Notice.Kind, e.Notice.To.Role, e.Notice.To.Department, status, subject)
 				if full {
 					for _, m := range e.Messages {

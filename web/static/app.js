@@ -19,3 +19,32 @@
   }
   setInterval(tick, 30000);
 })();
+
+// Keeps a work queue current without a reload (issue 18): every
+// data-refresh seconds it asks for the page again and swaps the queue in
+// when it changed — not while a row is chosen or the bulk form is in use,
+// so nothing the user is doing is lost.
+(function () {
+  "use strict";
+  var queue = document.getElementById("queue");
+  if (!queue || !window.fetch || !window.DOMParser) return;
+  var every = parseInt(queue.dataset.refresh, 10) * 1000;
+  function busy() {
+    return queue.querySelector("input[type=checkbox]:checked") || queue.contains(document.activeElement) ||
+      queue.querySelector("details[open]");
+  }
+  function refresh() {
+    if (document.hidden || busy()) return;
+    fetch(location.href, { credentials: "same-origin", headers: { "Accept": "text/html" } }).then(function (r) {
+      return r.ok ? r.text() : null;
+    }).then(function (html) {
+      if (!html || busy()) return;
+      var doc = new DOMParser().parseFromString(html, "text/html");
+      var fresh = doc.getElementById("queue"), views = doc.querySelector("nav.views");
+      if (fresh && fresh.innerHTML !== queue.innerHTML) queue.innerHTML = fresh.innerHTML;
+      var old = document.querySelector("nav.views");
+      if (views && old && views.innerHTML !== old.innerHTML) old.innerHTML = views.innerHTML;
+    }).catch(function () {});
+  }
+  if (every > 0) setInterval(refresh, every);
+})();
