@@ -100,6 +100,8 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("GET /api/v1/staff", s.authed(s.staff))
 	mux.HandleFunc("GET /api/v1/cases/{no}", s.authed(s.getCase))
 	mux.HandleFunc("GET /api/v1/cases/{no}/timeline", s.authed(s.getTimeline))
+	mux.HandleFunc("GET /api/v1/cases/{no}/history", s.authed(s.history))
+	mux.HandleFunc("GET /api/v1/search", s.authed(s.search))
 	mux.HandleFunc("POST /api/v1/cases/{no}/actions/{action}", s.authed(s.act))
 	mux.HandleFunc("POST /api/v1/cases/{no}/reveal", s.authed(s.reveal))
 	mux.HandleFunc("POST /api/v1/cases/{no}/reopen", s.authed(s.reopen))

@@ -73,6 +73,10 @@ func Open(ctx context.Context, databaseURL, sqlitePath string) (*Store, error) {
 		_ = s.Close()
 		return nil, err
 	}
+	if err := s.backfillSearch(ctx); err != nil {
+		_ = s.Close()
+		return nil, err
+	}
 	return &s, nil
 }
 
@@ -175,6 +179,46 @@ var migrations = []string{
 	`ALTER TABLE cases ADD COLUMN list_version INTEGER NOT NULL DEFAULT 0`,
 	`CREATE INDEX cases_owed_by ON cases (owed_by, step_due)`,
 	`CREATE INDEX cases_handler ON cases (handler, status)`,
+	// Search (issue 18, see search.go): case_search, one narrow row per
+	// case. An entry starting "sqlite: " or "postgres: " runs on that
+	// database only; the other records it as applied.
+	`CREATE TABLE case_search (
+		no                    TEXT PRIMARY KEY,
+		version               INTEGER NOT NULL,
+		list_key              TEXT NOT NULL,
+		department            TEXT NOT NULL DEFAULT '',
+		requesting_department TEXT NOT NULL DEFAULT '',
+		escalation_level      INTEGER NOT NULL DEFAULT 0,
+		search_text           TEXT NOT NULL DEFAULT '',
+		customer_key          TEXT NOT NULL DEFAULT '',
+		customer_phone        TEXT NOT NULL DEFAULT '',
+		phone_last4           TEXT NOT NULL DEFAULT '',
+		subject               TEXT NOT NULL DEFAULT '',
+		masked_name           TEXT NOT NULL DEFAULT '',
+		masked_phone          TEXT NOT NULL DEFAULT '',
+		rating                INTEGER,
+		satisfied             BOOLEAN
+	)`,
+	`CREATE INDEX case_search_list ON case_search (list_key)`,
+	`CREATE INDEX case_search_phone ON case_search (customer_phone, list_key)`,
+	`CREATE INDEX case_search_last4 ON case_search (phone_last4, list_key)`,
+	`CREATE INDEX case_search_customer ON case_search (customer_key, list_key)`,
+	// SQLite: an FTS5 index over search_text, kept in step by triggers.
+	`sqlite: CREATE VIRTUAL TABLE case_search_fts USING fts5(search_text, content='case_search', content_rowid='rowid', tokenize='trigram')`,
+	`sqlite: CREATE TRIGGER case_search_ai AFTER INSERT ON case_search BEGIN
+		INSERT INTO case_search_fts (rowid, search_text) VALUES (new.rowid, new.search_text);
+	END`,
+	`sqlite: CREATE TRIGGER case_search_ad AFTER DELETE ON case_search BEGIN
+		INSERT INTO case_search_fts (case_search_fts, rowid, search_text) VALUES ('delete', old.rowid, old.search_text);
+	END`,
+	`sqlite: CREATE TRIGGER case_search_au AFTER UPDATE OF search_text ON case_search BEGIN
+		INSERT INTO case_search_fts (case_search_fts, rowid, search_text) VALUES ('delete', old.rowid, old.search_text);
+		INSERT INTO case_search_fts (rowid, search_text) VALUES (new.rowid, new.search_text);
+	END`,
+	// PostgreSQL: pg_trgm (a trusted extension: the database's owner may
+	// create it) and a GIN trigram index for ILIKE '%…%'.
+	`postgres: CREATE EXTENSION IF NOT EXISTS pg_trgm`,
+	`postgres: CREATE INDEX case_search_trgm ON case_search USING gin (search_text gin_trgm_ops)`,
 }
 
 // migrationLock is the PostgreSQL advisory lock that lets one process at
@@ -207,7 +251,7 @@ func (s *Store) migrate(ctx context.Context) error {
 		if err != nil {
 			return fmt.Errorf("archive migration %d: %w", i+1, err)
 		}
-		if _, err := tx.ExecContext(ctx, migrations[i]); err != nil {
+		if _, err := tx.ExecContext(ctx, s.dialect(migrations[i])); err != nil {
 			_ = tx.Rollback()
 			return fmt.Errorf("archive migration %d: %w", i+1, err)
 		}
@@ -220,6 +264,24 @@ func (s *Store) migrate(ctx context.Context) error {
 		}
 	}
 	return nil
+}
+
+// dialect is migration m as this database runs it: an entry for the
+// other database becomes a statement that does nothing.
+func (s *Store) dialect(m string) string {
+	if rest, ok := strings.CutPrefix(m, "sqlite: "); ok {
+		if s.postgres {
+			return "SELECT 1"
+		}
+		return rest
+	}
+	if rest, ok := strings.CutPrefix(m, "postgres: "); ok {
+		if !s.postgres {
+			return "SELECT 1"
+		}
+		return rest
+	}
+	return m
 }
 
 // bind turns ? placeholders into PostgreSQL's $n.
@@ -305,7 +367,7 @@ func (s *Store) put(ctx context.Context, db execer, v workflows.CaseView) error 
 	if err != nil {
 		return fmt.Errorf("archive %s: %w", v.No, err)
 	}
-	return nil
+	return s.putIndexed(ctx, db, v, l)
 }
 
 // Get reads a case's latest record.

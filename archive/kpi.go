@@ -66,14 +66,20 @@ var resolutionClock = map[string][]string{
 	workflows.TypeCollaboration: {sla.TimeNode},
 }
 
-// KPIs computes the report: one row per group, sorted, and the total.
+// KPIs computes the report: one row per group, sorted, and the total. A
+// case is one row of the archive whatever runs it took (a reopened case
+// carries its record into its new run and is rewritten in place), so a
+// reopen neither counts it twice nor moves it out of its period.
 func (s *Store) KPIs(ctx context.Context, q KPIQuery) ([]KPI, KPI, error) {
 	where := []string{"opened_at >= ?", "opened_at < ?"}
 	args := []any{q.From.UTC(), q.To.UTC()}
+	// Cross-department requests are internal work, not customer cases:
+	// left out of the figures unless asked for by type, and when grouped
+	// by type they get a row of their own but stay out of the total.
+	requestsApart := q.Type == "" && q.GroupBy == "type"
 	if q.Type != "" {
 		where, args = append(where, "type = ?"), append(args, q.Type)
-	} else {
-		// Cross-department requests are internal work, not customer cases.
+	} else if !requestsApart {
 		where, args = append(where, "type <> ?"), append(args, workflows.TypeCollaboration)
 	}
 	if q.Department != "" {
@@ -102,7 +108,9 @@ func (s *Store) KPIs(ctx context.Context, q KPIQuery) ([]KPI, KPI, error) {
 			groups[key] = g
 		}
 		g.add(v)
-		total.add(v)
+		if !requestsApart || v.Type != workflows.TypeCollaboration {
+			total.add(v)
+		}
 	}
 	if err := rows.Err(); err != nil {
 		return nil, KPI{}, fmt.Errorf("kpi: %w", err)

@@ -2,6 +2,7 @@ package archive
 
 import (
 	"context"
+	"slices"
 	"testing"
 	"time"
 
@@ -152,6 +153,104 @@ func TestKPIEdgeCases(t *testing.T) {
 		_, req, err := s.KPIs(ctx, KPIQuery{From: day.Add(-time.Hour), To: day.AddDate(0, 0, 1), Type: workflows.TypeCollaboration})
 		if err != nil || req.Cases != 1 || req.Closed != 1 {
 			t.Fatalf("requests %+v %v", req, err)
+		}
+	})
+}
+
+// Grouped by type, cross-department requests get their own row but stay
+// out of the customer total.
+func TestKPIRequestsByType(t *testing.T) {
+	stores(t, func(t *testing.T, s *Store) {
+		ctx := context.Background()
+		closed := at(30)
+		for _, v := range []workflows.CaseView{
+			{No: "TS-1", Type: workflows.TypeComplaint, Status: workflows.StatusClosed, Department: "property", ClosedAt: &closed, Timeline: []workflows.Event{{At: at(0)}}},
+			{No: "XZ-1", Type: workflows.TypeCollaboration, Status: workflows.StatusInProgress, Department: "engineering",
+				Collaboration: &workflows.CollaborationRecord{Rating: 2}, Timeline: []workflows.Event{{At: at(0)}}},
+		} {
+			if err := s.Put(ctx, v); err != nil {
+				t.Fatal(err)
+			}
+		}
+		q := KPIQuery{From: day.Add(-time.Hour), To: day.AddDate(0, 0, 1), GroupBy: "type"}
+		rows, total, err := s.KPIs(ctx, q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(rows) != 2 || rows[0].Group != workflows.TypeCollaboration || rows[0].Cases != 1 || rows[1].Group != workflows.TypeComplaint {
+			t.Fatalf("by type: %+v", rows)
+		}
+		if total.Cases != 1 || total.Closed != 1 || total.Satisfaction != nil {
+			t.Errorf("the total holds a request: %+v", total)
+		}
+		if rows, _, _ := s.KPIs(ctx, KPIQuery{From: q.From, To: q.To, GroupBy: "department"}); len(rows) != 1 || rows[0].Group != "property" {
+			t.Errorf("by department, requests are left out: %+v", rows)
+		}
+	})
+}
+
+// A reopened case is one case throughout: counted once, in the period it
+// was opened, closed or not as it now stands; its first-run clocks are
+// counted once, a late write of its old record changes nothing, and
+// moving its oldest timeline entries to the archive keeps its period.
+func TestKPIStableAfterReopen(t *testing.T) {
+	stores(t, func(t *testing.T, s *Store) {
+		ctx := context.Background()
+		q := KPIQuery{From: day.Add(-time.Hour), To: day.AddDate(0, 0, 7)}
+		closedAt := at(40)
+		first := workflows.CaseView{No: "TS-7", Type: workflows.TypeComplaint, Status: workflows.StatusClosed, Department: "property",
+			Rounds: 1, ClosedAt: &closedAt, Ratings: []workflows.CustomerRating{{Round: 1, Score: 5}},
+			Deadlines: []workflows.Deadline{dl(sla.FirstFeedback, workflows.DeadlineMet), dl(sla.Resolution, workflows.DeadlineMet)},
+			Timeline:  []workflows.Event{{At: at(0)}, {At: at(10)}, {At: at(40)}}}
+		check := func(what string, cases, closed int, satisfaction float64) {
+			t.Helper()
+			rows, total, err := s.KPIs(ctx, q)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(rows) != 1 || total.Cases != cases || total.Closed != closed || total.firstFeedback != 1 || total.resolution != 1 {
+				t.Fatalf("%s: %d rows, total %d cases %d closed (%d first-feedback and %d resolution clocks), want %d and %d, each clock once",
+					what, len(rows), total.Cases, total.Closed, total.firstFeedback, total.resolution, cases, closed)
+			}
+			near(t, what+": first feedback on time", total.FirstFeedbackOnTime, 1)
+			near(t, what+": resolution on time", total.ResolutionOnTime, 1)
+			near(t, what+": satisfaction", total.Satisfaction, satisfaction)
+		}
+		if err := s.Put(ctx, first); err != nil {
+			t.Fatal(err)
+		}
+		check("closed", 1, 1, 5)
+
+		// Reopened (C8): the new run carries the record, back in rework,
+		// with a rework clock for the next round.
+		reopened := first
+		reopened.Status, reopened.ClosedAt = workflows.StatusRework, nil
+		reopened.Deadlines = append(slices.Clone(first.Deadlines), workflows.Deadline{Name: sla.Rework, State: workflows.DeadlinePending, Round: 1})
+		reopened.Timeline = append(slices.Clone(first.Timeline), workflows.Event{At: at(24 * 3), Kind: "reopened"})
+		if err := s.Put(ctx, reopened); err != nil {
+			t.Fatal(err)
+		}
+		check("reopened", 1, 0, 5)
+		if err := s.Put(ctx, first); err != nil { // a late write of the old record
+			t.Fatal(err)
+		}
+		check("old record written late", 1, 0, 5)
+
+		// Its oldest entries move to the archive; it closes again after a
+		// second round, rated 3, with a late second resolution.
+		again := reopened
+		again.Status, again.Rounds, again.ClosedAt = workflows.StatusClosed, 2, &closedAt
+		again.Ratings = append(slices.Clone(reopened.Ratings), workflows.CustomerRating{Round: 2, Score: 3})
+		again.Deadlines = append(slices.Clone(reopened.Deadlines), workflows.Deadline{Name: sla.Resolution, State: workflows.DeadlineMetLate, Round: 1})
+		again.Deadlines[2].State = workflows.DeadlineMet
+		again.Earlier = &workflows.TimelineSummary{From: at(0), To: at(40)}
+		again.TimelineOffset, again.Timeline = 3, []workflows.Event{reopened.Timeline[3], {At: at(24 * 4)}, {At: at(24 * 5)}}
+		if err := s.Put(ctx, again); err != nil {
+			t.Fatal(err)
+		}
+		check("closed again", 1, 1, 4)
+		if rows, _, _ := s.KPIs(ctx, KPIQuery{From: at(24 * 2), To: day.AddDate(0, 0, 7)}); len(rows) != 0 {
+			t.Errorf("the reopened case moved to the period of its reopening: %+v", rows)
 		}
 	})
 }

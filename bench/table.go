@@ -50,7 +50,7 @@ func verdict(ok bool) string {
 	return "FAIL"
 }
 
-// Print writes the table as Markdown, ready for the README.
+// Print writes the table as Markdown, ready for docs/benchmark.md.
 func (t *Table) Print(w io.Writer) {
 	fmt.Fprintf(w, "Machine: %s; load average %s at the start, %s at the end; run took %s.\n\n",
 		t.Machine, t.Load[0], t.Load[1], t.Took.Round(time.Second))

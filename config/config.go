@@ -25,7 +25,7 @@ const (
 	RoleWorker = "worker"
 )
 
-// Config is every setting, documented in the README's configuration table.
+// Config is every setting, documented in docs/configuration.md.
 type Config struct {
 	// Role is what this process runs (CLOSELOOP_ROLE, default all).
 	Role string

@@ -23,7 +23,8 @@ import (
 // consultations and return visits due today; a department user's "mine"
 // holds no case waiting on customer service (that one is under "waiting
 // on others"); a routed complaint offers no return visit; an overdue case
-// reads "overdue by …"; nothing scrolls sideways on a phone.
+// reads "overdue by …"; searching the last 4 digits of a phone finds the
+// case; nothing scrolls sideways on a phone.
 func TestWorkQueuesBrowser(t *testing.T) {
 	chrome := findChromium(t)
 	s := &system{t: t, bin: buildBinary(t), dataDir: t.TempDir(), httpPort: freePort(t), tPort: freeEnginePort(t), uiPort: freePort(t)}
@@ -137,6 +138,14 @@ func TestWorkQueuesBrowser(t *testing.T) {
 			staff.open("/inbox?view=waiting")
 			if waiting := rows(staff); !slices.Contains(waiting, resolved.No) {
 				t.Errorf("%s: property's waiting-on-others %v lacks %s", where("waiting view"), waiting, resolved.No)
+			}
+			// The agent (who may reveal customer data) finds the imported case
+			// by the last 4 digits of its phone, from the inbox's search box.
+			agent.open("/inbox")
+			agent.set("#search-q", "5678")
+			agent.submit("form.search button[type=submit]")
+			if !agent.exists(`table.cases a[href="/cases/` + overdue + `"]`) {
+				t.Errorf("%s: searching 5678 does not find %s:\n%s", where("search"), overdue, agent.text("main"))
 			}
 			agent.open("/cases/" + routed.No)
 			if agent.exists("#action-return-visit") {

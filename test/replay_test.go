@@ -58,7 +58,7 @@ func TestReplayCommittedHistories(t *testing.T) {
 		workflows.MediaInquiryWorkflowName, workflows.CollaborationWorkflowName, workflows.SequenceWorkflowName,
 		workflows.DigestWorkflowName, workflows.SupervisionWorkflowName} {
 		if !covered[name] {
-			t.Errorf("no committed history of %s: record one (README, Development)", name)
+			t.Errorf("no committed history of %s: record one (docs/development.md)", name)
 		}
 	}
 	for _, f := range files {

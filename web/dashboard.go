@@ -10,11 +10,14 @@ import (
 	"slices"
 
 	"gonum.org/v1/plot"
+	"gonum.org/v1/plot/font"
 	"gonum.org/v1/plot/plotter"
+	"gonum.org/v1/plot/text"
 	"gonum.org/v1/plot/vg"
 
 	"github.com/closeloop/closeloop/archive"
 	"github.com/closeloop/closeloop/starter"
+	"github.com/closeloop/closeloop/workflows"
 )
 
 // kpiReport is the API's KPI report.
@@ -80,13 +83,19 @@ func (s *Server) dashboard(rq *request) {
 		return
 	}
 	// Each chart's address carries the page's filter, built here so that
-	// it is one URL value for the template to escape.
-	type chartLink struct{ Name, URL, Target string }
+	// it is one URL value for the template to escape. A metric no group
+	// has decided gets a "no data" note instead of an empty chart.
+	type chartLink struct {
+		Name, URL, Target string
+		Width, Height     int // CSS pixels, the SVG's own size
+		NoData            bool
+	}
 	var charts []chartLink
+	w, h := chartSize(len(rep.Groups))
 	for _, m := range metrics {
 		cq := reportQuery(rq.r.URL.Query())
 		cq.Set("metric", m.Name)
-		c := chartLink{Name: m.Name, URL: "/dashboard/chart.svg?" + cq.Encode()}
+		c := chartLink{Name: m.Name, URL: "/dashboard/chart.svg?" + cq.Encode(), Width: w * 4 / 3, Height: h * 4 / 3, NoData: !m.hasData(rep)}
 		switch m.Name {
 		case "resolution_rate":
 			c.Target = fmt.Sprintf("%.0f%%", rep.Targets.ResolutionRate*100)
@@ -95,17 +104,46 @@ func (s *Server) dashboard(rq *request) {
 		}
 		charts = append(charts, c)
 	}
+	// The form shows the period and grouping the report applied, the
+	// defaults included, not only what was typed.
+	applied := url.Values{}
+	for k, v := range rq.r.URL.Query() {
+		applied[k] = v
+	}
+	if failure == nil {
+		applied.Set("from", rep.From)
+		applied.Set("to", rep.To)
+		applied.Set("group_by", rep.GroupBy)
+	}
 	csv := url.Values{}
 	for k, v := range q {
 		csv[k] = v
 	}
 	csv.Set("format", "csv")
-	s.render(rq, http.StatusOK, "dashboard", map[string]any{"Report": rep, "Query": rq.r.URL.Query(), "Charts": charts, "CSV": "/api/v1/reports/kpi?" + csv.Encode(), "Failure": failure, "Types": caseTypes,
-		"GroupBys": archive.GroupBys})
+	s.render(rq, http.StatusOK, "dashboard", map[string]any{"Report": rep, "Query": applied, "Charts": charts, "CSV": "/api/v1/reports/kpi?" + csv.Encode(), "Failure": failure, "Types": caseTypes,
+		"GroupBys": archive.GroupBys, "Request": workflows.TypeCollaboration})
 }
 
-// chart draws one metric by group as an SVG bar chart, with its target
-// as a red line. It is served as an image, so nothing in it runs.
+// format writes a metric's value as the table does: rates in per cent,
+// scores and means with one decimal, counts whole.
+func (m metric) format(v float64) string {
+	switch {
+	case m.top == 100:
+		return fmt.Sprintf("%.1f%%", v)
+	case m.Name == "extensions":
+		return fmt.Sprintf("%.0f", v)
+	}
+	return fmt.Sprintf("%.1f", v)
+}
+
+// hasData reports whether any group has the metric decided.
+func (m metric) hasData(rep kpiReport) bool {
+	return slices.ContainsFunc(rep.Groups, func(g archive.KPI) bool { _, ok := m.value(g); return ok })
+}
+
+// chart draws one metric by group as an SVG bar chart, each bar with its
+// value, its target as a red line, axes in the page's language. It is
+// served as an image, so nothing in it runs.
 func (s *Server) chart(rq *request) {
 	name := rq.r.URL.Query().Get("metric")
 	i := slices.IndexFunc(metrics, func(m metric) bool { return m.Name == name })
@@ -118,18 +156,29 @@ func (s *Server) chart(rq *request) {
 	if !s.getJSON(rq, "/api/v1/reports/kpi?"+reportQuery(rq.r.URL.Query()).Encode(), &rep) {
 		return
 	}
+	v := view{s: s, Lang: rq.lang}
 	p := plot.New()
-	var values plotter.Values
-	var groups []string
-	for _, g := range rep.Groups {
-		v, _ := m.value(g)
-		values, groups = append(values, v), append(groups, s.groupName(rq.lang, rep.GroupBy, g.Group))
+	sans := font.Font{Typeface: "Liberation", Variant: "Sans"}
+	for _, st := range []*text.Style{&p.X.Label.TextStyle, &p.Y.Label.TextStyle, &p.X.Tick.Label, &p.Y.Tick.Label} {
+		st.Font.Typeface, st.Font.Variant = sans.Typeface, sans.Variant
 	}
 	// The axes say what is plotted, in the page's language.
-	if s.i18n.has(rq.lang, "dash.by."+rep.GroupBy) {
-		p.X.Label.Text = s.i18n.text(rq.lang, "dash.by."+rep.GroupBy)
+	p.X.Label.Text = v.T("dash.by." + rep.GroupBy)
+	p.Y.Label.Text = v.T("kpi." + m.Name)
+	var values plotter.Values
+	var groups, labels []string
+	var points plotter.XYs
+	top := m.top
+	for i, g := range rep.Groups {
+		val, ok := m.value(g)
+		label := "–" // not decided in this group
+		if ok {
+			label = m.format(val)
+		}
+		values, groups = append(values, val), append(groups, v.GroupName(rep.GroupBy, g.Group))
+		labels, points = append(labels, label), append(points, plotter.XY{X: float64(i), Y: val})
+		top = max(top, val)
 	}
-	p.Y.Label.Text = s.i18n.text(rq.lang, "kpi."+m.Name)
 	if len(values) > 0 {
 		bars, err := plotter.NewBarChart(values, vg.Points(28))
 		if err != nil {
@@ -140,6 +189,17 @@ func (s *Server) chart(rq *request) {
 		bars.LineStyle.Width = 0
 		p.Add(bars)
 		p.NominalX(groups...)
+		marks, err := plotter.NewLabels(plotter.XYLabels{XYs: points, Labels: labels})
+		if err != nil {
+			s.fail(rq, s.internal(rq, err))
+			return
+		}
+		for i := range marks.TextStyle {
+			marks.TextStyle[i].Font.Typeface, marks.TextStyle[i].Font.Variant = sans.Typeface, sans.Variant
+			marks.TextStyle[i].XAlign, marks.TextStyle[i].YAlign = text.XCenter, text.YBottom
+		}
+		marks.Offset = vg.Point{Y: vg.Points(3)}
+		p.Add(marks)
 	}
 	if m.target != nil {
 		t := m.target(rep)
@@ -149,17 +209,19 @@ func (s *Server) chart(rq *request) {
 		line.Dashes = []vg.Length{vg.Points(6), vg.Points(3)}
 		p.Add(line)
 	}
-	p.Y.Min, p.Y.Max = 0, max(p.Y.Max, m.top)
+	// Headroom above the tallest bar for its value.
+	p.Y.Min, p.Y.Max = 0, top*1.15
 	if len(values) > 0 {
 		p.X.Min, p.X.Max = -0.5, float64(len(values))-0.5
 	}
-	w, err := p.WriterTo(vg.Points(float64(max(320, 70*len(values)))), vg.Points(220), "svg")
+	w, h := chartSize(len(values))
+	wt, err := p.WriterTo(vg.Points(float64(w)), vg.Points(float64(h)), "svg")
 	if err != nil {
 		s.fail(rq, s.internal(rq, err))
 		return
 	}
 	var buf bytes.Buffer
-	if _, err := w.WriteTo(&buf); err != nil {
+	if _, err := wt.WriteTo(&buf); err != nil {
 		s.fail(rq, s.internal(rq, err))
 		return
 	}
@@ -167,6 +229,10 @@ func (s *Server) chart(rq *request) {
 	rq.w.Header().Set("Cache-Control", "no-cache")
 	_, _ = rq.w.Write(buf.Bytes())
 }
+
+// chartSize is a chart's size in points for n groups; the page's <img>
+// gets the same, so the browser keeps its proportions.
+func chartSize(n int) (w, h int) { return max(320, 70*n), 240 }
 
 // GroupName is a report group's name in the page's language.
 func (v view) GroupName(by, group string) string { return v.s.groupName(v.Lang, by, group) }

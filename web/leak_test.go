@@ -56,6 +56,9 @@ var leakPages = []leakPage{
 	{name: "inbox bulk refused", path: "/inbox?problem=bulk.tooMany", role: "dept_head"},
 	{name: "inbox empty view", path: "/inbox?view=reworks", role: "cs_head"},
 	{name: "case list", path: "/cases", role: "agent"},
+	{name: "search", path: "/search", role: "agent"},
+	{name: "search results", path: "/search?q=5678", role: "agent"},
+	{name: "search too short", path: "/search?q=ab", role: "qc"},
 	{name: "case list closed", path: "/cases?status=closed", role: "cs_head"},
 	{name: "board", path: "/escalations", role: "manager"},
 	{name: "dashboard by department", path: "/dashboard?group_by=department", role: "manager"},
@@ -497,6 +500,13 @@ func leakAPI(t *testing.T) http.Handler {
 			write(map[string]any{"cases": summaries, "next_page_token": "more"})
 		case p == "/api/v1/staff":
 			write(map[string]any{"department": r.URL.Query().Get("department"), "staff": []map[string]any{{"username": "staff.property", "name": ud("李明")}}})
+		case p == "/api/v1/search" && len([]rune(r.URL.Query().Get("q"))) < 3:
+			problem(w, http.StatusUnprocessableEntity, "invalid_query", "the search cannot be run",
+				forms.FieldError{Field: "q", Code: "too_short", Message: "q is too short (rule P1)"})
+		case p == "/api/v1/search":
+			write(map[string]any{"cases": []map[string]any{{"no": "TS-20261130-0001", "type": "complaint", "status": "closed", "department": "property",
+				"started_at": rfc(t0), "subject": ud("电梯故障 lift"), "customer": map[string]any{"name": ud("张*"), "phone": "138****5678"},
+				"closed_at": rfc(at(40)), "rating": 2, "satisfied": false}}, "next_page_token": "x", "searched": []string{"content", "phone"}})
 		case p == "/api/v1/queue":
 			write(leakQueue(r.URL.Query().Get("view")))
 		case strings.HasPrefix(p, "/api/v1/cases/") && strings.Contains(p, "/actions/escalate"):

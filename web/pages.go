@@ -290,7 +290,8 @@ func (s *Server) showCase(rq *request, status int, failed string, failure *start
 	moreOpen := slices.ContainsFunc(more, func(a actionForm) bool { return a.Open })
 	s.render(rq, status, "case", map[string]any{"Case": c, "Sections": sections, "Children": children, "Actions": actions,
 		"NextAction": first, "MoreActions": more, "MoreOpen": moreOpen, "Summary": sum,
-		"Restore": restore, "Failed": failed, "Failure": failure, "Revealed": revealed, "Pager": pager})
+		"Restore": restore, "Failed": failed, "Failure": failure, "Revealed": revealed, "Pager": pager,
+		"History": s.customerHistory(rq, no)})
 }
 
 // restoreInput is the restore form: the API's (POST .../restore) body.

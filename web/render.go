@@ -263,6 +263,7 @@ func (s *Server) funcs() template.FuncMap {
 		// form sent twice (a double click, a reload after a lost answer)
 		// registers one case and applies its action once (issue 17).
 		"formKey": formKey,
+		"asset":   assetURL, // a static file's versioned address (static.go)
 		"dict":    dict,
 		"add":     func(a, b int) int { return a + b },
 		"pct": func(f *float64) string {
@@ -289,10 +290,14 @@ func parsePages(funcs template.FuncMap) (map[string]*template.Template, error) {
 	pages := map[string]*template.Template{}
 	for _, f := range files {
 		name := strings.TrimSuffix(path.Base(f), ".html")
-		if name == "layout" {
+		if name == "layout" || partials[name] {
 			continue
 		}
-		t, err := template.New("layout.html").Funcs(funcs).ParseFS(templateFS, "templates/layout.html", f)
+		with := []string{"templates/layout.html", f}
+		for p := range partials {
+			with = append(with, "templates/"+p+".html")
+		}
+		t, err := template.New("layout.html").Funcs(funcs).ParseFS(templateFS, with...)
 		if err != nil {
 			return nil, fmt.Errorf("page %s: %w", name, err)
 		}

@@ -11,7 +11,6 @@ import (
 	"encoding/json"
 	"html/template"
 	"io"
-	"io/fs"
 	"log/slog"
 	"net/http"
 	"net/url"
@@ -78,8 +77,9 @@ func New(s Server) (*Server, error) {
 // Handler routes the pages; anything else goes to the API.
 func (s *Server) Handler() http.Handler {
 	mux := http.NewServeMux()
-	static, _ := fs.Sub(staticFS, "static")
-	mux.Handle("GET /static/", http.StripPrefix("/static/", http.FileServerFS(static)))
+	mux.HandleFunc("GET /static/{name...}", func(w http.ResponseWriter, r *http.Request) { serveAsset(w, r, r.PathValue("name")) })
+	// Browsers ask for /favicon.ico on any page, the API's rating page too.
+	mux.HandleFunc("GET /favicon.ico", func(w http.ResponseWriter, r *http.Request) { serveAsset(w, r, "favicon.ico") })
 	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) { http.Redirect(w, r, "/inbox", http.StatusSeeOther) })
 	mux.HandleFunc("GET /login", s.loginPage)
 	mux.HandleFunc("POST /login", s.login)
@@ -88,6 +88,7 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("GET /inbox", s.page(s.inbox))
 	mux.HandleFunc("POST /inbox/bulk", s.page(s.bulk))
 	mux.HandleFunc("GET /cases", s.page(s.caseList))
+	mux.HandleFunc("GET /search", s.page(s.searchPage))
 	mux.HandleFunc("GET /cases/{no}", s.page(s.casePage))
 	mux.HandleFunc("POST /cases/{no}/actions/{action}", s.page(s.act))
 	mux.HandleFunc("POST /cases/{no}/reveal", s.page(s.reveal))
@@ -111,7 +112,7 @@ func (s *Server) Handler() http.Handler {
 	mux.Handle("/", s.API)
 	// Cross-site form posts are refused before any handler runs; the
 	// session's CSRF token, checked by the API, is the second lock.
-	return secure(http.NewCrossOriginProtection().Handler(mux))
+	return secure(compress(http.NewCrossOriginProtection().Handler(mux)))
 }
 
 // secure sets the headers every page carries: no inline script or

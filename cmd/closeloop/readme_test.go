@@ -9,18 +9,27 @@ import (
 	"time"
 )
 
-// readmeCommand is a line of the README's shell examples that runs
-// closeloop, and the arguments after the program as written.
+// readmeCommand is a line of the shell examples in the README and the
+// pages of docs/ that runs closeloop, and the arguments after the program
+// as written.
 type readmeCommand struct{ line, args string }
 
 func readmeCommands(t *testing.T) []readmeCommand {
 	t.Helper()
-	b, err := os.ReadFile("../../README.md")
+	pages, err := filepath.Glob("../../docs/*.md")
 	if err != nil {
 		t.Fatal(err)
 	}
+	var all []byte
+	for _, p := range append([]string{"../../README.md"}, pages...) {
+		b, err := os.ReadFile(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		all = append(all, b...)
+	}
 	var cmds []readmeCommand
-	blocks := regexp.MustCompile("(?s)```sh\n(.*?)```").FindAllStringSubmatch(string(b), -1)
+	blocks := regexp.MustCompile("(?s)```sh\n(.*?)```").FindAllStringSubmatch(string(all), -1)
 	for _, blk := range blocks {
 		text := strings.ReplaceAll(blk[1], "\\\n", " ")
 		for _, line := range strings.Split(text, "\n") {

@@ -48,3 +48,40 @@
   }
   if (every > 0) setInterval(refresh, every);
 })();
+
+// polish (issue 18): a table wider than its box scrolls inside it; the
+// box then takes keyboard focus (arrow keys scroll it) and is named after
+// its table, so keyboard and screen-reader users can reach what is off to
+// the side. Boxes that fit are left out of the tab order.
+(function () {
+  "use strict";
+  function name(box) {
+    var t = box.querySelector("table");
+    if (!t) return document.title;
+    if (t.caption) return t.caption.textContent.trim();
+    var by = t.getAttribute("aria-labelledby") && document.getElementById(t.getAttribute("aria-labelledby"));
+    if (by) return by.textContent.trim();
+    for (var el = box.previousElementSibling; el; el = el.previousElementSibling) {
+      if (/^H[1-6]$/.test(el.tagName)) return el.textContent.trim();
+    }
+    var h = box.closest("section, article, main") && box.closest("section, article, main").querySelector("h1, h2, h3");
+    return h ? h.textContent.trim() : document.title;
+  }
+  function mark() {
+    document.querySelectorAll(".scroll").forEach(function (box) {
+      if (box.scrollWidth > box.clientWidth + 1) {
+        box.tabIndex = 0;
+        box.setAttribute("role", "region");
+        box.setAttribute("aria-label", name(box));
+      } else if (box.hasAttribute("tabindex")) {
+        box.removeAttribute("tabindex");
+        box.removeAttribute("role");
+        box.removeAttribute("aria-label");
+      }
+    });
+  }
+  mark();
+  var pending;
+  window.addEventListener("resize", function () { clearTimeout(pending); pending = setTimeout(mark, 100); });
+  document.addEventListener("toggle", mark, true); // a table inside <details> just opened
+})();
