@@ -97,6 +97,7 @@ func (s *Server) Handler() http.Handler {
 		(*starter.Service).CreateCollaboration)))
 	mux.HandleFunc("GET /api/v1/cases", s.authed(s.listCases))
 	mux.HandleFunc("GET /api/v1/queue", s.authed(s.queue))
+	mux.HandleFunc("GET /api/v1/staff", s.authed(s.staff))
 	mux.HandleFunc("GET /api/v1/cases/{no}", s.authed(s.getCase))
 	mux.HandleFunc("GET /api/v1/cases/{no}/timeline", s.authed(s.getTimeline))
 	mux.HandleFunc("GET /api/v1/cases/{no}/history", s.authed(s.history))
@@ -174,6 +175,9 @@ func (s *Server) getCase(w http.ResponseWriter, r *http.Request) {
 	resp := present(mask(view), lang(r))
 	p := s.permissionsOn(r.Context(), view)
 	resp.Permissions = &p
+	if u, ok := s.Directory.User(view.Handler); ok && view.Handler != "" {
+		resp.HandlerName = u.Name
+	}
 	writeJSON(w, http.StatusOK, resp)
 }
 
@@ -275,6 +279,12 @@ func (s *Server) act(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, errForbidden(action+" on "+no))
 		return
 	}
+	if a, ok := in.(*workflows.AssignInput); ok {
+		if err := s.checkAssignee(a.Handler, target.Department); err != nil {
+			s.fail(w, r, err)
+			return
+		}
+	}
 	starter.SetActor(in, c.Username)
 	res, err := s.Cases.ActWith(ctx, no, action, in)
 	if err != nil {
@@ -296,6 +306,9 @@ func (s *Server) act(w http.ResponseWriter, r *http.Request) {
 	resp := present(mask(view), lang(r))
 	p := s.permissionsOn(r.Context(), view)
 	resp.Permissions = &p
+	if u, ok := s.Directory.User(view.Handler); ok && view.Handler != "" {
+		resp.HandlerName = u.Name
+	}
 	writeJSON(w, http.StatusOK, resp)
 }
 
@@ -451,6 +464,16 @@ type caseResponse struct {
 	TimelineTotal int `json:"timeline_total"`
 	// Permissions are the caller's, on reading a case.
 	Permissions *permissions `json:"permissions,omitempty"`
+	// Subject is what the case is about, in a line (user data).
+	Subject string `json:"subject"`
+	// Customer is who the case is for, masked unless revealed (P1).
+	Customer customer `json:"customer"`
+	// NextStep is what the open case waits for, who owes it and its
+	// clock; absent on a case that waits for nothing (issue 18).
+	NextStep *workflows.Step `json:"next_step,omitempty"`
+	// HandlerName is the handler's name from the directory, on reading
+	// a case.
+	HandlerName string `json:"handler_name,omitempty"`
 }
 
 type deadlineResponse struct {
@@ -464,7 +487,11 @@ type deadlineResponse struct {
 }
 
 func present(v workflows.CaseView, lang string) caseResponse {
-	out := caseResponse{CaseView: v, Deadlines: make([]deadlineResponse, len(v.Deadlines)), TimelineTotal: v.TimelineTotal()}
+	out := caseResponse{CaseView: v, Deadlines: make([]deadlineResponse, len(v.Deadlines)), TimelineTotal: v.TimelineTotal(),
+		Subject: v.Subject(), Customer: customerOf(v)}
+	if step, ok := v.NextStep(); ok {
+		out.NextStep = &step
+	}
 	for i, d := range v.Deadlines {
 		local := d.Due
 		if loc, err := time.LoadLocation(d.Explanation.Location); err == nil {

@@ -20,6 +20,7 @@ var boundedSchemas = map[string]any{
 	"Repair": forms.Repair{}, "Collaboration": forms.Collaboration{},
 	"Action_route": workflows.RouteInput{}, "Action_first_feedback": workflows.FirstFeedbackInput{},
 	"Action_temporary_solution": workflows.TemporarySolutionInput{}, "Action_reassign": workflows.ReassignInput{},
+	"Action_assign":  workflows.AssignInput{},
 	"Action_resolve": workflows.ResolveInput{}, "Action_return_visit": workflows.ReturnVisitInput{},
 	"Action_deliver_result": workflows.DeliverResultInput{}, "Action_extend": workflows.ExtendInput{},
 	"Action_escalate": workflows.EscalateInput{}, "Action_comment": workflows.CommentInput{},

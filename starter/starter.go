@@ -492,6 +492,7 @@ var (
 			workflows.ActionFirstFeedback:        func() any { return &workflows.FirstFeedbackInput{} },
 			workflows.ActionTemporarySolution:    func() any { return &workflows.TemporarySolutionInput{} },
 			workflows.ActionReassign:             func() any { return &workflows.ReassignInput{} },
+			workflows.ActionAssign:               func() any { return &workflows.AssignInput{} },
 			workflows.ActionResolve:              func() any { return &workflows.ResolveInput{} },
 			workflows.ActionReturnVisit:          func() any { return &workflows.ReturnVisitInput{} },
 			workflows.ActionDeliverResult:        func() any { return &workflows.DeliverResultInput{} },
@@ -500,6 +501,7 @@ var (
 		}),
 		workflows.PrefixRepair: with(shared, inputs{
 			workflows.ActionSign:                 func() any { return &workflows.SignInput{} },
+			workflows.ActionAssign:               func() any { return &workflows.AssignInput{} },
 			workflows.ActionSchedule:             func() any { return &workflows.ScheduleInput{} },
 			workflows.ActionProgress:             func() any { return &workflows.ProgressInput{} },
 			workflows.ActionComplete:             func() any { return &workflows.CompleteInput{} },
@@ -508,6 +510,7 @@ var (
 		}),
 		workflows.PrefixCollaboration: with(shared, inputs{
 			workflows.ActionAccept:  func() any { return &workflows.AcceptInput{} },
+			workflows.ActionAssign:  func() any { return &workflows.AssignInput{} },
 			workflows.ActionDecline: func() any { return &workflows.DeclineInput{} },
 			workflows.ActionDeliver: func() any { return &workflows.DeliverInput{} },
 			workflows.ActionRate:    func() any { return &workflows.RateInput{} },

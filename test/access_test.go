@@ -75,7 +75,7 @@ func TestAccessOverTheAPI(t *testing.T) {
 	}
 
 	applies := map[string][]string{
-		workflows.TypeComplaint:     {"route", "first-feedback", "resolve", "return-visit", "reassign", "comment", "escalate", "request-collaboration"},
+		workflows.TypeComplaint:     {"route", "first-feedback", "resolve", "return-visit", "reassign", "assign", "comment", "escalate", "request-collaboration"},
 		workflows.TypeCollaboration: {"comment", "escalate", "accept", "rate"},
 	}
 	for role, byOwnership := range m.Allow {

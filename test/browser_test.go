@@ -94,7 +94,10 @@ func TestBrowser(t *testing.T) {
 	staff.click(`a[href="/cases/` + no + `"]`)
 	staff.waitPage("case")
 	staff.noScriptRan()
-	staff.click("#action-first-feedback summary")
+	// The expected next action leads, already open (issue 18).
+	if !staff.exists("details#action-first-feedback[open]") {
+		t.Fatalf("first feedback is not the open, expected action:\n%s", staff.text("main"))
+	}
 	staff.submit("#action-first-feedback button[type=submit]")
 	if !strings.Contains(staff.text("#action-first-feedback"), "message") {
 		t.Fatalf("first feedback without a message: no error beside the field:\n%s", staff.text("#action-first-feedback"))

@@ -26,11 +26,17 @@ type field struct {
 	// MaxLength is the longest text the API takes for a text field
 	// (issue 17), so the browser stops typing there; 0 for other kinds.
 	MaxLength int
+	// Audience says whether an action's text reaches the customer or
+	// stays internal (casepage.go); "" for no mark.
+	Audience string
 }
 
 type option struct {
 	Value, Label string
 	Selected     bool
+	// User marks a label that is user data (a person's name), shown as
+	// typed in any language.
+	User bool
 }
 
 // system fields are the server's to fill, never the user's.
@@ -62,19 +68,20 @@ var actionInputs = map[string]map[string]any{
 	workflows.TypeComplaint: {
 		workflows.ActionRoute: workflows.RouteInput{}, workflows.ActionFirstFeedback: workflows.FirstFeedbackInput{},
 		workflows.ActionTemporarySolution: workflows.TemporarySolutionInput{}, workflows.ActionReassign: workflows.ReassignInput{},
+		workflows.ActionAssign:  workflows.AssignInput{},
 		workflows.ActionResolve: workflows.ResolveInput{}, workflows.ActionReturnVisit: workflows.ReturnVisitInput{},
 		workflows.ActionDeliverResult: workflows.DeliverResultInput{}, workflows.ActionExtend: workflows.ExtendInput{},
 		workflows.ActionRequestCollaboration: workflows.RequestCollaborationInput{},
 	},
 	workflows.TypeRepair: {
-		workflows.ActionSign: workflows.SignInput{}, workflows.ActionSchedule: workflows.ScheduleInput{},
+		workflows.ActionSign: workflows.SignInput{}, workflows.ActionAssign: workflows.AssignInput{}, workflows.ActionSchedule: workflows.ScheduleInput{},
 		workflows.ActionProgress: workflows.ProgressInput{}, workflows.ActionComplete: workflows.CompleteInput{},
 		workflows.ActionReturnVisit: workflows.RepairVisitInput{}, workflows.ActionRequestCollaboration: workflows.RequestCollaborationInput{},
 	},
 	workflows.TypeConsultation: {workflows.ActionCallBack: workflows.CallBackInput{}, workflows.ActionTransfer: workflows.TransferInput{}},
 	workflows.TypeMediaInquiry: {workflows.ActionContactOutlet: workflows.ContactOutletInput{}},
 	workflows.TypeCollaboration: {
-		workflows.ActionAccept: workflows.AcceptInput{}, workflows.ActionDecline: workflows.DeclineInput{},
+		workflows.ActionAccept: workflows.AcceptInput{}, workflows.ActionDecline: workflows.DeclineInput{}, workflows.ActionAssign: workflows.AssignInput{},
 		workflows.ActionDeliver: workflows.DeliverInput{}, workflows.ActionRate: workflows.RateInput{},
 	},
 }

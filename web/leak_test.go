@@ -198,6 +198,7 @@ func complaintRouted(lang string) map[string]any {
 			"from", "handler", "to", "management", "proposal", "management owns the case; customer service assists with contact and return visits"),
 		ev(1, "staff.property", "first_feedback", ud("已联系"), "method", "phone"),
 		ev(2, "staff.property", "temporary_solution", ud("先用风扇"), nil...),
+		ev(3, "head.property", "assigned", "assigned to staff.property: "+ud("你熟悉"), "from", "", "to", "staff.property", "note", ud("你熟悉")),
 		ev(3, "head.property", "reassigned", "reassigned from property to engineering: "+ud("不归我们"), "from", "property", "to", "engineering", "reason", ud("不归我们")),
 		ev(4, "head.engineering", "extended", fmt.Sprintf("%s extended to %s: %s", sla.Resolution, rfc(at(96)), ud("等零件")),
 			"deadline", sla.Resolution, "due", rfc(at(96)), "reason", ud("等零件")),
@@ -497,6 +498,8 @@ func leakAPI(t *testing.T) http.Handler {
 					"outbox": true, "calendar": role == "admin"}})
 		case p == "/api/v1/cases":
 			write(map[string]any{"cases": summaries, "next_page_token": "more"})
+		case p == "/api/v1/staff":
+			write(map[string]any{"department": r.URL.Query().Get("department"), "staff": []map[string]any{{"username": "staff.property", "name": ud("李明")}}})
 		case p == "/api/v1/search" && len([]rune(r.URL.Query().Get("q"))) < 3:
 			problem(w, http.StatusUnprocessableEntity, "invalid_query", "the search cannot be run",
 				forms.FieldError{Field: "q", Code: "too_short", Message: "q is too short (rule P1)"})

@@ -46,6 +46,7 @@ func (s *Server) logout(rq *request) {
 		s.fail(rq, p)
 		return
 	}
+	s.reveals.forget(sessionOf(rq), "")
 	for _, c := range res.header.Values("Set-Cookie") {
 		rq.w.Header().Add("Set-Cookie", c)
 	}
@@ -251,13 +252,14 @@ func (s *Server) showCase(rq *request, status int, failed string, failure *start
 		if !ok {
 			continue
 		}
-		af := actionForm{Name: a, Fields: s.fieldsOf(in, rq.lang, pending)}
+		af := actionForm{Name: a, Fields: markAudience(a, s.fieldsOf(in, rq.lang, pending))}
 		if a == failed {
 			af.Open, af.Error = true, failure
 			af.Fields = fill(af.Fields, rq.r.PostForm, fieldErrors(failure))
 		}
 		actions = append(actions, af)
 	}
+	s.withStaff(rq, actions, c.Department, c.Handler)
 	// The restore form is built as the actions' are, so it has their
 	// length limit and shows a refusal beside its field (issue 17).
 	var restore []field
@@ -267,7 +269,27 @@ func (s *Server) showCase(rq *request, status int, failed string, failure *start
 			restore = fill(restore, rq.r.PostForm, fieldErrors(failure))
 		}
 	}
+	// A reveal stays shown in this session while it lasts and the user
+	// still has the right (P1); it is recorded once, when made.
+	sum := summaryOf(res.body, c)
+	switch {
+	case !c.Permissions.Reveal:
+		s.reveals.forget(sessionOf(rq), c.No)
+		revealed = nil
+	case revealed != nil:
+		s.reveals.keep(sessionOf(rq), c.No, revealed, s.now())
+	default:
+		revealed = s.reveals.get(sessionOf(rq), c.No, s.now())
+	}
+	sum.Revealed = revealed
+	next := ""
+	if sum.Step != nil {
+		next = sum.Step.Action
+	}
+	first, more := orderActions(actions, next)
+	moreOpen := slices.ContainsFunc(more, func(a actionForm) bool { return a.Open })
 	s.render(rq, status, "case", map[string]any{"Case": c, "Sections": sections, "Children": children, "Actions": actions,
+		"NextAction": first, "MoreActions": more, "MoreOpen": moreOpen, "Summary": sum,
 		"Restore": restore, "Failed": failed, "Failure": failure, "Revealed": revealed, "Pager": pager,
 		"History": s.customerHistory(rq, no)})
 }

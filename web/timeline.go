@@ -164,6 +164,7 @@ var eventTexts = map[string]eventText{
 	"first_feedback":          firstFeedbackText,
 	"temporary_solution":      typedText("timeline.temporary_solution", "field.description"),
 	"reassigned":              reassignedText,
+	"assigned":                assignedText,
 	"resolved":                typedText("timeline.resolved", "field.result"),
 	"return_visit":            returnVisitText,
 	"rework":                  reworkText,
@@ -356,6 +357,11 @@ func reassignedText(p speaker, _ string, e workflows.Event) (string, []part) {
 		text = p.t("timeline.routed", "Department", p.dept(e.Fields["to"]))
 	}
 	return text, p.typed(nil, "field.reason", e.Fields["reason"])
+}
+
+// assignedText: the case given to a person of its department (issue 18).
+func assignedText(p speaker, _ string, e workflows.Event) (string, []part) {
+	return p.t("timeline.assigned"), p.typed(p.typed(nil, "field.handler", e.Fields["to"]), "field.note", e.Fields["note"])
 }
 
 func returnVisitText(p speaker, caseType string, e workflows.Event) (string, []part) {

@@ -50,6 +50,8 @@ type Server struct {
 
 	pages map[string]*template.Template
 	i18n  *catalog
+	// reveals keeps each session's revealed customers for the case page.
+	reveals *reveals
 }
 
 // New parses the templates and message catalogs once.
@@ -59,6 +61,7 @@ func New(s Server) (*Server, error) {
 		return nil, err
 	}
 	s.i18n = cat
+	s.reveals = &reveals{}
 	if s.Location == nil {
 		s.Location = time.UTC
 	}

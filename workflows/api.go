@@ -70,7 +70,7 @@ const SignalCollaborationStatus = "collaboration-status"
 
 // ComplaintActions lists the complaint's staff actions in workflow order.
 var ComplaintActions = []string{
-	ActionRoute, ActionFirstFeedback, ActionTemporarySolution, ActionReassign, ActionResolve,
+	ActionRoute, ActionFirstFeedback, ActionTemporarySolution, ActionReassign, ActionAssign, ActionResolve,
 	ActionReturnVisit, ActionDeliverResult, ActionExtend, ActionRequestCollaboration, ActionEscalate, ActionComment,
 }
 
@@ -81,10 +81,10 @@ var MediaInquiryActions = []string{ActionContactOutlet, ActionEscalate, ActionCo
 var ConsultationActions = []string{ActionCallBack, ActionTransfer, ActionEscalate, ActionComment}
 
 // RepairActions lists the repair order's staff actions.
-var RepairActions = []string{ActionSign, ActionSchedule, ActionProgress, ActionComplete, ActionReturnVisit, ActionRequestCollaboration, ActionEscalate, ActionComment}
+var RepairActions = []string{ActionSign, ActionAssign, ActionSchedule, ActionProgress, ActionComplete, ActionReturnVisit, ActionRequestCollaboration, ActionEscalate, ActionComment}
 
 // CollaborationActions lists the cross-department request's staff actions.
-var CollaborationActions = []string{ActionAccept, ActionDecline, ActionDeliver, ActionRate, ActionEscalate, ActionComment}
+var CollaborationActions = []string{ActionAccept, ActionDecline, ActionAssign, ActionDeliver, ActionRate, ActionEscalate, ActionComment}
 
 // Case types and their number prefixes.
 const (

@@ -89,6 +89,7 @@ func (w *collaboration) setup(ctx workflow.Context) error {
 		onUpdate(ctx, &w.core, ActionRate, w.checkRate, w.rate),
 		onUpdate(ctx, &w.core, ActionEscalate, w.checkEscalate, w.escalateByHand),
 		onUpdate(ctx, &w.core, ActionComment, w.checkComment, w.comment),
+		onUpdate(ctx, &w.core, ActionAssign, w.checkAssign, w.assignHandler),
 		onUpdate(ctx, &w.core, ActionReplan, w.checkReplan, w.replan),
 		onUpdate(ctx, &w.core, ActionRevealPII, w.checkReveal, w.reveal),
 	} {

@@ -585,6 +585,36 @@ func TestComplaint_ReassignToDepartmentAtFault(t *testing.T) {
 	}
 }
 
+// Issue 18: the department head assigns the case to a person of the
+// department; the handler is set within the department, the clocks keep
+// running, the person is told, and an empty or unchanged handler is a
+// field error.
+func TestComplaint_AssignToPerson(t *testing.T) {
+	reg := sh(2026, 11, 23, 10, 0)
+	h := newHarness(t, reg)
+	empty := h.do(hours(1), workflows.ActionAssign, workflows.AssignInput{Actor: "wang.head"})
+	first := h.do(hours(2), workflows.ActionAssign, workflows.AssignInput{Actor: "wang.head", Handler: "li.ming", Note: "you know the building"})
+	same := h.do(hours(2.5), workflows.ActionAssign, workflows.AssignInput{Actor: "wang.head", Handler: "li.ming"})
+	h.cancelAt(hours(4))
+	h.runUntilCancelled(input(form(t, reg)))
+
+	requireFieldError(t, empty, "handler")
+	requireFieldError(t, same, "handler")
+	v := first.ok(t)
+	if v.Handler != "li.ming" || v.Record.Handler != "li.ming" || v.Department != "property" {
+		t.Errorf("after assigning: %q %q %q", v.Handler, v.Record.Handler, v.Department)
+	}
+	ev := events(v, "assigned")
+	if len(ev) != 1 || ev[0].Fields["to"] != "li.ming" || ev[0].Fields["note"] != "you know the building" || ev[0].Actor != "wang.head" {
+		t.Errorf("assigned events %+v", ev)
+	}
+	requireDue(t, deadline(t, v, sla.Resolution, 0), sh(2026, 11, 26, 10, 0), workflows.DeadlinePending)
+	notices := h.notes.notices(workflows.NoticeAssignment)
+	if n := notices[len(notices)-1]; n.To.Name != "li.ming" || n.To.Department != "property" {
+		t.Errorf("assignment notice %+v", n)
+	}
+}
+
 // Actions that do not fit the case's status are rejected by the validator.
 func TestComplaint_WrongStateActionsRejected(t *testing.T) {
 	reg := sh(2026, 11, 23, 10, 0)
@@ -629,6 +659,7 @@ func TestComplaint_ActionsAfterCloseRejected(t *testing.T) {
 		workflows.ActionFirstFeedback:     firstFeedback(),
 		workflows.ActionTemporarySolution: workflows.TemporarySolutionInput{Actor: "a", Description: "d"},
 		workflows.ActionReassign:          workflows.ReassignInput{Actor: "a", Department: "engineering", Reason: "r"},
+		workflows.ActionAssign:            workflows.AssignInput{Actor: "a", Handler: "h"},
 		workflows.ActionResolve:           resolveWith("again"),
 		workflows.ActionReturnVisit:       visit(true, "again"),
 		workflows.ActionDeliverResult:     deliver(),

@@ -17,6 +17,7 @@ var actionStatuses = map[string]map[string][]string{
 		ActionFirstFeedback:        {StatusRouted},
 		ActionTemporarySolution:    {StatusRouted, StatusInProgress, StatusRework},
 		ActionReassign:             {StatusRouted, StatusInProgress, StatusRework},
+		ActionAssign:               {StatusRouted, StatusInProgress, StatusRework},
 		ActionResolve:              {StatusInProgress, StatusRework},
 		ActionReturnVisit:          {StatusResolved},
 		ActionDeliverResult:        {StatusResolved, StatusSatisfied},
@@ -24,6 +25,7 @@ var actionStatuses = map[string]map[string][]string{
 	},
 	TypeRepair: {
 		ActionSign:                 {StatusRegistered},
+		ActionAssign:               {StatusRegistered, StatusInProgress, StatusRework},
 		ActionSchedule:             {StatusInProgress, StatusRework},
 		ActionProgress:             {StatusInProgress, StatusRework},
 		ActionComplete:             {StatusInProgress, StatusRework},
@@ -39,6 +41,7 @@ var actionStatuses = map[string]map[string][]string{
 	},
 	TypeCollaboration: {
 		ActionAccept:  {StatusRegistered},
+		ActionAssign:  {StatusRegistered, StatusInProgress},
 		ActionDecline: {StatusRegistered},
 		ActionDeliver: {StatusInProgress},
 		ActionRate:    {StatusResolved},

@@ -100,3 +100,26 @@ func TestValidActionsAndNextStep(t *testing.T) {
 		t.Error("a closed case waits for something")
 	}
 }
+
+// Issue 18: a case marked overdue never shows another clock's time left —
+// a routed complaint whose first feedback passed is owed on that clock,
+// not on the resolution's three days.
+func TestNextStepOnBreachedClock(t *testing.T) {
+	now := time.Date(2026, 12, 1, 2, 0, 0, 0, time.UTC)
+	passed := now.Add(-2 * time.Hour)
+	v := CaseView{Type: TypeComplaint, Status: StatusRouted, Department: "property", Overdue: true, Form: &forms.Complaint{},
+		Record: &ComplaintRecord{}, Deadlines: []Deadline{
+			{Name: sla.FirstFeedback, Due: passed, State: DeadlineBreached, BreachedAt: &passed},
+			{Name: sla.Resolution, Due: now.Add(91 * time.Hour), State: DeadlinePending}}}
+	s, ok := v.NextStep()
+	if !ok || s.Deadline != sla.FirstFeedback || s.Due == nil || !s.Due.Equal(passed) {
+		t.Fatalf("overdue step: %+v", s)
+	}
+	// A later round's running clock is the one owed, not an old breach.
+	v.Status = StatusRework
+	v.Deadlines = []Deadline{{Name: sla.Rework, Round: 1, Due: passed, State: DeadlineBreached},
+		{Name: sla.Rework, Round: 2, Due: now.Add(time.Hour), State: DeadlinePending}}
+	if s, _ := v.NextStep(); s.Due == nil || !s.Due.Equal(now.Add(time.Hour)) {
+		t.Errorf("rework round 2: %+v", s)
+	}
+}
