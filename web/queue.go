@@ -69,7 +69,8 @@ func (s *Server) inbox(rq *request) {
 	nav := func(p int) string {
 		return "/inbox?" + url.Values{"view": {qp.View}, "page": {strconv.Itoa(p)}}.Encode()
 	}
-	data := map[string]any{"Queue": qp, "Page": page, "Pages": pages, "Bulk": s.bulkActions(rq),
+	staff := s.staffOptions(rq, rq.me.Department, "")
+	data := map[string]any{"Queue": qp, "Page": page, "Pages": pages, "Bulk": bulkActions(staff != nil), "Staff": staff,
 		"First": (page-1)*queuePageSize + 1, "Last": (page-1)*queuePageSize + len(qp.Cases)}
 	if page > 1 {
 		data["Prev"] = nav(page - 1)
@@ -86,8 +87,13 @@ func (s *Server) inbox(rq *request) {
 	s.render(rq, http.StatusOK, "inbox", data)
 }
 
-// bulkActions are the actions the inbox offers on many cases at once.
-func (s *Server) bulkActions(rq *request) []string {
+// bulkActions are the actions the inbox offers on many cases at once:
+// a note, and for heads (who may list their department's staff) an
+// assignment to a person.
+func bulkActions(assign bool) []string {
+	if assign {
+		return []string{workflows.ActionComment, workflows.ActionAssign}
+	}
 	return []string{workflows.ActionComment}
 }
 
@@ -103,20 +109,20 @@ func (s *Server) bulk(rq *request) {
 	action := rq.r.PostFormValue("action")
 	text := strings.TrimSpace(rq.r.PostFormValue("text"))
 	back := localPath(rq.r.PostFormValue("back"), "/inbox")
-	bulkOK := false
-	for _, a := range s.bulkActions(rq) {
-		bulkOK = bulkOK || a == action
-	}
+	handler := strings.TrimSpace(rq.r.PostFormValue("handler"))
+	// Whether the user may assign is the API's to decide, case by case.
 	var problem string
 	switch {
-	case !bulkOK:
+	case action != workflows.ActionComment && action != workflows.ActionAssign:
 		problem = "bulk.unknown"
 	case len(nos) == 0:
 		problem = "bulk.none"
 	case len(nos) > maxBulk:
 		problem = "bulk.tooMany"
-	case text == "":
+	case action == workflows.ActionComment && text == "":
 		problem = "bulk.noText"
+	case action == workflows.ActionAssign && handler == "":
+		problem = "bulk.noHandler"
 	}
 	u, _ := url.Parse(back)
 	q := u.Query()
@@ -126,7 +132,11 @@ func (s *Server) bulk(rq *request) {
 	if problem != "" {
 		q.Set("problem", problem)
 	} else {
-		body, _ := json.Marshal(map[string]string{"text": text})
+		in := map[string]string{"text": text}
+		if action == workflows.ActionAssign {
+			in = map[string]string{"handler": handler, "note": text}
+		}
+		body, _ := json.Marshal(in)
 		var failed []string
 		for _, no := range nos {
 			res := s.call(rq, http.MethodPost, "/api/v1/cases/"+url.PathEscape(no)+"/actions/"+url.PathEscape(action), body, "application/json")

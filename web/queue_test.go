@@ -1,6 +1,7 @@
 package web
 
 import (
+	"encoding/json"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -28,6 +29,19 @@ func TestInboxShowsToDos(t *testing.T) {
 		if r.URL.Path == "/api/v1/queue" {
 			asked = append(asked, r.URL.RawQuery)
 			_, _ = io.WriteString(w, queueJSON)
+			return
+		}
+		if r.URL.Path == "/api/v1/staff" {
+			_, _ = io.WriteString(w, `{"staff":[{"username":"staff.property","name":"李强"}]}`)
+			return
+		}
+		if r.URL.Path == "/api/v1/cases/TS-20261201-0002/actions/assign" && r.Method == http.MethodPost {
+			var in map[string]string
+			_ = json.NewDecoder(r.Body).Decode(&in)
+			if in["handler"] != "staff.property" {
+				w.WriteHeader(http.StatusUnprocessableEntity)
+			}
+			_, _ = io.WriteString(w, `{}`)
 			return
 		}
 		if r.URL.Path == "/api/v1/cases/TS-20261201-0001/actions/comment" && r.Method == http.MethodPost {
@@ -79,5 +93,28 @@ func TestInboxShowsToDos(t *testing.T) {
 	_ = resp.Body.Close()
 	if loc := resp.Header.Get("Location"); !strings.Contains(loc, "problem=bulk.none") {
 		t.Errorf("bulk with no case chosen: %s", loc)
+	}
+	// A head who may list the department's staff assigns in bulk.
+	if page := getAs(t, srv, "/inbox", "en"); !strings.Contains(page, `<option value="assign">`) || !strings.Contains(page, `id="bulk-handler"`) {
+		t.Error("the inbox offers no bulk assignment to a user who may list the staff")
+	}
+	post := func(form url.Values) *url.URL {
+		t.Helper()
+		req, _ := http.NewRequest(http.MethodPost, srv.URL+"/inbox/bulk", strings.NewReader(form.Encode()))
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		req.AddCookie(&http.Cookie{Name: "closeloop_session", Value: "good"})
+		resp, err := (&http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}).Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_ = resp.Body.Close()
+		loc, _ := url.Parse(resp.Header.Get("Location"))
+		return loc
+	}
+	if loc := post(url.Values{"csrf": {"tok"}, "no": {"TS-20261201-0002"}, "action": {"assign"}, "handler": {"staff.property"}}); loc.Query().Get("done") != "1" {
+		t.Errorf("bulk assign: %s", loc)
+	}
+	if loc := post(url.Values{"csrf": {"tok"}, "no": {"TS-20261201-0002"}, "action": {"assign"}}); loc.Query().Get("problem") != "bulk.noHandler" {
+		t.Errorf("bulk assign to nobody: %s", loc)
 	}
 }
