@@ -179,9 +179,9 @@ func (s *Store) Queue(ctx context.Context, q QueueQuery) ([]Row, int, error) {
 	if !ok {
 		return nil, 0, nil
 	}
-	var total int
-	if err := s.read.QueryRowContext(ctx, s.bind("SELECT COUNT(*) FROM cases WHERE "+where), args...).Scan(&total); err != nil {
-		return nil, 0, fmt.Errorf("archive queue: %w", err)
+	total, err := s.QueueCount(ctx, q)
+	if err != nil {
+		return nil, 0, err
 	}
 	limit := q.Limit
 	if limit <= 0 {

@@ -33,17 +33,8 @@ const xssProbe = `<script>window.__xss=1</script><img src=x onerror="window.__xs
 // text everywhere.
 func TestBrowser(t *testing.T) {
 	chrome := findChromium(t)
-	s := &system{t: t, bin: buildBinary(t), dataDir: t.TempDir(), httpPort: freePort(t), tPort: freeEnginePort(t), uiPort: freePort(t)}
-	s.start()
-	defer s.stop()
-	creds, err := identity.ReadDemoCredentials(filepath.Join(s.dataDir, identity.DemoCredentialsFile))
-	if err != nil {
-		t.Fatal(err)
-	}
-	password := map[string]string{}
-	for _, u := range creds.Users {
-		password[u.Username] = u.Password
-	}
+	s := startSystem(t)
+	password := s.demoPasswords()
 	alloc := newAllocator(t, chrome)
 	login := func(user string) *browser {
 		b := newBrowser(t, alloc, s.base(), user)
@@ -329,6 +320,30 @@ func checkLanguages(t *testing.T, b *browser, caseNo string) {
 				b.eval(`document.documentElement.scrollWidth`), b.eval(`window.innerWidth`))
 		}
 	}
+}
+
+// startSystem builds and starts the product on free ports, stopped when
+// the test ends.
+func startSystem(t *testing.T) *system {
+	s := &system{t: t, bin: buildBinary(t), dataDir: t.TempDir(), httpPort: freePort(t), tPort: freeEnginePort(t), uiPort: freePort(t)}
+	s.start()
+	t.Cleanup(s.stop)
+	return s
+}
+
+// demoPasswords are the demo users' passwords, which the first start
+// wrote to the data folder.
+func (s *system) demoPasswords() map[string]string {
+	s.t.Helper()
+	creds, err := identity.ReadDemoCredentials(filepath.Join(s.dataDir, identity.DemoCredentialsFile))
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	password := map[string]string{}
+	for _, u := range creds.Users {
+		password[u.Username] = u.Password
+	}
+	return password
 }
 
 // --- the browser

@@ -13,8 +13,6 @@ import (
 	"time"
 
 	"github.com/chromedp/chromedp"
-
-	"github.com/closeloop/closeloop/identity"
 )
 
 // TestWorkQueuesBrowser walks each role's day through the work queues
@@ -27,17 +25,8 @@ import (
 // case; nothing scrolls sideways on a phone.
 func TestWorkQueuesBrowser(t *testing.T) {
 	chrome := findChromium(t)
-	s := &system{t: t, bin: buildBinary(t), dataDir: t.TempDir(), httpPort: freePort(t), tPort: freeEnginePort(t), uiPort: freePort(t)}
-	s.start()
-	defer s.stop()
-	creds, err := identity.ReadDemoCredentials(filepath.Join(s.dataDir, identity.DemoCredentialsFile))
-	if err != nil {
-		t.Fatal(err)
-	}
-	password := map[string]string{}
-	for _, u := range creds.Users {
-		password[u.Username] = u.Password
-	}
+	s := startSystem(t)
+	password := s.demoPasswords()
 	shanghai, _ := time.LoadLocation("Asia/Shanghai")
 	now := time.Now()
 	y, m, d := now.In(shanghai).Date()

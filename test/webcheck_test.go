@@ -20,7 +20,6 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/closeloop/closeloop/api"
-	"github.com/closeloop/closeloop/identity"
 )
 
 // webTools are the pinned checkers .ci/run installs from the npm registry
@@ -66,17 +65,8 @@ func findWebTools(t *testing.T) webTools {
 func TestWebChecks(t *testing.T) {
 	chrome := findChromium(t)
 	tools := findWebTools(t)
-	s := &system{t: t, bin: buildBinary(t), dataDir: t.TempDir(), httpPort: freePort(t), tPort: freeEnginePort(t), uiPort: freePort(t)}
-	s.start()
-	defer s.stop()
-	creds, err := identity.ReadDemoCredentials(filepath.Join(s.dataDir, identity.DemoCredentialsFile))
-	if err != nil {
-		t.Fatal(err)
-	}
-	password := map[string]string{}
-	for _, u := range creds.Users {
-		password[u.Username] = u.Password
-	}
+	s := startSystem(t)
+	password := s.demoPasswords()
 
 	// One case of each type, one awaiting the customer's rating (whose
 	// link the outbox holds) and one entered overdue, for the board.
