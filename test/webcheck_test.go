@@ -72,7 +72,7 @@ func TestWebChecks(t *testing.T) {
 	// link the outbox holds) and one entered overdue, for the board.
 	cases := map[string]string{}
 	for typ, endpoint := range map[string]string{"complaint": "complaints", "repair": "repairs", "consultation": "consultations",
-		"media-inquiry": "media-inquiries", "collaboration": "collaborations"} {
+		"media_inquiry": "media-inquiries", "collaboration": "collaborations"} {
 		b, err := os.ReadFile("../forms/examples/" + typ + ".json")
 		if err != nil {
 			t.Fatal(err)
@@ -109,6 +109,12 @@ func TestWebChecks(t *testing.T) {
 	if link == "" {
 		t.Fatalf("no satisfaction link for %s in the outbox", rated)
 	}
+	// The acknowledgement carries the customer's status link.
+	_, b := s.callAs("cshead01", http.MethodGet, "/api/v1/outbox?case="+rated, nil)
+	status := regexp.MustCompile(regexp.QuoteMeta(s.base()) + `/status/[A-Za-z0-9._~-]+`).FindString(string(b))
+	if status == "" {
+		t.Fatalf("no status link for %s in the outbox", rated)
+	}
 
 	alloc := newAllocator(t, chrome)
 	signedIn := map[string]*browser{}
@@ -129,8 +135,8 @@ func TestWebChecks(t *testing.T) {
 		b    *browser
 		path string // a path on the product, or a whole URL
 	}
-	pages := []page{{anonymous, "/login"}, {anonymous, link}}
-	for _, p := range []string{"/inbox", "/cases", "/new", "/escalations", "/dashboard", "/outbox", "/import"} {
+	pages := []page{{anonymous, "/login"}, {anonymous, link}, {anonymous, status}}
+	for _, p := range []string{"/inbox", "/inbox?view=callbacks", "/cases", "/search", "/search?q=5678", "/new", "/escalations", "/dashboard", "/outbox", "/import"} {
 		pages = append(pages, page{head, p})
 	}
 	for _, typ := range []string{"complaint", "repair", "consultation", "media_inquiry", "collaboration"} {
