@@ -171,14 +171,6 @@ func (s *Server) queue(w http.ResponseWriter, r *http.Request) {
 	}
 	ctx := r.Context()
 	resp := queueResponse{View: name, Views: make([]queueCount, 0, len(views)), Cases: []queueRow{}, Page: page, PageSize: size}
-	for _, v := range views {
-		n, err := store.QueueCount(ctx, v.Query)
-		if err != nil {
-			s.fail(w, r, err)
-			return
-		}
-		resp.Views = append(resp.Views, queueCount{v.Name, n})
-	}
 	query := views[i].Query
 	query.Limit, query.Offset = size, (page-1)*size
 	rows, total, err := store.Queue(ctx, query)
@@ -187,6 +179,17 @@ func (s *Server) queue(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	resp.Total = total
+	// The chosen view was counted with its page; the others are counted.
+	for j, v := range views {
+		n := total
+		if j != i {
+			if n, err = store.QueueCount(ctx, v.Query); err != nil {
+				s.fail(w, r, err)
+				return
+			}
+		}
+		resp.Views = append(resp.Views, queueCount{v.Name, n})
+	}
 	for _, row := range rows {
 		// The query holds only what the role may read; each row is checked
 		// against the policies as well.

@@ -245,9 +245,10 @@ func (rv *reveals) forget(session, no string) {
 // --- Assignment to a person (issue 18)
 
 // staffOptions are the department's staff as choices for the assign
-// form's handler: each by name with their open load, the current handler
-// left out. Nil when the API lists no staff to this user.
-func (s *Server) staffOptions(rq *request, dept, current string) []option {
+// form's handler: each by name with their open load (load, or the
+// queue's when nil), the current handler left out. Nil when the API lists
+// no staff to this user.
+func (s *Server) staffOptions(rq *request, dept, current string, load map[string]int) []option {
 	res := s.call(rq, http.MethodGet, "/api/v1/staff?"+url.Values{"department": {dept}}.Encode(), nil, "")
 	if res.problem() != nil {
 		return nil
@@ -262,11 +263,14 @@ func (s *Server) staffOptions(rq *request, dept, current string) []option {
 		return nil
 	}
 	// The load is the queue's; without the archive the names stand alone.
-	var queue struct {
-		Load map[string]int `json:"load"`
-	}
-	if q := s.call(rq, http.MethodGet, "/api/v1/queue?page_size=1", nil, ""); q.problem() == nil {
-		_ = json.Unmarshal(q.body, &queue)
+	if load == nil {
+		var queue struct {
+			Load map[string]int `json:"load"`
+		}
+		if q := s.call(rq, http.MethodGet, "/api/v1/queue?page_size=1", nil, ""); q.problem() == nil {
+			_ = json.Unmarshal(q.body, &queue)
+		}
+		load = queue.Load
 	}
 	out := []option{{Value: "", Label: s.i18n.text(rq.lang, "casepage.choose")}}
 	for _, p := range list.Staff {
@@ -277,7 +281,7 @@ func (s *Server) staffOptions(rq *request, dept, current string) []option {
 		if name == "" {
 			name = p.Username
 		}
-		out = append(out, option{Value: p.Username, Label: s.i18n.text(rq.lang, "casepage.load", "Name", name, "Count", queue.Load[p.Username]), User: true})
+		out = append(out, option{Value: p.Username, Label: s.i18n.text(rq.lang, "casepage.load", "Name", name, "Count", load[p.Username]), User: true})
 	}
 	return out
 }
@@ -289,7 +293,7 @@ func (s *Server) withStaff(rq *request, actions []actionForm, dept, current stri
 		if actions[i].Name != workflows.ActionAssign {
 			continue
 		}
-		opts := s.staffOptions(rq, dept, current)
+		opts := s.staffOptions(rq, dept, current, nil)
 		for j, f := range actions[i].Fields {
 			if f.Name != "handler" || opts == nil {
 				continue

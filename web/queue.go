@@ -69,7 +69,7 @@ func (s *Server) inbox(rq *request) {
 	nav := func(p int) string {
 		return "/inbox?" + url.Values{"view": {qp.View}, "page": {strconv.Itoa(p)}}.Encode()
 	}
-	staff := s.staffOptions(rq, rq.me.Department, "")
+	staff := s.staffOptions(rq, rq.me.Department, "", qp.Load) // the page has the load
 	data := map[string]any{"Queue": qp, "Page": page, "Pages": pages, "Bulk": bulkActions(staff != nil), "Staff": staff,
 		"First": (page-1)*queuePageSize + 1, "Last": (page-1)*queuePageSize + len(qp.Cases)}
 	if page > 1 {
