@@ -177,26 +177,8 @@ func (s *Store) List(ctx context.Context, q ListQuery) ([]Line, string, error) {
 
 // backfill fills the list columns of cases archived before they existed.
 func (s *Store) backfill(ctx context.Context) error {
-	rows, err := s.db.QueryContext(ctx, s.bind(`SELECT record FROM cases WHERE list_version < ?`), listVersion)
+	views, err := s.records(ctx, s.bind(`SELECT record FROM cases WHERE list_version < ?`), listVersion)
 	if err != nil {
-		return fmt.Errorf("archive backfill: %w", err)
-	}
-	var views []workflows.CaseView
-	for rows.Next() {
-		var record string
-		var v workflows.CaseView
-		if err := rows.Scan(&record); err != nil {
-			_ = rows.Close()
-			return fmt.Errorf("archive backfill: %w", err)
-		}
-		if err := json.Unmarshal([]byte(record), &v); err != nil {
-			_ = rows.Close()
-			return fmt.Errorf("archive backfill: %w", err)
-		}
-		views = append(views, v)
-	}
-	_ = rows.Close()
-	if err := rows.Err(); err != nil {
 		return fmt.Errorf("archive backfill: %w", err)
 	}
 	if len(views) == 0 {
@@ -222,6 +204,28 @@ func (s *Store) backfill(ctx context.Context) error {
 		return fmt.Errorf("archive backfill: %w", err)
 	}
 	return nil
+}
+
+// records reads the cases a query selects by their record column.
+func (s *Store) records(ctx context.Context, query string, args ...any) ([]workflows.CaseView, error) {
+	rows, err := s.db.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer func() { _ = rows.Close() }()
+	var views []workflows.CaseView
+	for rows.Next() {
+		var record string
+		var v workflows.CaseView
+		if err := rows.Scan(&record); err != nil {
+			return nil, err
+		}
+		if err := json.Unmarshal([]byte(record), &v); err != nil {
+			return nil, err
+		}
+		views = append(views, v)
+	}
+	return views, rows.Err()
 }
 
 // openedAt is when a case was opened: its first timeline entry, which

@@ -3,7 +3,6 @@ package archive
 import (
 	"context"
 	"database/sql"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
@@ -163,27 +162,9 @@ func (s *Store) putIndexed(ctx context.Context, db execer, v workflows.CaseView,
 func (s *Store) backfillSearch(ctx context.Context) error {
 	const batch = 500
 	for {
-		rows, err := s.db.QueryContext(ctx, fmt.Sprintf(`SELECT c.record FROM cases c LEFT JOIN case_search x ON x.no = c.no
+		views, err := s.records(ctx, fmt.Sprintf(`SELECT c.record FROM cases c LEFT JOIN case_search x ON x.no = c.no
 			WHERE x.no IS NULL ORDER BY c.no LIMIT %d`, batch))
 		if err != nil {
-			return fmt.Errorf("archive search backfill: %w", err)
-		}
-		var views []workflows.CaseView
-		for rows.Next() {
-			var record string
-			var v workflows.CaseView
-			if err := rows.Scan(&record); err != nil {
-				_ = rows.Close()
-				return fmt.Errorf("archive search backfill: %w", err)
-			}
-			if err := json.Unmarshal([]byte(record), &v); err != nil {
-				_ = rows.Close()
-				return fmt.Errorf("archive search backfill: %w", err)
-			}
-			views = append(views, v)
-		}
-		_ = rows.Close()
-		if err := rows.Err(); err != nil {
 			return fmt.Errorf("archive search backfill: %w", err)
 		}
 		if len(views) == 0 {
