@@ -137,12 +137,8 @@ func (q QueueQuery) where() (string, []any, bool) {
 		add("owed_by <> ?", q.NotOwedBy)
 	}
 	if len(q.Handlers) > 0 {
-		in := strings.TrimSuffix(strings.Repeat("?, ", len(q.Handlers)), ", ")
-		c := "(handler IN (" + in + ") OR next_party = ?)"
-		for _, h := range q.Handlers {
-			args = append(args, h)
-		}
-		add(c, workflows.PartyRequester)
+		in, vals := inList("handler", q.Handlers)
+		add("("+in+" OR next_party = ?)", append(vals, workflows.PartyRequester)...)
 	}
 	if q.Department != "" {
 		add("department = ?", q.Department)
@@ -151,12 +147,8 @@ func (q QueueQuery) where() (string, []any, bool) {
 		add("status = ?", q.Status)
 	}
 	if len(q.Actions) > 0 {
-		in := strings.TrimSuffix(strings.Repeat("?, ", len(q.Actions)), ", ")
-		c := "next_action IN (" + in + ")"
-		for _, a := range q.Actions {
-			args = append(args, a)
-		}
-		add(c)
+		in, vals := inList("next_action", q.Actions)
+		add(in, vals...)
 	}
 	if q.Level > 0 {
 		add("escalation_level >= ?", q.Level)
@@ -236,10 +228,9 @@ func (s *Store) Load(ctx context.Context, departments []string) (map[string]int,
 	query := "SELECT handler, COUNT(*) FROM cases WHERE " + openStatus + " AND handler <> ''"
 	var args []any
 	if len(departments) > 0 {
-		query += " AND department IN (" + strings.TrimSuffix(strings.Repeat("?, ", len(departments)), ", ") + ")"
-		for _, d := range departments {
-			args = append(args, d)
-		}
+		var in string
+		in, args = inList("department", departments)
+		query += " AND " + in
 	}
 	rows, err := s.read.QueryContext(ctx, s.bind(query+" GROUP BY handler"), args...)
 	if err != nil {
@@ -256,4 +247,13 @@ func (s *Store) Load(ctx context.Context, departments []string) (map[string]int,
 		load[h] = n
 	}
 	return load, rows.Err()
+}
+
+// inList is "column IN (?, …)" for values, and the values as arguments.
+func inList(column string, values []string) (string, []any) {
+	args := make([]any, len(values))
+	for i, v := range values {
+		args[i] = v
+	}
+	return column + " IN (" + strings.TrimSuffix(strings.Repeat("?, ", len(values)), ", ") + ")", args
 }
