@@ -100,7 +100,25 @@ type Config struct {
 	// (CLOSELOOP_TIMELINE_WINDOW, default 200). A case keeps the window
 	// it started with.
 	TimelineWindow int
+	// BodyTimeout is how long a client has to send a request's body
+	// before the connection is closed (CLOSELOOP_BODY_TIMEOUT, default
+	// 60s, 1s to 10m).
+	BodyTimeout time.Duration
+	// MaxBackdate is how far in the past a case's intake time may be given
+	// through the API and the forms (CLOSELOOP_MAX_BACKDATE, default 24h,
+	// 1h to 720h); older times come in only through the emergency import.
+	MaxBackdate time.Duration
 }
+
+// Bounds of the settings above.
+const (
+	DefaultBodyTimeout = 60 * time.Second
+	MinBodyTimeout     = time.Second
+	MaxBodyTimeout     = 10 * time.Minute
+	DefaultMaxBackdate = 24 * time.Hour
+	MinMaxBackdate     = time.Hour
+	MaxMaxBackdate     = 30 * 24 * time.Hour
+)
 
 // ArchiveFile is the SQLite archive without DATABASE_URL.
 func (c Config) ArchiveFile() string { return filepath.Join(c.DataDir, "archive.db") }
@@ -134,6 +152,7 @@ var Keys = []string{
 	"CLOSELOOP_QUEUE_TIEBREAK",
 	"CLOSELOOP_CASE_HISTORY_EVENTS", "CLOSELOOP_CASE_HISTORY_BYTES",
 	"CLOSELOOP_TIMELINE_WINDOW",
+	"CLOSELOOP_BODY_TIMEOUT", "CLOSELOOP_MAX_BACKDATE",
 }
 
 // OutboxDir is where notices go when no mail service is configured.
@@ -262,6 +281,20 @@ func load(getenv func(string) string) (Config, error) {
 	if c.QueueTiebreak = dur("CLOSELOOP_QUEUE_TIEBREAK", 2*time.Hour); c.QueueTiebreak > 24*time.Hour {
 		errs = append(errs, fmt.Errorf("CLOSELOOP_QUEUE_TIEBREAK=%q: at most 24h", getenv("CLOSELOOP_QUEUE_TIEBREAK")))
 	}
+	// within reads a duration between least and most.
+	within := func(key string, def, least, most time.Duration) time.Duration {
+		v := getenv(key)
+		if v == "" {
+			return def
+		}
+		d, err := time.ParseDuration(v)
+		if err != nil || d < least || d > most {
+			errs = append(errs, fmt.Errorf("%s=%q: want a duration from %s to %s", key, v, least, most))
+		}
+		return d
+	}
+	c.BodyTimeout = within("CLOSELOOP_BODY_TIMEOUT", DefaultBodyTimeout, MinBodyTimeout, MaxBodyTimeout)
+	c.MaxBackdate = within("CLOSELOOP_MAX_BACKDATE", DefaultMaxBackdate, MinMaxBackdate, MaxMaxBackdate)
 	c.TimelineWindow = workflows.DefaultTimelineWindow
 	if v := getenv("CLOSELOOP_TIMELINE_WINDOW"); v != "" {
 		n, err := strconv.Atoi(v)

@@ -140,3 +140,24 @@ func TestTextLimits(t *testing.T) {
 		}
 	}
 }
+
+// Issue 19: the body timeout and the backdating limit default, are read as
+// durations and are refused outside their bounds, naming the setting.
+func TestBodyTimeoutAndBackdateBounds(t *testing.T) {
+	c, err := load(env(nil))
+	if err != nil || c.BodyTimeout != 60*time.Second || c.MaxBackdate != 24*time.Hour {
+		t.Fatalf("defaults %v %v, %v", c.BodyTimeout, c.MaxBackdate, err)
+	}
+	c, err = load(env(map[string]string{"CLOSELOOP_BODY_TIMEOUT": "5s", "CLOSELOOP_MAX_BACKDATE": "72h"}))
+	if err != nil || c.BodyTimeout != 5*time.Second || c.MaxBackdate != 72*time.Hour {
+		t.Fatalf("set %v %v, %v", c.BodyTimeout, c.MaxBackdate, err)
+	}
+	for _, bad := range []map[string]string{{"CLOSELOOP_BODY_TIMEOUT": "0s"}, {"CLOSELOOP_BODY_TIMEOUT": "1h"},
+		{"CLOSELOOP_BODY_TIMEOUT": "soon"}, {"CLOSELOOP_MAX_BACKDATE": "10m"}, {"CLOSELOOP_MAX_BACKDATE": "8760h"}} {
+		for k := range bad {
+			if _, err := load(env(bad)); err == nil || !strings.Contains(err.Error(), k) {
+				t.Errorf("%v: error %v, want one naming %s", bad, err, k)
+			}
+		}
+	}
+}
