@@ -82,8 +82,9 @@ func (l Limits) MaxRunes(f reflect.StructField) int {
 	return l.Short
 }
 
-// CheckBounds reports every string of v longer than its limit and every
-// list with too many entries, under the field's JSON name, in field order.
+// CheckBounds reports every string of v longer than its limit or holding
+// a control character (see controlCharacter), and every list with too
+// many entries, under the field's JSON name, in field order.
 // v is a struct or a pointer to one; nested structs are checked with
 // dotted names ("form.content"). Only the input decides the answer, so it
 // is safe in an Update validator at any moment of the case.
@@ -126,6 +127,7 @@ func (l Limits) field(errs *Errors, name string, f reflect.StructField, v reflec
 		if n := utf8.RuneCountInString(v.String()); n > max {
 			errs.tooLong(name, name, UnitCharacters, max, n)
 		}
+		checkControl(errs, name, name, v.String())
 	case reflect.Slice, reflect.Array:
 		if v.Len() > l.Items {
 			errs.tooLong(name, name, UnitEntries, l.Items, v.Len())
@@ -136,6 +138,10 @@ func (l Limits) field(errs *Errors, name string, f reflect.StructField, v reflec
 			if e.Kind() == reflect.String {
 				if n := utf8.RuneCountInString(e.String()); n > max {
 					errs.tooLong(name, fmt.Sprintf("%s: entry %d", name, j+1), UnitCharacters, max, n)
+					return
+				}
+				if _, ok := controlCharacter(e.String()); ok {
+					checkControl(errs, name, fmt.Sprintf("%s: entry %d", name, j+1), e.String())
 					return
 				}
 				continue
