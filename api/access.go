@@ -32,12 +32,19 @@ func summaryCase(sum starter.Summary) policies.Case {
 }
 
 // visible reads a case the caller may see; any other case is "not found",
-// so nobody learns that a case they may not see exists (P3).
+// so nobody learns that a case they may not see exists (P3). Access is
+// decided first, on the case's summary (visibleSummary), so a hidden case
+// and a missing one take the same lookups and get the same answer; only a
+// case the caller may see is read in full, through the worker.
 func (s *Server) visible(ctx context.Context, no string) (workflows.CaseView, error) {
+	if _, err := s.visibleSummary(ctx, no); err != nil {
+		return workflows.CaseView{}, err
+	}
 	v, err := s.Cases.Case(ctx, no)
 	if err != nil {
 		return workflows.CaseView{}, err
 	}
+	// The full case may have moved on since its summary: decide again.
 	if s.Authz.Allowed(ctx, callerOf(ctx).subject(), policies.ActionRead, caseOf(v)) != nil {
 		return workflows.CaseView{}, hidden(no)
 	}
@@ -45,16 +52,16 @@ func (s *Server) visible(ctx context.Context, no string) (workflows.CaseView, er
 }
 
 // hidden is what a caller who may not see case no is told: that it does
-// not exist.
+// not exist, in the very words of a missing case.
 func hidden(no string) error {
 	return &starter.Error{Status: http.StatusNotFound, Code: "not_found", Message: "case " + no + " not found"}
 }
 
 // visibleSummary is visible for the access decision alone: the case's
-// search attributes instead of its full view, read from the engine without
-// a round trip through the worker.
+// search attributes (or archive row) instead of its full view, read with
+// the same lookups whether the case exists or not (starter.Locate).
 func (s *Server) visibleSummary(ctx context.Context, no string) (policies.Case, error) {
-	sum, err := s.Cases.Summary(ctx, no)
+	sum, err := s.Cases.Locate(ctx, no)
 	if err != nil {
 		return policies.Case{}, err
 	}

@@ -59,6 +59,9 @@ type Server struct {
 	// midnight. QueueTiebreak: see config.Config.
 	Location      *time.Location
 	QueueTiebreak time.Duration
+	// MaxBackdate is how far back a form's intake time may reach
+	// (CLOSELOOP_MAX_BACKDATE); 0 means DefaultMaxBackdate.
+	MaxBackdate time.Duration
 }
 
 // Handler routes the API.
@@ -120,7 +123,7 @@ func (s *Server) Handler() http.Handler {
 	})
 	// Browsers' cross-site writes are refused outright (Sec-Fetch-Site,
 	// Origin); the CSRF token in authed is the second lock.
-	return http.NewCrossOriginProtection().Handler(mux)
+	return s.guard(http.NewCrossOriginProtection().Handler(mux))
 }
 
 // create registers a case from its form: F is the form type, stamp
@@ -150,6 +153,10 @@ func create[F any](s *Server, caseType string, stamp func(*F, caller),
 			return
 		}
 		stamp(&f, c)
+		if err := s.checkBackdate(&f); err != nil {
+			s.fail(w, r, err)
+			return
+		}
 		view, err := start(s.Cases, ctx, f)
 		if err != nil {
 			s.fail(w, r, err)
@@ -414,9 +421,19 @@ func readBody(w http.ResponseWriter, r *http.Request) ([]byte, error) {
 	}
 	b, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBody))
 	if err != nil {
-		return nil, &starter.Error{Status: http.StatusRequestEntityTooLarge, Code: "too_large", Message: "request body over 1 MiB"}
+		return nil, bodyError(err)
 	}
-	return b, nil
+	return b, checkUTF8(b)
+}
+
+// bodyError answers a body that could not be read: too large, or not sent
+// in time (the server's body deadline).
+func bodyError(err error) error {
+	var tooLarge *http.MaxBytesError
+	if errors.As(err, &tooLarge) {
+		return &starter.Error{Status: http.StatusRequestEntityTooLarge, Code: "too_large", Message: "request body over 1 MiB"}
+	}
+	return &starter.Error{Status: http.StatusRequestTimeout, Code: "body_timeout", Message: "the request body did not arrive in time"}
 }
 
 type errorBody struct {

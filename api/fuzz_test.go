@@ -119,7 +119,7 @@ func serve(t *testing.T, method, target, contentType string, body []byte) (int, 
 
 // statusCodes are the error codes each client-error status may carry.
 var statusCodes = map[int][]string{
-	http.StatusBadRequest:            {"bad_json"},
+	http.StatusBadRequest:            {"bad_json", CodeInvalidUTF8},
 	http.StatusForbidden:             {"forbidden"},
 	http.StatusNotFound:              {"not_found", "unknown_action"},
 	http.StatusRequestEntityTooLarge: {"too_large"},

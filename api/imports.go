@@ -2,10 +2,12 @@ package api
 
 import (
 	"bytes"
+	"fmt"
 	"io"
 	"net/http"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/closeloop/closeloop/forms"
 	"github.com/closeloop/closeloop/policies"
@@ -34,6 +36,14 @@ func (s *Server) importEmergency(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, &starter.Error{Status: http.StatusRequestEntityTooLarge, Code: "too_large", Message: "upload at most 10 MiB at a time"})
 		return
 	}
+	if !utf8.Valid(body) {
+		// Likely a spreadsheet saved in GBK: stored as is it would turn
+		// into U+FFFD, the customer's name lost.
+		line := 1 + bytes.Count(body[:invalidAt(body)], []byte("\n"))
+		s.fail(w, r, &starter.Error{Status: http.StatusBadRequest, Code: CodeInvalidUTF8,
+			Message: fmt.Sprintf("line %d of the file is not UTF-8 text: save the form as CSV UTF-8", line)})
+		return
+	}
 	loc := s.Cases.Zone()
 	rows, err := forms.ParseEmergency(bytes.NewReader(body), loc, time.Now(), c.Username)
 	if err != nil {
@@ -46,4 +56,16 @@ func (s *Server) importEmergency(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	writeJSON(w, http.StatusOK, res)
+}
+
+// invalidAt is the offset of the first byte of b that is not UTF-8.
+func invalidAt(b []byte) int {
+	for i := 0; i < len(b); {
+		r, n := utf8.DecodeRune(b[i:])
+		if r == utf8.RuneError && n <= 1 {
+			return i
+		}
+		i += n
+	}
+	return len(b)
 }

@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/closeloop/closeloop/forms"
 	"github.com/closeloop/closeloop/links"
@@ -36,7 +37,7 @@ var ratingPage = page(`{{if .Message}}<p{{if .Problem}} class="error" role="aler
 {{with .StatusURL}}<p><a href="{{.}}">{{$.T.Status}}</a></p>{{end}}`)
 
 type ratingText struct {
-	Title, Case, Question, Comment, Send, Thanks, Used, Closed, Expired, Invalid, Choose, TooLong, Unavailable string
+	Title, Case, Question, Comment, Send, Thanks, Used, Closed, Expired, Invalid, Choose, TooLong, BadText, Unavailable string
 	// Next says what follows a low rating and by when (%s: the time);
 	// NextSoon the same when the case gave no time.
 	Next, NextSoon, Status string
@@ -51,6 +52,7 @@ var ratingTexts = map[string]ratingText{
 		Expired: "This link has expired. Please call us if you are not satisfied.",
 		Invalid: "This link is not valid. Please use the link in your e-mail, or call us.", Choose: "Please choose a rating from 1 to 5.",
 		TooLong:     "Your comment is too long: please shorten it to at most %d characters.",
+		BadText:     "Your comment holds characters that cannot be kept (control characters or broken text): please type it again.",
 		Unavailable: "We cannot take your rating at the moment. Please try again later, or call us.",
 		Next:        "We are sorry we did not get it right. Your case goes back to the team to be put right, and we will contact you again by %s.",
 		NextSoon:    "We are sorry we did not get it right. Your case goes back to the team to be put right, and we will contact you again soon.",
@@ -62,6 +64,7 @@ var ratingTexts = map[string]ratingText{
 		Expired: "此链接已过期。如有不满意，请致电我们。",
 		Invalid: "此链接无效。请使用邮件中的链接，或致电我们。", Choose: "请选择 1 到 5 分。",
 		TooLong:     "您的留言过长，请缩短到 %d 字以内。",
+		BadText:     "您的留言含有无法保存的字符（控制字符或乱码），请重新输入。",
 		Unavailable: "暂时无法提交评价，请稍后再试，或致电我们。",
 		Next:        "很抱歉没能让您满意。您的案件已退回重新处理，我们会在 %s 前再次与您联系。",
 		NextSoon:    "很抱歉没能让您满意。您的案件已退回重新处理，我们会尽快再次与您联系。",
@@ -188,9 +191,13 @@ func (s *Server) rate(w http.ResponseWriter, r *http.Request) {
 	}
 	comment := strings.TrimSpace(r.PostFormValue("comment"))
 	in := &workflows.CustomerRatingInput{Round: rt.Round, Score: score, Comment: comment, Nonce: rt.Nonce}
-	if starter.CheckBounds(in) != nil {
+	if errs := forms.CheckBounds(in); len(errs) > 0 || !utf8.ValidString(comment) {
+		msg := t.BadText
+		if len(errs) > 0 && errs[0].Code == forms.CodeTooLong {
+			msg = fmt.Sprintf(t.TooLong, forms.CurrentLimits().Text)
+		}
 		s.renderRating(w, lang, ratingAnswer{status: http.StatusUnprocessableEntity, caseNo: rt.CaseNo,
-			message: fmt.Sprintf(t.TooLong, forms.CurrentLimits().Text), problem: true, form: true})
+			message: msg, problem: true, form: true})
 		return
 	}
 	res, err := s.Cases.ActWith(r.Context(), rt.CaseNo, workflows.ActionCustomerRating, in)

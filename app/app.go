@@ -140,6 +140,7 @@ func Run(ctx context.Context, cfg config.Config, log *slog.Logger, out io.Writer
 			Outbox:        outboxReader(cfg),
 			Location:      cfg.TimeZone,
 			QueueTiebreak: cfg.QueueTiebreak,
+			MaxBackdate:   cfg.MaxBackdate,
 		}
 		pages, err := web.New(web.Server{API: srv.Handler(), Log: log.With("component", "web"), Location: cfg.TimeZone,
 			Departments: dir.Departments(), Outbox: srv.Outbox != nil, Calendar: cal})
@@ -234,7 +235,9 @@ func serveHTTP(ctx context.Context, cfg config.Config, handler http.Handler, ser
 	if err != nil {
 		return fmt.Errorf("http listen: %w", err)
 	}
-	httpSrv := &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second}
+	timeouts := ops.DefaultTimeouts
+	timeouts.Body = cfg.BodyTimeout
+	httpSrv := ops.NewServer(handler, timeouts)
 	g, gctx := errgroup.WithContext(ctx)
 	g.Go(func() error {
 		if err := httpSrv.Serve(ln); !errors.Is(err, http.ErrServerClosed) {

@@ -39,6 +39,8 @@ type Service struct {
 	Now      func() time.Time
 	// Archive answers for cases the engine no longer holds (K1).
 	Archive *archive.Store
+	// Lines reads archive rows for Locate; nil reads Archive.
+	Lines LineReader
 	// History bounds each run of a case's workflow (continue-as-new).
 	History workflows.HistoryLimits
 }
