@@ -11,8 +11,8 @@ import (
 	"time"
 
 	commonpb "go.temporal.io/api/common/v1"
-	workflowpb "go.temporal.io/api/workflow/v1"
 	"go.temporal.io/api/serviceerror"
+	workflowpb "go.temporal.io/api/workflow/v1"
 	"go.temporal.io/api/workflowservice/v1"
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/converter"
@@ -51,7 +51,7 @@ func TestInvalidUTF8BodyRefusedByField(t *testing.T) {
 	// Nested fields are named with dots; a bad key is named too.
 	for body, field := range map[string]string{
 		`{"reason":"x","form":{"inner":"` + "\xc3" + `"}}`: "form.inner",
-		`{"re` + "\xff" + `ason":"x"}`:                      "re\ufffdason",
+		`{"re` + "\xff" + `ason":"x"}`:                     "re\ufffdason",
 	} {
 		if got := badJSONField([]byte(body)); got != field {
 			t.Errorf("badJSONField(%q) = %q, want %q", body, got, field)
