@@ -181,13 +181,16 @@ func (c Complaint) LateRegistration(limit time.Duration) bool {
 	return c.RegisteredAt.Sub(c.IntakeAt) > limit
 }
 
-// checkText reports a missing (when required) or too long free-text field.
+// checkText reports a missing (when required) or too long free-text field,
+// or one holding a control character.
 // A too long one is named by its JSON name, as CheckBounds names it.
 func checkText(errs *Errors, field, name, value string, required bool, maxRunes int) {
 	if required && strings.TrimSpace(value) == "" {
 		errs.add(field, CodeRequired, "%s is required", name)
 	} else if n := utf8.RuneCountInString(value); n > maxRunes {
 		errs.tooLong(field, field, UnitCharacters, maxRunes, n)
+	} else {
+		checkControl(errs, field, field, value)
 	}
 }
 

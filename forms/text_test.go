@@ -50,3 +50,16 @@ func hasCode(errs Errors, field, code string) bool {
 	}
 	return false
 }
+
+// The supervision evaluation's texts sit in a map, outside the bound
+// walk: its own check refuses control characters too.
+func TestControlCharactersRefusedInEvaluation(t *testing.T) {
+	e := Evaluation{Items: map[string]EvaluationItem{}, Summary: "ok\x1b[0m"}
+	for _, l := range EvaluationItems {
+		e.Items[l.field] = EvaluationItem{Grade: "差", Problems: "p\u0085", Measures: "m"}
+	}
+	errs := e.Validate()
+	if !hasCode(errs, "summary", CodeControlCharacter) || !hasCode(errs, "items."+EvaluationItems[0].field+".problems", CodeControlCharacter) {
+		t.Fatalf("errors %v, want control_character on summary and the problems", errs)
+	}
+}
