@@ -60,7 +60,7 @@ type Server struct {
 	Location      *time.Location
 	QueueTiebreak time.Duration
 	// MaxBackdate is how far back a form's intake time may reach
-	// (CLOSELOOP_MAX_BACKDATE); 0 means DefaultMaxBackdate.
+	// (CLOSELOOP_MAX_BACKDATE); 0 means forms.DefaultMaxBackdate.
 	MaxBackdate time.Duration
 }
 

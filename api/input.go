@@ -166,7 +166,7 @@ func (s *Server) checkBackdate(f any) error {
 	}
 	limit := s.MaxBackdate
 	if limit <= 0 {
-		limit = DefaultMaxBackdate
+		limit = forms.DefaultMaxBackdate
 	}
 	now := time.Now()
 	if s.Cases != nil && s.Cases.Now != nil {
@@ -179,6 +179,3 @@ func (s *Server) checkBackdate(f any) error {
 		Fields: forms.Errors{{Field: field, Code: CodeTooOld, Message: fmt.Sprintf(
 			"%s is more than %s in the past; enter older cases through the emergency import", field, limit)}}}
 }
-
-// DefaultMaxBackdate is the backdating limit unless configured otherwise.
-const DefaultMaxBackdate = 24 * time.Hour

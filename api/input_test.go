@@ -25,25 +25,16 @@ import (
 	"github.com/closeloop/closeloop/workflows/sla"
 )
 
-// post sends body to the fuzz server's handler as the test agent.
-func post(t *testing.T, target, contentType string, body []byte) (*httptest.ResponseRecorder, apiError) {
-	t.Helper()
-	status, e := serve(t, http.MethodPost, target, contentType, body)
-	rec := httptest.NewRecorder()
-	rec.Code = status
-	return rec, e
-}
-
 // Issue 19: bytes that are not UTF-8 are refused with 400, naming the
 // field they stand in, before anything is started or stored.
 func TestInvalidUTF8BodyRefusedByField(t *testing.T) {
 	_, engine := fuzzServer()
 	engine.reset()
 	body := []byte(`{"complainant_name":"张伟","phone":"13812345678","channel":"phone","region":"sh","content":"bad ` + "\xff\xfe" + `","demand":"d"}`)
-	rec, e := post(t, "/api/v1/complaints", "application/json", body)
-	if rec.Code != http.StatusBadRequest || e.Error.Code != CodeInvalidUTF8 || len(e.Error.Fields) != 1 ||
+	status, e := serve(t, http.MethodPost, "/api/v1/complaints", "application/json", body)
+	if status != http.StatusBadRequest || e.Error.Code != CodeInvalidUTF8 || len(e.Error.Fields) != 1 ||
 		e.Error.Fields[0].Field != "content" || e.Error.Fields[0].Code != CodeInvalidUTF8 {
-		t.Fatalf("got %d %+v, want 400 invalid_utf8 on content", rec.Code, e.Error)
+		t.Fatalf("got %d %+v, want 400 invalid_utf8 on content", status, e.Error)
 	}
 	if started, _ := engine.reset(); started {
 		t.Fatal("a case was started from a body that is not UTF-8")
@@ -58,9 +49,9 @@ func TestInvalidUTF8BodyRefusedByField(t *testing.T) {
 		}
 	}
 	// An action's text too.
-	rec, e = post(t, "/api/v1/cases/TS-20261123-0001/actions/comment", "application/json", []byte(`{"text":"`+"\x80"+`"}`))
-	if rec.Code != http.StatusBadRequest || e.Error.Code != CodeInvalidUTF8 || len(e.Error.Fields) != 1 || e.Error.Fields[0].Field != "text" {
-		t.Fatalf("action: got %d %+v, want 400 invalid_utf8 on text", rec.Code, e.Error)
+	status, e = serve(t, http.MethodPost, "/api/v1/cases/TS-20261123-0001/actions/comment", "application/json", []byte(`{"text":"`+"\x80"+`"}`))
+	if status != http.StatusBadRequest || e.Error.Code != CodeInvalidUTF8 || len(e.Error.Fields) != 1 || e.Error.Fields[0].Field != "text" {
+		t.Fatalf("action: got %d %+v, want 400 invalid_utf8 on text", status, e.Error)
 	}
 }
 

@@ -115,7 +115,7 @@ const (
 	DefaultBodyTimeout = 60 * time.Second
 	MinBodyTimeout     = time.Second
 	MaxBodyTimeout     = 10 * time.Minute
-	DefaultMaxBackdate = 24 * time.Hour
+	DefaultMaxBackdate = forms.DefaultMaxBackdate
 	MinMaxBackdate     = time.Hour
 	MaxMaxBackdate     = 30 * 24 * time.Hour
 )

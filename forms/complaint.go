@@ -12,6 +12,11 @@ import (
 // limit to LateRegistration; this is the rule's default.
 const DefaultRegistrationLimit = 5 * time.Minute
 
+// DefaultMaxBackdate is how far into the past an intake time given at the
+// API may reach unless configured otherwise (CLOSELOOP_MAX_BACKDATE);
+// older cases come in through the emergency import.
+const DefaultMaxBackdate = 24 * time.Hour
+
 // futureTolerance is how far ahead of the server clock a submitted time may
 // be. It absorbs clock skew between agents' machines and the server without
 // letting anyone back-date a late registration by writing a future time.
