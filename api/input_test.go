@@ -3,8 +3,10 @@ package api
 import (
 	"bytes"
 	"context"
+	"errors"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"strings"
 	"sync"
 	"testing"
@@ -243,5 +245,16 @@ func TestHiddenAndMissingCasesAnswerAlike(t *testing.T) {
 				t.Errorf("%s %s hidden %s:\n%+v\nmissing:\n%+v", rq.method, rq.path, no, got, missing)
 			}
 		}
+	}
+}
+
+// A body cut off by the server's deadline is a 408, not "too large".
+func TestSlowBodyAnswers408(t *testing.T) {
+	var e *starter.Error
+	if !errors.As(bodyError(&http.MaxBytesError{Limit: maxBody}), &e) || e.Status != http.StatusRequestEntityTooLarge {
+		t.Fatalf("too large: %v", e)
+	}
+	if !errors.As(bodyError(os.ErrDeadlineExceeded), &e) || e.Status != http.StatusRequestTimeout || e.Code != "body_timeout" {
+		t.Fatalf("deadline: %v", e)
 	}
 }
