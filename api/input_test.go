@@ -4,8 +4,10 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"html"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"os"
 	"strings"
 	"sync"
@@ -256,5 +258,20 @@ func TestSlowBodyAnswers408(t *testing.T) {
 	}
 	if !errors.As(bodyError(os.ErrDeadlineExceeded), &e) || e.Status != http.StatusRequestTimeout || e.Code != "body_timeout" {
 		t.Fatalf("deadline: %v", e)
+	}
+}
+
+// The customer's rating comment refuses control characters and broken
+// text, in the customer's language, and nothing reaches the case.
+func TestRatingCommentRefusesUncleanText(t *testing.T) {
+	e := &publicEngine{view: &workflows.CaseView{No: caseNo, Status: workflows.StatusResolved}, updateErr: errors.New("the rating must not be sent")}
+	srv, signer := publicServer(t, e)
+	for _, comment := range []string{"still \x1b[31mleaking", "still \xffleaking"} {
+		for lang, want := range map[string]string{"en": ratingTexts["en"].BadText, "zh-CN": ratingTexts["zh-CN"].BadText} {
+			code, _, body := fetch(t, http.MethodPost, srv.URL+"/rate/"+ratingToken(signer, lang), url.Values{"score": {"1"}, "comment": {comment}})
+			if code != http.StatusUnprocessableEntity || !strings.Contains(body, html.EscapeString(want)) {
+				t.Errorf("%s %q: %d %s", lang, comment, code, body)
+			}
+		}
 	}
 }
