@@ -13,6 +13,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"os"
 	"strconv"
 	"strings"
 	"time"
@@ -428,12 +429,15 @@ func readBody(w http.ResponseWriter, r *http.Request) ([]byte, error) {
 
 // bodyError answers a body that could not be read: too large, or not sent
 // in time (the server's body deadline).
-func bodyError(err error) error {
+func bodyError(err error) *starter.Error {
 	var tooLarge *http.MaxBytesError
 	if errors.As(err, &tooLarge) {
 		return &starter.Error{Status: http.StatusRequestEntityTooLarge, Code: "too_large", Message: "request body over 1 MiB"}
 	}
-	return &starter.Error{Status: http.StatusRequestTimeout, Code: "body_timeout", Message: "the request body did not arrive in time"}
+	if errors.Is(err, os.ErrDeadlineExceeded) {
+		return &starter.Error{Status: http.StatusRequestTimeout, Code: "body_timeout", Message: "the request body did not arrive in time"}
+	}
+	return &starter.Error{Status: http.StatusBadRequest, Code: "bad_json", Message: "the request body could not be read: " + err.Error()}
 }
 
 type errorBody struct {

@@ -33,7 +33,11 @@ func (s *Server) importEmergency(w http.ResponseWriter, r *http.Request) {
 	}
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxImport))
 	if err != nil {
-		s.fail(w, r, &starter.Error{Status: http.StatusRequestEntityTooLarge, Code: "too_large", Message: "upload at most 10 MiB at a time"})
+		e := bodyError(err)
+		if e.Status == http.StatusRequestEntityTooLarge {
+			e.Message = "upload at most 10 MiB at a time"
+		}
+		s.fail(w, r, e)
 		return
 	}
 	if !utf8.Valid(body) {
