@@ -1,6 +1,7 @@
 // Package ops serves what operators and orchestrators ask of every
 // Closeloop process, whatever its role: /healthz (the process is alive),
-// /readyz (it can do its work) and /metrics (Prometheus).
+// /readyz (it can do its work) and /metrics (Prometheus); and the HTTP
+// server every process listens with, its timeouts (NewServer).
 package ops
 
 import (
