@@ -177,5 +177,13 @@ func (s *Server) checkBackdate(f any) error {
 	}
 	return &starter.Error{Status: http.StatusUnprocessableEntity, Code: "invalid_form", Message: "the form has errors",
 		Fields: forms.Errors{{Field: field, Code: CodeTooOld, Message: fmt.Sprintf(
-			"%s is more than %s in the past; enter older cases through the emergency import", field, limit)}}}
+			"%s is more than %s in the past; enter older cases through the emergency import", field, hours(limit))}}}
+}
+
+// hours writes d as "24h" rather than "24h0m0s" when it is whole hours.
+func hours(d time.Duration) string {
+	if d%time.Hour == 0 {
+		return fmt.Sprintf("%dh", d/time.Hour)
+	}
+	return d.String()
 }
