@@ -67,7 +67,7 @@ func Run(ctx context.Context, cfg config.Config, log *slog.Logger, out io.Writer
 		return err
 	}
 	warnings := watchHorizon(cal, time.Now, log, m)
-	if err := os.MkdirAll(cfg.DataDir, 0o750); err != nil {
+	if err := privateDataDir(cfg.DataDir, log); err != nil {
 		return err
 	}
 	dir, authz, err := loadAccess(cfg, log, out)
