@@ -47,7 +47,7 @@ func (o *Outbox) Send(_ context.Context, n workflows.Notice) (workflows.NoticeRe
 	if n.ID == "" {
 		return workflows.NoticeResult{}, errors.New("outbox: notice without ID")
 	}
-	if err := os.MkdirAll(o.Dir, 0o750); err != nil {
+	if err := os.MkdirAll(o.Dir, 0o700); err != nil {
 		return workflows.NoticeResult{}, fmt.Errorf("outbox: %w", err)
 	}
 	e := OutboxEntry{Notice: n, StoredAt: o.now()}
@@ -63,7 +63,7 @@ func (o *Outbox) Send(_ context.Context, n workflows.Notice) (workflows.NoticeRe
 
 // Fail records a notice the mail service refused, with its reason.
 func (o *Outbox) Fail(n workflows.Notice, why string) error {
-	if err := os.MkdirAll(o.Dir, 0o750); err != nil {
+	if err := os.MkdirAll(o.Dir, 0o700); err != nil {
 		return fmt.Errorf("outbox: %w", err)
 	}
 	return o.store(o.path(n.ID+".failed"), OutboxEntry{Notice: n, StoredAt: o.now(), Status: "failed", Error: why})

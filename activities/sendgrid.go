@@ -413,7 +413,7 @@ func (l *Ledger) Release(_ context.Context, key string) error {
 
 // write puts b at path: written aside, synced, then renamed into place.
 func (l *Ledger) write(path string, b []byte) error {
-	if err := os.MkdirAll(l.Dir, 0o750); err != nil {
+	if err := os.MkdirAll(l.Dir, 0o700); err != nil {
 		return fmt.Errorf("mail ledger: %w", err)
 	}
 	f, err := os.CreateTemp(l.Dir, ".entry-*")

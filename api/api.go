@@ -56,6 +56,13 @@ type Server struct {
 	Links *links.Signer
 	// Outbox, when e-mail is kept locally, lists what would have been sent.
 	Outbox Outbox
+	// OutboxLocal says the outbox is where e-mail goes (no SendGrid key, a
+	// test installation), not the mail SendGrid refused: only then may the
+	// administrator see the customers' links in full.
+	OutboxLocal bool
+	// RecordReveal, when set, records a reveal instead of Cases.Reveal
+	// (tests).
+	RecordReveal func(ctx context.Context, no, actor, reason string) error
 	// Location is the business time zone: "due today" ends at its
 	// midnight. QueueTiebreak: see config.Config.
 	Location      *time.Location

@@ -1,7 +1,6 @@
 package api
 
 import (
-	"encoding/csv"
 	"fmt"
 	"maps"
 	"net/http"
@@ -13,6 +12,7 @@ import (
 	"github.com/closeloop/closeloop/archive"
 	"github.com/closeloop/closeloop/forms"
 	"github.com/closeloop/closeloop/identity"
+	"github.com/closeloop/closeloop/internal/csvsafe"
 	"github.com/closeloop/closeloop/starter"
 )
 
@@ -105,7 +105,8 @@ func (s *Server) kpi(w http.ResponseWriter, r *http.Request) {
 func writeKPICSV(w http.ResponseWriter, r kpiResponse) {
 	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
 	w.Header().Set("Content-Disposition", fmt.Sprintf(`attachment; filename="kpi-%s-%s.csv"`, r.From, r.To))
-	cw := csv.NewWriter(w)
+	// Group names are user data (regions, handlers): written neutralised.
+	cw := csvsafe.NewWriter(w)
 	_ = cw.Write([]string{r.GroupBy, "cases", "closed", "first_feedback_on_time", "resolution_on_time", "resolution_rate",
 		"satisfaction", "ratings", "return_visit_rounds", "extensions", "sign_for_minutes", "escalations", "meets_resolution_rate", "meets_satisfaction"})
 	for _, k := range append(r.Groups, r.Total) {

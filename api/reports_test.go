@@ -85,3 +85,18 @@ func call(t *testing.T, srv *httptest.Server, token, method, path, body string) 
 	b, _ := io.ReadAll(resp.Body)
 	return resp.StatusCode, string(b)
 }
+
+// Issue 19: a group named by user data (a region, a handler) that a
+// spreadsheet would run as a formula is written quoted in the KPI CSV.
+func TestKPICSVNeutralisesFormulaGroups(t *testing.T) {
+	rec := httptest.NewRecorder()
+	writeKPICSV(rec, kpiResponse{From: "2026-12-01", To: "2026-12-01", GroupBy: "region",
+		Groups: []archive.KPI{{Group: `=HYPERLINK("http://evil.example","x")`, Cases: 1}, {Group: "-2+3+cmd|' /C calc'!A0", Cases: 2}, {Group: "Pudong", Cases: 3}},
+		Total:  archive.KPI{Group: "total", Cases: 6}})
+	body := rec.Body.String()
+	for _, want := range []string{`"'=HYPERLINK(""http://evil.example"",""x"")",1,`, "\n'-2+3+cmd|' /C calc'!A0,2,", "\nPudong,3,", "\ntotal,6,"} {
+		if !strings.Contains(body, want) {
+			t.Errorf("the KPI CSV lacks %q:\n%s", want, body)
+		}
+	}
+}

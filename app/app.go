@@ -67,7 +67,7 @@ func Run(ctx context.Context, cfg config.Config, log *slog.Logger, out io.Writer
 		return err
 	}
 	warnings := watchHorizon(cal, time.Now, log, m)
-	if err := os.MkdirAll(cfg.DataDir, 0o750); err != nil {
+	if err := privateDataDir(cfg.DataDir, log); err != nil {
 		return err
 	}
 	dir, authz, err := loadAccess(cfg, log, out)
@@ -137,7 +137,8 @@ func Run(ctx context.Context, cfg config.Config, log *slog.Logger, out io.Writer
 			Ready:         ready,
 			Warnings:      warnings,
 			Metrics:       m.HTTP(),
-			Outbox:        outboxReader(cfg),
+			Outbox:        &activities.Outbox{Dir: cfg.OutboxDir()},
+			OutboxLocal:   cfg.SendGridKey == "",
 			Location:      cfg.TimeZone,
 			QueueTiebreak: cfg.QueueTiebreak,
 			MaxBackdate:   cfg.MaxBackdate,
@@ -426,15 +427,6 @@ func notifier(cfg config.Config, dir *identity.Directory, signer *links.Signer, 
 	}
 	return &activities.SendGrid{APIKey: cfg.SendGridKey, Host: cfg.SendGridHost, FromEmail: cfg.MailFrom, FromName: cfg.MailFromName,
 		Renderer: r, Directory: dir, Ledger: ledger, Failed: outbox}, nil
-}
-
-// outboxReader is the outbox for reading, where e-mail is kept locally (no
-// SendGrid key); nil when it goes out through SendGrid.
-func outboxReader(cfg config.Config) api.Outbox {
-	if cfg.SendGridKey != "" {
-		return nil
-	}
-	return &activities.Outbox{Dir: cfg.OutboxDir()}
 }
 
 // loadRules reads the business calendar and the SLA settings.

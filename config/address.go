@@ -44,7 +44,7 @@ func WriteAddress(dataDir string, a Address) (remove func(), err error) {
 	}
 	path := AddressPath(dataDir)
 	tmp := path + ".tmp"
-	if err := os.WriteFile(tmp, append(b, '\n'), 0o644); err != nil {
+	if err := os.WriteFile(tmp, append(b, '\n'), 0o600); err != nil {
 		return nil, err
 	}
 	if err := os.Rename(tmp, path); err != nil {

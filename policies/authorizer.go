@@ -124,6 +124,10 @@ const (
 	// ActionOutboxRead is reading the local outbox (resource outbox): every
 	// message to every customer, names and addresses included.
 	ActionOutboxRead = "outbox:read"
+	// ActionOutboxFollowLinks is seeing the customers' satisfaction and
+	// status links in full in the outbox (resource outbox); the API grants
+	// it only where the outbox is the mail channel of a test installation.
+	ActionOutboxFollowLinks = "outbox:follow-links"
 	// ActionCalendarReplan moves the running clocks of every open case to
 	// the calendar as it is now (resource calendar).
 	ActionCalendarReplan = "calendar:replan"

@@ -605,11 +605,15 @@ func (s *Server) outbox(rq *request) {
 				Text    string `json:"text"`
 			} `json:"messages"`
 		} `json:"entries"`
+		Local    bool `json:"local"`
+		Links    bool `json:"links"`
+		Revealed bool `json:"revealed"`
 	}
 	if !s.getJSON(rq, path, &out) {
 		return
 	}
-	s.render(rq, http.StatusOK, "outbox", map[string]any{"Entries": out.Entries, "Case": rq.r.URL.Query().Get("case")})
+	s.render(rq, http.StatusOK, "outbox", map[string]any{"Entries": out.Entries, "Case": rq.r.URL.Query().Get("case"),
+		"Local": out.Local, "Links": out.Links, "Revealed": out.Revealed})
 }
 
 // --- Emergency import

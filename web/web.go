@@ -37,8 +37,8 @@ type Server struct {
 	Log         *slog.Logger
 	Location    *time.Location
 	Departments []identity.Department
-	// Outbox says whether e-mail is kept locally (no SendGrid key), which
-	// shows the outbox in the menu.
+	// Outbox says whether the API serves the outbox (e-mail kept locally,
+	// or the e-mail SendGrid refused), which shows it in the menu.
 	Outbox bool
 	// Now is the clock for countdowns and the calendar warning; nil means
 	// time.Now.

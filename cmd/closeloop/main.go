@@ -16,6 +16,7 @@ import (
 
 	"github.com/closeloop/closeloop/app"
 	"github.com/closeloop/closeloop/config"
+	"github.com/closeloop/closeloop/internal/termsafe"
 )
 
 func main() {
@@ -26,13 +27,17 @@ func main() {
 }
 
 // run executes the command line args and returns the exit status.
+// Everything the commands print goes through termsafe: cases, timelines
+// and e-mails hold text users wrote, which must not drive the terminal.
+// Standard error stays raw for the import's progress bar (a carriage
+// return); the error it ends with is cleaned.
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	root := newRoot()
 	root.SetArgs(args)
-	root.SetOut(stdout)
+	root.SetOut(&termsafe.Writer{W: stdout})
 	root.SetErr(stderr)
 	if err := root.ExecuteContext(ctx); err != nil {
-		fmt.Fprintln(stderr, "closeloop:", err)
+		fmt.Fprintln(stderr, "closeloop:", termsafe.String(err.Error()))
 		return 1
 	}
 	return 0

@@ -6,11 +6,15 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/closeloop/closeloop/activities"
 	"github.com/closeloop/closeloop/config"
+	"github.com/closeloop/closeloop/mail"
+	"github.com/closeloop/closeloop/workflows"
 )
 
 // cli runs the command line as main does and returns its exit status and
@@ -205,5 +209,57 @@ func TestCaseTypeIsSpelledAsTheAPISpellsIt(t *testing.T) {
 	}
 	if _, _, err := caseType("mediainquiry"); err == nil || !strings.Contains(err.Error(), "media_inquiry") {
 		t.Errorf("unknown type: %v", err)
+	}
+}
+
+// Issue 19: text a user wrote reaches the terminal without its escape
+// sequences — no window title, no colour — and the outbox shows the
+// customer masked and their links cut unless asked for as stored.
+func TestOutboxPrintsNoEscapesAndMasksTheCustomer(t *testing.T) {
+	dir := isolate(t)
+	const evil = "Handled.\x1b]0;pwned\x07\x1b[31m red \u202eexe.txt\u202c\x1b[0m\x9b2J"
+	box := &activities.Outbox{Dir: filepath.Join(dir, "outbox"), Render: func(n workflows.Notice) []mail.Message {
+		return []mail.Message{{To: mail.Address{Name: "李娜", Email: "lina@mail.example"}, Subject: "Case " + n.CaseNo + evil,
+			Text: "李娜您好\n" + evil + "\nhttps://cl.example/rate/eyJjYXNlIjoiVFMifQ.c2lnbmF0dXJl"}}
+	}}
+	if _, err := box.Send(context.Background(), workflows.Notice{ID: "n1", CaseNo: "TS-20261201-0001", Kind: workflows.NoticeSatisfactionReq,
+		To: workflows.Recipient{Role: "customer", Name: "李娜", Email: "lina@mail.example"}, Customer: "李娜"}); err != nil {
+		t.Fatal(err)
+	}
+	for _, args := range [][]string{{"outbox", "--full"}, {"outbox", "--full", "--unmasked"}} {
+		code, out, stderr := cli(t, args...)
+		if code != 0 {
+			t.Fatalf("%v: exit %d: %s", args, code, stderr)
+		}
+		if strings.ContainsAny(out, "\x1b\x07\u009b\u202e\u202c") {
+			t.Errorf("%v prints control characters: %q", args, out)
+		}
+		if !strings.Contains(out, "Handled. red exe.txt") {
+			t.Errorf("%v lost the text around the escapes: %q", args, out)
+		}
+		clear := strings.Contains(out, "李娜") || strings.Contains(out, "lina@") || strings.Contains(out, "c2lnbmF0dXJl")
+		if want := len(args) == 3; clear != want {
+			t.Errorf("%v: customer or link in clear %v, want %v:\n%s", args, clear, want, out)
+		}
+	}
+}
+
+// Text a user wrote in a case comes back from the API inside JSON, where
+// bidi overrides and C1 controls are not escaped: case show prints none.
+func TestCaseShowPrintsNoControlCharacters(t *testing.T) {
+	dir := isolate(t)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		_, _ = w.Write([]byte("{\"no\":\"TS-20261201-0001\",\"timeline\":[{\"message\":\"ok \u202eevil\u202c \u009b2J done\"}]}"))
+	}))
+	t.Cleanup(srv.Close)
+	if _, err := config.WriteAddress(dir, config.Address{URL: srv.URL}); err != nil {
+		t.Fatal(err)
+	}
+	code, out, stderr := cli(t, "case", "show", "TS-20261201-0001", "--token", "tok")
+	if code != 0 {
+		t.Fatalf("case show: exit %d: %s", code, stderr)
+	}
+	if strings.ContainsAny(out, "\u202e\u202c\u009b") || !strings.Contains(out, `"ok evil  done"`) {
+		t.Errorf("case show: %q", out)
 	}
 }

@@ -56,19 +56,26 @@ func newDirectoryCommands() []*cobra.Command {
 }
 
 // newOutboxCommand lists the notices kept in the local outbox (no SendGrid
-// key), with the e-mail each would have been.
+// key), with the e-mail each would have been, or those SendGrid refused.
+// Like the API it shows the customer masked and their links cut (P1);
+// --unmasked shows the files as they are, to whoever may read them.
 func newOutboxCommand() *cobra.Command {
 	var caseNo string
-	var full bool
+	var full, unmasked bool
 	cmd := &cobra.Command{
-		Use:   "outbox [--case NO] [--full]",
-		Short: "List the notices in the local outbox (<data dir>/outbox), newest first",
+		Use:   "outbox [--case NO] [--full] [--unmasked]",
+		Short: "List the notices in the local outbox (<data dir>/outbox), newest first, customers masked",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			o := &activities.Outbox{Dir: filepath.Join(dataDir(), "outbox")}
 			entries, err := o.List(caseNo)
 			if err != nil {
 				return err
+			}
+			for i, e := range entries {
+				if !unmasked {
+					entries[i] = e.Masked().HideLinks()
+				}
 			}
 			loc, err := localZone()
 			if err != nil {
@@ -100,6 +107,7 @@ func newOutboxCommand() *cobra.Command {
 	}
 	cmd.Flags().StringVar(&caseNo, "case", "", "only this case's notices")
 	cmd.Flags().BoolVar(&full, "full", false, "show each message's text")
+	cmd.Flags().BoolVar(&unmasked, "unmasked", false, "show the customers' names, addresses and links as stored (the files' reader sees them anyway)")
 	return cmd
 }
 
