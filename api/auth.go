@@ -125,6 +125,8 @@ type rights struct {
 	Outbox      bool     `json:"outbox"`
 	// Calendar: the user may re-plan deadlines after a calendar update.
 	Calendar bool `json:"calendar"`
+	// Users: the user may list the users and end their sessions.
+	Users bool `json:"users"`
 }
 
 // rightsOf only probes, so a refusal here is not logged as one.
@@ -148,6 +150,7 @@ func (s *Server) rightsOf(ctx context.Context, c caller) *rights {
 	rt.Knowledge = s.Authz.CanOn(ctx, sub, policies.ActionKnowledgeRead, "knowledge")
 	rt.Outbox = s.Outbox != nil && s.Authz.CanOn(ctx, sub, policies.ActionOutboxRead, "outbox")
 	rt.Calendar = s.Authz.CanOn(ctx, sub, policies.ActionCalendarReplan, "calendar")
+	rt.Users = s.Authz.CanOn(ctx, sub, policies.ActionUsersRead, "users")
 	return rt
 }
 
