@@ -37,12 +37,13 @@ func (s *Store) CreateSession(ctx context.Context, ss identity.StoredSession) er
 	return nil
 }
 
-// Session implements identity.SessionStore. It reads from the writer's
-// pool: a session made a moment ago must be found.
+// Session implements identity.SessionStore. Every signed-in request asks,
+// so it reads from the readers' pool, not queued behind the one SQLite
+// writer; a session is committed before its cookie is sent.
 func (s *Store) Session(ctx context.Context, key string) (identity.StoredSession, bool, error) {
 	ss := identity.StoredSession{Key: key}
 	var created, seen, expires int64
-	err := s.db.QueryRowContext(ctx, s.bind(`SELECT username, created_ms, seen_ms, expires_ms FROM web_sessions WHERE token_hash = ?`), key).
+	err := s.read.QueryRowContext(ctx, s.bind(`SELECT username, created_ms, seen_ms, expires_ms FROM web_sessions WHERE token_hash = ?`), key).
 		Scan(&ss.Username, &created, &seen, &expires)
 	if errors.Is(err, sql.ErrNoRows) {
 		return ss, false, nil
