@@ -50,6 +50,11 @@ type Server struct {
 	Directory *identity.Directory
 	Sessions  *identity.Sessions
 	Authz     *policies.Authorizer
+	// Throttle slows and locks password guessing (signin.go); nil lets
+	// every attempt through. SignInEvents, when set, is told each failed,
+	// refused and locked sign-in (metrics).
+	Throttle     *identity.Throttle
+	SignInEvents func(event string)
 	// SecureCookies marks the session cookie Secure (behind TLS).
 	SecureCookies bool
 	// Links checks the satisfaction links of the public rating page.
@@ -126,6 +131,8 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("GET /api/v1/knowledge", s.authed(s.knowledge))
 	mux.HandleFunc("GET /api/v1/outbox", s.authed(s.outbox))
 	mux.HandleFunc("POST /api/v1/calendar/replan", s.authed(s.replan))
+	mux.HandleFunc("GET /api/v1/users", s.authed(s.users))
+	mux.HandleFunc("DELETE /api/v1/users/{username}/sessions", s.authed(s.revokeSessions))
 	mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, &starter.Error{Status: http.StatusNotFound, Code: "not_found", Message: "no such endpoint: " + r.Method + " " + r.URL.Path})
 	})
@@ -459,6 +466,7 @@ func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
 		s.Log.Error("request failed", "method", r.Method, "path", r.URL.Path, "error", err)
 		e = &starter.Error{Status: http.StatusInternalServerError, Code: "internal", Message: "internal error; see the server log"}
 	}
+	setRetryAfter(w, err)
 	writeJSON(w, e.Status, errorBody{Error: e})
 }
 

@@ -76,13 +76,18 @@ func (s *Server) authenticate(r *http.Request) (caller, error) {
 	if err != nil {
 		return caller{}, errUnauthenticated
 	}
-	ss, ok := s.Sessions.Get(ck.Value)
+	ss, ok, err := s.Sessions.Get(r.Context(), ck.Value)
+	if err != nil {
+		return caller{}, err
+	}
 	if !ok {
 		return caller{}, errUnauthenticated
 	}
 	u, ok := s.Directory.User(ss.Username)
 	if !ok {
-		s.Sessions.Delete(ss.ID)
+		if err := s.Sessions.Delete(r.Context(), ss.ID); err != nil {
+			return caller{}, err
+		}
 		return caller{}, errUnauthenticated
 	}
 	return caller{User: u, session: &ss}, nil
@@ -120,6 +125,8 @@ type rights struct {
 	Outbox      bool     `json:"outbox"`
 	// Calendar: the user may re-plan deadlines after a calendar update.
 	Calendar bool `json:"calendar"`
+	// Users: the user may list the users and end their sessions.
+	Users bool `json:"users"`
 }
 
 // rightsOf only probes, so a refusal here is not logged as one.
@@ -143,6 +150,7 @@ func (s *Server) rightsOf(ctx context.Context, c caller) *rights {
 	rt.Knowledge = s.Authz.CanOn(ctx, sub, policies.ActionKnowledgeRead, "knowledge")
 	rt.Outbox = s.Outbox != nil && s.Authz.CanOn(ctx, sub, policies.ActionOutboxRead, "outbox")
 	rt.Calendar = s.Authz.CanOn(ctx, sub, policies.ActionCalendarReplan, "calendar")
+	rt.Users = s.Authz.CanOn(ctx, sub, policies.ActionUsersRead, "users")
 	return rt
 }
 
@@ -155,7 +163,8 @@ func meOf(c caller) me {
 }
 
 // login opens a web session: an HttpOnly, SameSite=Lax cookie (Secure
-// behind TLS) and the CSRF token to send with writes.
+// behind TLS) and the CSRF token to send with writes. The throttle
+// (signin.go) decides first whether the password is checked at all.
 func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 	body, err := readBody(w, r)
 	if err != nil {
@@ -167,13 +176,31 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
+	attempt, err := s.beginSignIn(r, in.Username)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
 	u, err := s.Directory.Authenticate(in.Username, in.Password)
 	if err != nil {
-		s.Log.Warn("sign-in failed", "username", in.Username, "remote", r.RemoteAddr)
+		if err := s.signInFailed(r, attempt, in.Username); err != nil {
+			s.fail(w, r, err)
+			return
+		}
 		s.fail(w, r, &starter.Error{Status: http.StatusUnauthorized, Code: "bad_credentials", Message: err.Error()})
 		return
 	}
-	ss := s.Sessions.Create(u.Username)
+	if attempt != nil {
+		if err := attempt.Succeeded(r.Context()); err != nil {
+			s.fail(w, r, err)
+			return
+		}
+	}
+	ss, err := s.Sessions.Create(r.Context(), u.Username)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
 	http.SetCookie(w, &http.Cookie{Name: SessionCookie, Value: ss.ID, Path: "/", HttpOnly: true, SameSite: http.SameSiteLaxMode,
 		Secure: s.SecureCookies || r.TLS != nil, MaxAge: int(s.Sessions.Lifetime.Seconds())})
 	writeJSON(w, http.StatusOK, meOf(caller{User: u, session: &ss}))
@@ -182,7 +209,10 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 // logout ends the session and clears the cookie (P1).
 func (s *Server) logout(w http.ResponseWriter, r *http.Request) {
 	if c := callerOf(r.Context()); c.session != nil {
-		s.Sessions.Delete(c.session.ID)
+		if err := s.Sessions.Delete(r.Context(), c.session.ID); err != nil {
+			s.fail(w, r, err)
+			return
+		}
 	}
 	http.SetCookie(w, &http.Cookie{Name: SessionCookie, Value: "", Path: "/", HttpOnly: true, SameSite: http.SameSiteLaxMode,
 		Secure: s.SecureCookies || r.TLS != nil, MaxAge: -1})

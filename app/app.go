@@ -126,11 +126,17 @@ func Run(ctx context.Context, cfg config.Config, log *slog.Logger, out io.Writer
 	ready := readiness(c, &serving, cfg.RunsWorker(), self, writeProbe(ctx, cfg, store))
 	handler := ops.Handler(ready, warnings, m.HTTP())
 	if cfg.RunsAPI() {
+		// Sessions and failed sign-ins live in the archive's database, so
+		// every API process sees the same ones (issue 19).
+		throttle := &identity.Throttle{Store: store, LockAfter: cfg.LoginLockAfter, LockFor: cfg.LoginLockFor,
+			Delay: cfg.LoginDelay, PerAddress: cfg.LoginPerAddress}
 		srv := &api.Server{
 			Cases:         cases,
 			Log:           log,
 			Directory:     dir,
-			Sessions:      identity.NewSessions(cfg.SessionIdle, cfg.SessionLifetime),
+			Sessions:      identity.NewSessionsIn(store, cfg.SessionIdle, cfg.SessionLifetime),
+			Throttle:      throttle,
+			SignInEvents:  m.SignIn,
 			Authz:         authz,
 			SecureCookies: cfg.SecureCookies,
 			Links:         signer,

@@ -219,6 +219,24 @@ var migrations = []string{
 	// create it) and a GIN trigram index for ILIKE '%…%'.
 	`postgres: CREATE EXTENSION IF NOT EXISTS pg_trgm`,
 	`postgres: CREATE INDEX case_search_trgm ON case_search USING gin (search_text gin_trgm_ops)`,
+	// Sign-in (issue 19, see signin.go): web sessions under the hash of
+	// their ID, and failed sign-ins per account name; times are Unix
+	// milliseconds, compared as numbers on both databases.
+	`CREATE TABLE web_sessions (
+		token_hash TEXT PRIMARY KEY,
+		username   TEXT NOT NULL,
+		created_ms BIGINT NOT NULL,
+		seen_ms    BIGINT NOT NULL,
+		expires_ms BIGINT NOT NULL
+	)`,
+	`CREATE INDEX web_sessions_username ON web_sessions (username)`,
+	`CREATE INDEX web_sessions_seen ON web_sessions (seen_ms)`,
+	`CREATE TABLE login_attempts (
+		account         TEXT PRIMARY KEY,
+		failures        INTEGER NOT NULL,
+		last_ms         BIGINT NOT NULL,
+		locked_until_ms BIGINT NOT NULL DEFAULT 0
+	)`,
 }
 
 // migrationLock is the PostgreSQL advisory lock that lets one process at

@@ -65,6 +65,16 @@ type Config struct {
 	PolicyDir       string        // CLOSELOOP_POLICY_DIR, empty = the built-in policies
 	SessionIdle     time.Duration // CLOSELOOP_SESSION_IDLE
 	SessionLifetime time.Duration // CLOSELOOP_SESSION_LIFETIME
+	// Sign-in throttling (issue 19): an account name is locked for
+	// LoginLockFor after LoginLockAfter failures in a row
+	// (CLOSELOOP_LOGIN_LOCK_AFTER, _LOCK_FOR); from the third failure it
+	// waits LoginDelay, doubling each time (CLOSELOOP_LOGIN_DELAY, 0 = no
+	// waits); one client address may fail LoginPerAddress times a minute
+	// (CLOSELOOP_LOGIN_PER_ADDRESS).
+	LoginLockAfter  int
+	LoginLockFor    time.Duration
+	LoginDelay      time.Duration
+	LoginPerAddress int
 	// SecureCookies marks the session cookie Secure; on by default unless
 	// the API listens on loopback only (CLOSELOOP_SECURE_COOKIES).
 	SecureCookies bool
@@ -144,7 +154,7 @@ var Keys = []string{
 	"CLOSELOOP_TEMPORAL_PORT", "CLOSELOOP_TEMPORAL_UI_PORT", "TEMPORAL_ADDRESS", "TEMPORAL_NAMESPACE",
 	"CLOSELOOP_TIMEZONE", "CLOSELOOP_BUSINESS_OPEN", "CLOSELOOP_BUSINESS_CLOSE", "CLOSELOOP_CALENDAR_FILE",
 	"CLOSELOOP_SLA_FILE", "CLOSELOOP_DIRECTORY", "CLOSELOOP_POLICY_DIR", "CLOSELOOP_SESSION_IDLE",
-	"CLOSELOOP_SESSION_LIFETIME", "CLOSELOOP_SECURE_COOKIES", "SENDGRID_API_KEY", "SENDGRID_HOST",
+	"CLOSELOOP_SESSION_LIFETIME", "CLOSELOOP_LOGIN_LOCK_AFTER", "CLOSELOOP_LOGIN_LOCK_FOR", "CLOSELOOP_LOGIN_DELAY", "CLOSELOOP_LOGIN_PER_ADDRESS", "CLOSELOOP_SECURE_COOKIES", "SENDGRID_API_KEY", "SENDGRID_HOST",
 	"CLOSELOOP_MAIL_FROM", "CLOSELOOP_MAIL_FROM_NAME", "CLOSELOOP_PUBLIC_URL", "CLOSELOOP_QUIET_HOURS",
 	"CLOSELOOP_DIGEST_AT", "DATABASE_URL", "CLOSELOOP_LINK_KEY_FILE", "CLOSELOOP_SHUTDOWN_TIMEOUT",
 	"CLOSELOOP_MAX_TEXT", "CLOSELOOP_MAX_SHORT_TEXT", "CLOSELOOP_MAX_ITEMS",
@@ -276,6 +286,19 @@ func load(getenv func(string) string) (Config, error) {
 	c.HistoryBytes = bounded("CLOSELOOP_CASE_HISTORY_BYTES", workflows.DefaultHistoryBytes, 1<<20, 40<<20)
 	c.SessionIdle = dur("CLOSELOOP_SESSION_IDLE", 30*time.Minute)
 	c.SessionLifetime = dur("CLOSELOOP_SESSION_LIFETIME", 8*time.Hour)
+	c.LoginLockAfter = bounded("CLOSELOOP_LOGIN_LOCK_AFTER", 10, 3, 100)
+	if c.LoginLockFor = dur("CLOSELOOP_LOGIN_LOCK_FOR", 15*time.Minute); c.LoginLockFor < time.Minute || c.LoginLockFor > 24*time.Hour {
+		errs = append(errs, fmt.Errorf("CLOSELOOP_LOGIN_LOCK_FOR=%q: want a duration from 1m to 24h", getenv("CLOSELOOP_LOGIN_LOCK_FOR")))
+	}
+	c.LoginDelay = time.Second
+	if v := getenv("CLOSELOOP_LOGIN_DELAY"); v != "" {
+		d, err := time.ParseDuration(v)
+		if err != nil || d < 0 || d > time.Minute {
+			errs = append(errs, fmt.Errorf("CLOSELOOP_LOGIN_DELAY=%q: want a duration from 0s to 1m", v))
+		}
+		c.LoginDelay = d
+	}
+	c.LoginPerAddress = bounded("CLOSELOOP_LOGIN_PER_ADDRESS", 30, 1, 10_000)
 	c.ShutdownTimeout = dur("CLOSELOOP_SHUTDOWN_TIMEOUT", 30*time.Second)
 	c.FailureWatch = dur("CLOSELOOP_FAILURE_WATCH", 30*time.Second)
 	if c.QueueTiebreak = dur("CLOSELOOP_QUEUE_TIEBREAK", 2*time.Hour); c.QueueTiebreak > 24*time.Hour {

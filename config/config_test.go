@@ -161,3 +161,22 @@ func TestBodyTimeoutAndBackdateBounds(t *testing.T) {
 		}
 	}
 }
+
+// Issue 19: the sign-in throttle's settings have defaults and bounds, and
+// every out-of-bounds value is named.
+func TestLoginThrottleSettingsAreBounded(t *testing.T) {
+	c, err := load(env(nil))
+	if err != nil || c.LoginLockAfter != 10 || c.LoginLockFor != 15*time.Minute || c.LoginDelay != time.Second || c.LoginPerAddress != 30 {
+		t.Fatalf("defaults: %+v %v", c, err)
+	}
+	if c, err := load(env(map[string]string{"CLOSELOOP_LOGIN_DELAY": "0s", "CLOSELOOP_LOGIN_LOCK_AFTER": "5"})); err != nil || c.LoginDelay != 0 || c.LoginLockAfter != 5 {
+		t.Fatalf("no delay: %+v %v", c, err)
+	}
+	_, err = load(env(map[string]string{"CLOSELOOP_LOGIN_LOCK_AFTER": "1", "CLOSELOOP_LOGIN_LOCK_FOR": "48h",
+		"CLOSELOOP_LOGIN_DELAY": "5m", "CLOSELOOP_LOGIN_PER_ADDRESS": "0"}))
+	for _, key := range []string{"CLOSELOOP_LOGIN_LOCK_AFTER", "CLOSELOOP_LOGIN_LOCK_FOR", "CLOSELOOP_LOGIN_DELAY", "CLOSELOOP_LOGIN_PER_ADDRESS"} {
+		if err == nil || !strings.Contains(err.Error(), key) {
+			t.Errorf("error %v does not name %s", err, key)
+		}
+	}
+}

@@ -1,11 +1,14 @@
 package identity
 
 import (
+	"context"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
+
+	"golang.org/x/crypto/bcrypt"
 )
 
 // The demo directory has one user per role, the department roles in two
@@ -111,34 +114,117 @@ func TestLoadErrors(t *testing.T) {
 // Rule P1: sessions end after an idle time and after their lifetime, and
 // on sign-out; an unknown (tampered) ID finds nothing.
 func TestSessionsExpire(t *testing.T) {
+	ctx := context.Background()
 	now := time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC)
 	s := NewSessions(30*time.Minute, 8*time.Hour)
 	s.Now = func() time.Time { return now }
-	a := s.Create("li.na")
-	if _, ok := s.Get(a.ID + "x"); ok {
+	get := func(id string) bool {
+		t.Helper()
+		_, ok, err := s.Get(ctx, id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return ok
+	}
+	create := func() Session {
+		t.Helper()
+		ss, err := s.Create(ctx, "li.na")
+		if err != nil {
+			t.Fatal(err)
+		}
+		return ss
+	}
+	a := create()
+	if get(a.ID + "x") {
 		t.Fatal("a tampered ID found a session")
 	}
 	for range 20 { // busy for 8h20m in steps of 25 minutes
 		now = now.Add(25 * time.Minute)
-		if _, ok := s.Get(a.ID); !ok && now.Sub(a.Created) <= 8*time.Hour {
+		if !get(a.ID) && now.Sub(a.Created) <= 8*time.Hour {
 			t.Fatalf("session ended at %s while in use", now)
 		}
 	}
-	if _, ok := s.Get(a.ID); ok {
+	if get(a.ID) {
 		t.Fatal("session outlived its 8h lifetime")
 	}
-	b := s.Create("li.na")
+	b := create()
 	now = now.Add(31 * time.Minute)
-	if _, ok := s.Get(b.ID); ok {
+	if get(b.ID) {
 		t.Fatal("session outlived its 30m idle time")
 	}
-	c := s.Create("li.na")
-	s.Delete(c.ID)
-	if _, ok := s.Get(c.ID); ok {
+	c := create()
+	if err := s.Delete(ctx, c.ID); err != nil {
+		t.Fatal(err)
+	}
+	if get(c.ID) {
 		t.Fatal("session survived sign-out")
 	}
 	if c.CSRF == "" || c.CSRF == c.ID {
 		t.Error("session has no separate CSRF token")
+	}
+}
+
+// The store never holds a session's ID, only its hash, and a busy session
+// is written at most once a minute.
+func TestSessionStoreHoldsNoTokenAndTouchesOnceAMinute(t *testing.T) {
+	ctx := context.Background()
+	now := time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC)
+	store := &countingStore{MemorySessions: NewMemorySessions()}
+	s := NewSessionsIn(store, 30*time.Minute, 8*time.Hour)
+	s.Now = func() time.Time { return now }
+	ss, err := s.Create(ctx, "li.na")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for k, st := range store.m {
+		if k == ss.ID || st.Key == ss.ID || k != SessionKey(ss.ID) {
+			t.Fatalf("stored under %q for ID %q", k, ss.ID)
+		}
+	}
+	for range 120 { // a request every second for two minutes
+		now = now.Add(time.Second)
+		if _, ok, err := s.Get(ctx, ss.ID); err != nil || !ok {
+			t.Fatalf("get: %v %v", ok, err)
+		}
+	}
+	if store.touches != 2 {
+		t.Fatalf("%d writes of last use in two busy minutes, want 2", store.touches)
+	}
+}
+
+type countingStore struct {
+	*MemorySessions
+	touches int
+}
+
+func (c *countingStore) TouchSession(ctx context.Context, key string, seen time.Time) error {
+	c.touches++
+	return c.MemorySessions.TouchSession(ctx, key, seen)
+}
+
+// An unknown username costs the same bcrypt comparison as a known one, so
+// the time of the answer does not tell which names exist.
+func TestAuthenticateUnknownUserVerifiesDummyHash(t *testing.T) {
+	hash, err := HashPassword("correct horse battery")
+	if err != nil {
+		t.Fatal(err)
+	}
+	d, err := New(File{Departments: []Department{{Code: "it"}},
+		Users: []User{{Username: "li.na", Role: RoleAdmin, Department: "it", PasswordHash: hash}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var compared [][]byte
+	compareHash = func(h, p []byte) error { compared = append(compared, h); return bcrypt.CompareHashAndPassword(h, p) }
+	defer func() { compareHash = bcrypt.CompareHashAndPassword }()
+	if _, err := d.Authenticate("nobody", "correct horse battery"); err != ErrBadCredentials {
+		t.Fatalf("unknown user: %v", err)
+	}
+	if _, err := d.Authenticate("li.na", "wrong horse battery"); err != ErrBadCredentials {
+		t.Fatalf("wrong password: %v", err)
+	}
+	if len(compared) != 2 || string(compared[0]) != string(dummyHash) || string(compared[1]) != hash {
+		t.Fatalf("bcrypt compared %d hashes, want the dummy hash then the user's", len(compared))
 	}
 }
 

@@ -21,6 +21,11 @@ import (
 // AuthorizationDenials counts requests the policies refused, by action.
 const AuthorizationDenials = "closeloop_authorization_denials"
 
+// SignIns counts failed, refused and locked sign-ins, by event
+// (api.SignInFailed, SignInRefused, SignInLocked): a climbing rate is
+// someone guessing passwords.
+const SignIns = "closeloop_signin_events"
+
 // CalendarHorizonYear is the last year whose statutory holidays the
 // business calendar knows (library and override file); deadlines after it
 // are provisional.
@@ -69,4 +74,9 @@ func (m *Metrics) CalendarHorizon(year int) { m.horizon.Set(float64(year)) }
 // Denied counts one refused request.
 func (m *Metrics) Denied(action string) {
 	m.Handler.WithTags(map[string]string{"action": action}).Counter(AuthorizationDenials).Inc(1)
+}
+
+// SignIn counts one failed, refused or locked sign-in.
+func (m *Metrics) SignIn(event string) {
+	m.Handler.WithTags(map[string]string{"event": event}).Counter(SignIns).Inc(1)
 }

@@ -30,6 +30,12 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 	next := localPath(r.PostFormValue("next"), "/inbox")
 	body, _ := json.Marshal(map[string]string{"username": strings.TrimSpace(r.PostFormValue("username")), "password": r.PostFormValue("password")})
 	res := s.call(rq, http.MethodPost, "/api/v1/login", body, "application/json")
+	if res.status == http.StatusTooManyRequests {
+		// Waiting or locked, the same for every name (docs/access.md).
+		w.Header().Set("Retry-After", res.header.Get("Retry-After"))
+		s.render(rq, http.StatusTooManyRequests, "login", map[string]any{"Next": next, "TooMany": true, "Username": r.PostFormValue("username")})
+		return
+	}
 	if res.status != http.StatusOK {
 		s.render(rq, http.StatusUnauthorized, "login", map[string]any{"Next": next, "Failed": true, "Username": r.PostFormValue("username")})
 		return

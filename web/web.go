@@ -108,6 +108,8 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("POST /calendar/check", s.page(s.calendarCheck))
 	mux.HandleFunc("POST /calendar/replan", s.page(s.calendarReplan))
 	mux.HandleFunc("GET /import", s.page(s.importPage))
+	mux.HandleFunc("GET /users", s.page(s.usersPage))
+	mux.HandleFunc("POST /users/{username}/sessions/revoke", s.page(s.revokeSessions))
 	mux.HandleFunc("POST /import", s.page(s.importUpload))
 	mux.Handle("/", s.API)
 	// Cross-site form posts are refused before any handler runs; the

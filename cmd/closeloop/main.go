@@ -62,6 +62,7 @@ func newRoot() *cobra.Command {
 	root.AddCommand(newDirectoryCommands()...)
 	root.AddCommand(newOutboxCommand())
 	root.AddCommand(newCalendarCommand())
+	root.AddCommand(newEndSessionsCommand())
 	root.AddCommand(newImportCommand())
 	root.AddCommand(newHealthcheckCommand())
 	root.AddCommand(newBenchCommand())
