@@ -32,7 +32,7 @@ func TestEngineRefusesClientWithoutCertificate(t *testing.T) {
 	e, c := enginetest.Start(t, engine.Options{})
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	if _, err := c.DescribeNamespace(ctx, "default"); err != nil {
+	if _, err := c.CheckHealth(ctx, &client.CheckHealthRequest{}); err != nil {
 		t.Fatalf("with the certificate: %v", err)
 	}
 
@@ -48,11 +48,11 @@ func TestEngineRefusesClientWithoutCertificate(t *testing.T) {
 			sdk, err := client.DialContext(dctx, client.Options{HostPort: e.Address(),
 				ConnectionOptions: client.ConnectionOptions{TLS: tc.tls}})
 			if err == nil {
-				_, err = sdk.DescribeNamespace(dctx, "default")
+				_, err = sdk.CheckHealth(dctx, &client.CheckHealthRequest{})
 				sdk.Close()
 			}
 			if err == nil {
-				t.Fatal("the frontend answered")
+				t.Error("the frontend answered")
 			}
 			_, port, _ := net.SplitHostPort(e.Address())
 			p, _ := strconv.Atoi(port)

@@ -558,7 +558,7 @@ func TestClusterEngineRefusesClientWithoutCertificate(t *testing.T) {
 	c := startCluster(t)
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	if _, err := c.temporal.DescribeNamespace(ctx, "default"); err != nil {
+	if _, err := c.temporal.CheckHealth(ctx, &client.CheckHealthRequest{}); err != nil {
 		t.Fatalf("with the certificate: %v", err)
 	}
 	noCert := &tls.Config{ServerName: enginetls.ServerName, MinVersion: tls.VersionTLS12}
@@ -575,7 +575,7 @@ func TestClusterEngineRefusesClientWithoutCertificate(t *testing.T) {
 			Logger:            sdklog.NewStructuredLogger(slog.New(slog.NewTextHandler(io.Discard, nil))),
 			ConnectionOptions: client.ConnectionOptions{TLS: tc.tls}})
 		if err == nil {
-			_, err = sdk.DescribeNamespace(dctx, "default")
+			_, err = sdk.CheckHealth(dctx, &client.CheckHealthRequest{})
 			sdk.Close()
 		}
 		dcancel()
