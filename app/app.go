@@ -4,6 +4,7 @@ package app
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"io"
@@ -76,14 +77,14 @@ func Run(ctx context.Context, cfg config.Config, log *slog.Logger, out io.Writer
 	}
 	authz.OnDeny = m.Denied
 
-	hostPort, stopEngine, err := startEngine(cfg, log, out)
+	hostPort, engineTLS, stopEngine, err := startEngine(cfg, log, out)
 	if err != nil {
 		return err
 	}
 	defer stopEngine()
 	self := fmt.Sprintf("%d@%s@closeloop-%s", os.Getpid(), hostname(), cfg.Role)
 	c, err := dial(ctx, clientOptions{hostPort: hostPort, namespace: cfg.Namespace, identity: self,
-		log: log, metrics: m.Handler, uncompressed: cfg.Embedded()})
+		log: log, metrics: m.Handler, uncompressed: cfg.Embedded(), tls: engineTLS})
 	if err != nil {
 		return err
 	}
@@ -289,10 +290,12 @@ func serveHTTP(ctx context.Context, cfg config.Config, handler http.Handler, ser
 }
 
 // startEngine starts the embedded engine unless cfg names a Temporal
-// service, and returns the address to dial and how to stop it.
-func startEngine(cfg config.Config, log *slog.Logger, out io.Writer) (string, func(), error) {
+// service, and returns the address to dial, the client certificate the
+// embedded engine requires (nil for a service: TEMPORAL_TLS_* configure
+// that) and how to stop it.
+func startEngine(cfg config.Config, log *slog.Logger, out io.Writer) (string, *tls.Config, func(), error) {
 	if !cfg.Embedded() {
-		return cfg.TemporalAddress, func() {}, nil
+		return cfg.TemporalAddress, nil, func() {}, nil
 	}
 	eng, err := engine.Start(engine.Options{
 		DataDir:          cfg.DataDir,
@@ -303,13 +306,13 @@ func startEngine(cfg config.Config, log *slog.Logger, out io.Writer) (string, fu
 		Logger:           log,
 	})
 	if err != nil {
-		return "", nil, fmt.Errorf("embedded engine: %w", err)
+		return "", nil, nil, fmt.Errorf("embedded engine: %w", err)
 	}
 	fmt.Fprintf(out, "Temporal engine:  %s (data in %s)\n", eng.Address(), eng.DatabaseFile())
 	if ui := eng.UIURL(); ui != "" {
 		fmt.Fprintf(out, "Temporal web UI:  %s/namespaces/%s/workflows\n", ui, cfg.Namespace)
 	}
-	return eng.Address(), eng.Stop, nil
+	return eng.Address(), eng.ClientTLS(), eng.Stop, nil
 }
 
 func hostname() string {
@@ -475,6 +478,9 @@ type clientOptions struct {
 	// default since v1.4x): to an engine in the same process it only
 	// costs CPU, about a quarter of a bare Update's latency here.
 	uncompressed bool
+	// tls, when set, replaces the environment's TLS: the embedded
+	// engine's client certificate.
+	tls *tls.Config
 }
 
 // sdk is the SDK's client options: the standard TEMPORAL_* environment,
@@ -491,6 +497,9 @@ func (o clientOptions) sdk() (client.Options, error) {
 	opts.Logger = sdklog.NewStructuredLogger(o.log.With("component", "sdk"))
 	if o.uncompressed {
 		opts.ConnectionOptions.GrpcCompression = &client.GrpcCompressionNone{}
+	}
+	if o.tls != nil {
+		opts.ConnectionOptions.TLS = o.tls
 	}
 	return opts, nil
 }

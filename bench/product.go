@@ -20,6 +20,7 @@ import (
 	"github.com/closeloop/closeloop/app"
 	"github.com/closeloop/closeloop/config"
 	"github.com/closeloop/closeloop/engine"
+	"github.com/closeloop/closeloop/enginetls"
 	"github.com/closeloop/closeloop/identity"
 )
 
@@ -107,12 +108,17 @@ func (p *product) engineAddress() string {
 }
 
 // dial connects the bench's own client to the product's engine, without
-// gRPC compression, as the product's own client does to its embedded
-// engine: the baseline pays what the product pays.
+// gRPC compression and with the data folder's client certificate, as the
+// product's own client does to its embedded engine: the baseline pays
+// what the product pays.
 func (p *product) dial(log *slog.Logger) (client.Client, error) {
+	tlsConf, err := enginetls.ForDataDir(p.cfg.DataDir).ClientConfig()
+	if err != nil {
+		return nil, err
+	}
 	return client.Dial(client.Options{HostPort: p.engineAddress(), Namespace: p.cfg.Namespace,
 		Logger:            sdklog.NewStructuredLogger(log.With("component", "bench-sdk")),
-		ConnectionOptions: client.ConnectionOptions{GrpcCompression: &client.GrpcCompressionNone{}}})
+		ConnectionOptions: client.ConnectionOptions{GrpcCompression: &client.GrpcCompressionNone{}, TLS: tlsConf}})
 }
 
 // call sends an API request as user and decodes a 2xx answer into out.

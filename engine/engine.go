@@ -5,6 +5,7 @@
 package engine
 
 import (
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -27,6 +28,8 @@ import (
 	sqliteschema "go.temporal.io/server/schema/sqlite"
 	"go.temporal.io/server/temporal"
 	"google.golang.org/protobuf/types/known/durationpb"
+
+	"github.com/closeloop/closeloop/enginetls"
 )
 
 // Options configure the embedded engine.
@@ -59,6 +62,10 @@ type Engine struct {
 	stopping atomic.Bool
 	// visibility is set when the search index has a file of its own.
 	visibility bool
+	// certs are the data folder's certificates: the frontend and the
+	// services behind it accept only clients that present one of them.
+	certs     enginetls.Files
+	clientTLS *tls.Config
 	// SchemaBackup is the folder of the copies taken before this start
 	// upgraded the data directory's schema, or "".
 	SchemaBackup string
@@ -74,6 +81,14 @@ func (e *Engine) UIURL() string {
 	}
 	return "http://" + net.JoinHostPort(e.opts.IP, strconv.Itoa(e.opts.UIPort))
 }
+
+// TLSFiles are the certificates the engine requires of its clients.
+func (e *Engine) TLSFiles() enginetls.Files { return e.certs }
+
+// ClientTLS is what a client of the engine dials with: Closeloop's client
+// certificate, trusting only the engine's CA. Without it the engine
+// refuses the connection.
+func (e *Engine) ClientTLS() *tls.Config { return e.clientTLS.Clone() }
 
 // DatabaseFile is where the engine keeps its state.
 func (e *Engine) DatabaseFile() string { return filepath.Join(e.opts.DataDir, "temporal.db") }
@@ -127,6 +142,13 @@ func Start(opts Options) (*Engine, error) {
 
 	e := &Engine{opts: opts}
 	var err error
+	// A data folder from before mutual TLS gets its certificates here.
+	if e.certs, err = enginetls.Ensure(opts.DataDir); err != nil {
+		return nil, err
+	}
+	if e.clientTLS, err = e.certs.ClientConfig(); err != nil {
+		return nil, err
+	}
 	// Decided before the state's file is made below.
 	e.visibility = e.separateVisibility()
 	// A data directory from an older engine gets what this server's
@@ -167,6 +189,8 @@ func Start(opts Options) (*Engine, error) {
 			CORS:                uiconfig.CORS{CookieInsecure: true},
 			HideLogs:            true,
 			DefaultNamespace:    opts.Namespace,
+			TLS: uiconfig.TLS{CaFile: e.certs.CA, CertFile: e.certs.ClientCert, KeyFile: e.certs.ClientKey,
+				ServerName: enginetls.ServerName, EnableHostVerification: true},
 		}))
 		go func() {
 			if err := e.ui.Start(); err != nil {
@@ -254,7 +278,25 @@ func (e *Engine) serverConfig(sqlConf *config.SQL) *config.Config {
 	conf.NamespaceDefaults.Archival.History.State = "disabled"
 	conf.NamespaceDefaults.Archival.Visibility.State = "disabled"
 	conf.PublicClient.HostPort = e.Address()
+	conf.Global.TLS = e.tlsConfig()
 	return &conf
+}
+
+// tlsConfig requires a certificate signed by the data folder's CA on the
+// frontend and on history, matching and worker, which listen on loopback
+// too and would otherwise be a door of their own. The services present
+// the server certificate to each other; the system worker dials the
+// frontend with Closeloop's client certificate.
+func (e *Engine) tlsConfig() config.RootTLS {
+	f := e.certs
+	server := config.ServerTLS{CertFile: f.ServerCert, KeyFile: f.ServerKey,
+		ClientCAFiles: []string{f.CA}, RequireClientAuth: true}
+	client := config.ClientTLS{ServerName: enginetls.ServerName, RootCAFiles: []string{f.CA}}
+	return config.RootTLS{
+		Internode:    config.GroupTLS{Server: server, Client: client},
+		Frontend:     config.GroupTLS{Server: server, Client: client},
+		SystemWorker: config.WorkerTLS{CertFile: f.ClientCert, KeyFile: f.ClientKey, Client: client},
+	}
 }
 
 // dynamicConfig tunes the server for a single node.

@@ -54,7 +54,7 @@ func TestAccessOverTheAPI(t *testing.T) {
 	s := &system{t: t, bin: buildBinary(t), dataDir: t.TempDir(), httpPort: freePort(t), tPort: freeEnginePort(t), uiPort: freePort(t)}
 	s.start()
 	defer s.stop()
-	tc := dialEngine(t, s.tPort)
+	tc := dialEngine(t, s)
 	defer tc.Close()
 
 	creds, err := identity.ReadDemoCredentials(s.dataDir + "/" + identity.DemoCredentialsFile)

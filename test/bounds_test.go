@@ -54,7 +54,7 @@ func TestOversizedCommentsRefused(t *testing.T) {
 
 	// A client that reaches the engine without the API meets the Update
 	// validator.
-	tc := dialEngine(t, s.tPort)
+	tc := dialEngine(t, s)
 	defer tc.Close()
 	h, err := tc.UpdateWorkflow(context.Background(), client.UpdateWorkflowOptions{WorkflowID: c.No, UpdateName: workflows.ActionComment,
 		Args: []any{workflows.CommentInput{Actor: "staff.property", Text: huge}}, WaitForStage: client.WorkflowUpdateStageCompleted})

@@ -180,7 +180,7 @@ func TestBrowser(t *testing.T) {
 
 	// Quality control evaluates the day the morning's supervision task
 	// covers; a poor grade needs its problems and measures (K2, K3).
-	tc := dialEngine(t, s.tPort)
+	tc := dialEngine(t, s)
 	if err := tc.ScheduleClient().GetHandle(context.Background(), workflows.SupervisionScheduleID).Trigger(context.Background(), client.ScheduleTriggerOptions{}); err != nil {
 		t.Fatal(err)
 	}

@@ -9,6 +9,7 @@ package test
 import (
 	"bytes"
 	"context"
+	"crypto/tls"
 	"database/sql"
 	"encoding/json"
 	"fmt"
@@ -31,7 +32,14 @@ import (
 	_ "github.com/jackc/pgx/v5/stdlib" // PostgreSQL driver "pgx"
 	"go.temporal.io/sdk/client"
 	sdklog "go.temporal.io/sdk/log"
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/credentials"
+	"google.golang.org/grpc/credentials/insecure"
+	healthpb "google.golang.org/grpc/health/grpc_health_v1"
+	"google.golang.org/grpc/status"
 
+	"github.com/closeloop/closeloop/enginetls"
 	"github.com/closeloop/closeloop/identity"
 	"github.com/closeloop/closeloop/internal/pgtest"
 )
@@ -129,6 +137,11 @@ type cluster struct {
 	temporal client.Client
 	archive  string // the archive database's URL
 	closeEnv []string
+	// certs are the cluster's mutual TLS certificates: the server
+	// requires the client one on every gRPC port (internal lists the
+	// history, matching and worker ones).
+	certs    enginetls.Files
+	internal []int
 }
 
 // freshDatabase creates a database dropped when the test ends.
@@ -186,9 +199,13 @@ func startCluster(t *testing.T) *cluster {
 		}
 	}
 
+	// The certificates as docker-compose.yml's tls-init makes them.
+	if c.certs, err = enginetls.Generate(filepath.Join(c.dir, "tls"), nil, -1, -1); err != nil {
+		t.Fatal(err)
+	}
 	c.frontend = freeLowPort(t)
 	cfg := filepath.Join(c.dir, "temporal.yaml")
-	writeServerConfig(t, cfg, temporalDB, visibilityDB, c.frontend)
+	c.internal = writeServerConfig(t, cfg, temporalDB, visibilityDB, c.frontend, c.certs)
 	c.server = &process{t: t, name: "temporal-server", bin: serverBin, log: filepath.Join(c.dir, "temporal-server.log"),
 		args: []string{"--config-file", cfg, "--allow-no-auth", "start"}, env: os.Environ()}
 	t.Cleanup(func() { c.server.kill() })
@@ -229,8 +246,13 @@ func (c *cluster) startServer() {
 			c.t.Fatalf("temporal server exited during start: %v\n%s", c.server.err, c.server.tail())
 		}
 		if c.temporal == nil {
+			conf, err := c.certs.ClientConfig()
+			if err != nil {
+				c.t.Fatal(err)
+			}
 			tc, err := client.Dial(client.Options{HostPort: "127.0.0.1:" + strconv.Itoa(c.frontend),
-				Logger: sdklog.NewStructuredLogger(slog.New(slog.NewTextHandler(io.Discard, nil)))})
+				Logger:            sdklog.NewStructuredLogger(slog.New(slog.NewTextHandler(io.Discard, nil))),
+				ConnectionOptions: client.ConnectionOptions{TLS: conf}})
 			if err == nil {
 				c.temporal = tc
 				c.t.Cleanup(tc.Close)
@@ -250,8 +272,10 @@ func (c *cluster) startServer() {
 }
 
 // writeServerConfig writes the server's static config: PostgreSQL for
-// persistence and visibility, the four services on free loopback ports.
-func writeServerConfig(t *testing.T, path, temporalDB, visibilityDB string, frontend int) {
+// persistence and visibility, the four services on free loopback ports,
+// mutual TLS with certs on all of them as in docker-compose.yml. It
+// returns the history, matching and worker gRPC ports.
+func writeServerConfig(t *testing.T, path, temporalDB, visibilityDB string, frontend int, certs enginetls.Files) []int {
 	t.Helper()
 	dyn := filepath.Join(filepath.Dir(path), "dynamicconfig.yaml")
 	// One task queue partition: two workers poll it all; search attributes
@@ -266,6 +290,7 @@ system.forceSearchAttributesCacheRefreshOnRead:
 		t.Fatal(err)
 	}
 	p := func() int { return freeLowPort(t) }
+	internal := []int{p(), p(), p()}
 	store := func(db string, conns int) string {
 		return fmt.Sprintf(`      sql:
         pluginName: postgres12
@@ -285,9 +310,9 @@ system.forceSearchAttributesCacheRefreshOnRead:
 	cfg := "log:\n  stdout: true\n  level: warn\n" +
 		"persistence:\n  defaultStore: default\n  visibilityStore: visibility\n  numHistoryShards: 4\n  datastores:\n" +
 		"    default:\n" + store(temporalDB, 20) + "    visibility:\n" + store(visibilityDB, 4) +
-		"global:\n  membership:\n    maxJoinDuration: 30s\n    broadcastAddress: 127.0.0.1\n" +
+		"global:\n  membership:\n    maxJoinDuration: 30s\n    broadcastAddress: 127.0.0.1\n" + serverTLS(certs) +
 		"services:\n" + svc("frontend", frontend, fmt.Sprintf("      httpPort: %d\n", p())) +
-		svc("history", p(), "") + svc("matching", p(), "") + svc("worker", p(), "") +
+		svc("history", internal[0], "") + svc("matching", internal[1], "") + svc("worker", internal[2], "") +
 		fmt.Sprintf(`clusterMetadata:
   enableGlobalNamespace: false
   failoverVersionIncrement: 10
@@ -308,6 +333,23 @@ dynamicConfigClient:
 	if err := os.WriteFile(path, []byte(cfg), 0o600); err != nil {
 		t.Fatal(err)
 	}
+	return internal
+}
+
+// serverTLS is the server config's global.tls: the settings the server
+// image's template makes of docker-compose.yml's TEMPORAL_TLS_*
+// variables, and the system worker's client certificate.
+func serverTLS(f enginetls.Files) string {
+	group := fmt.Sprintf(`      server:
+        certFile: %q
+        keyFile: %q
+        clientCaFiles: [%q]
+        requireClientAuth: true
+      client:
+        serverName: %s
+        rootCaFiles: [%q]
+`, f.ServerCert, f.ServerKey, f.CA, enginetls.ServerName, f.CA)
+	return "  tls:\n    internode:\n" + group + "    frontend:\n" + group
 }
 
 // freeLowPort is a free port below 32768: the server keeps membership
@@ -373,6 +415,10 @@ func (c *cluster) writeShared() {
 	}
 	c.closeEnv = append(os.Environ(),
 		"TEMPORAL_ADDRESS=127.0.0.1:"+strconv.Itoa(c.frontend),
+		"TEMPORAL_TLS_CLIENT_CERT_PATH="+c.certs.ClientCert,
+		"TEMPORAL_TLS_CLIENT_KEY_PATH="+c.certs.ClientKey,
+		"TEMPORAL_TLS_SERVER_CA_CERT_PATH="+c.certs.CA,
+		"TEMPORAL_TLS_SERVER_NAME="+enginetls.ServerName,
 		"DATABASE_URL="+c.archive,
 		"CLOSELOOP_DIRECTORY="+filepath.Join(c.dir, "directory.json"),
 		"CLOSELOOP_LINK_KEY_FILE="+filepath.Join(c.dir, "link-key"),
@@ -498,4 +544,76 @@ func parallel[T any](t *testing.T, items []T, f func(T) error) {
 	for err := range errs {
 		t.Fatal(err)
 	}
+}
+
+// The cluster's Temporal server answers only a client with the
+// certificate tls-init makes, on the frontend and on history, matching and
+// worker: a plain connection and a TLS one without a client certificate
+// are refused, while Closeloop's API and workers (ready, so connected)
+// and the test's own client present it.
+func TestClusterEngineRefusesClientWithoutCertificate(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and runs a Temporal cluster; skipped with -short")
+	}
+	c := startCluster(t)
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	if _, err := c.temporal.CheckHealth(ctx, &client.CheckHealthRequest{}); err != nil {
+		t.Fatalf("with the certificate: %v", err)
+	}
+	noCert := &tls.Config{ServerName: enginetls.ServerName, MinVersion: tls.VersionTLS12}
+	if with, err := c.certs.ClientConfig(); err == nil {
+		noCert.RootCAs = with.RootCAs
+	}
+	frontend := "127.0.0.1:" + strconv.Itoa(c.frontend)
+	for _, tc := range []struct {
+		name string
+		tls  *tls.Config
+	}{{"plain", nil}, {"TLS without a client certificate", noCert}} {
+		dctx, dcancel := context.WithTimeout(ctx, 5*time.Second)
+		sdk, err := client.DialContext(dctx, client.Options{HostPort: frontend,
+			Logger:            sdklog.NewStructuredLogger(slog.New(slog.NewTextHandler(io.Discard, nil))),
+			ConnectionOptions: client.ConnectionOptions{TLS: tc.tls}})
+		if err == nil {
+			_, err = sdk.CheckHealth(dctx, &client.CheckHealthRequest{})
+			sdk.Close()
+		}
+		dcancel()
+		if err == nil {
+			t.Errorf("%s: the frontend answered", tc.name)
+		}
+		for _, port := range append([]int{c.frontend}, c.internal...) {
+			if code := grpcHealth(t, port, tc.tls); code != codes.Unavailable {
+				t.Errorf("%s: port %d answered %v, want the connection refused", tc.name, port, code)
+			}
+		}
+	}
+	with, _ := c.certs.ClientConfig()
+	for _, port := range append([]int{c.frontend}, c.internal...) {
+		if code := grpcHealth(t, port, with); code == codes.Unavailable {
+			t.Errorf("port %d refused the client certificate", port)
+		}
+	}
+}
+
+// grpcHealth asks the gRPC service on port whether it serves, and returns
+// the answer's code: Unavailable when the connection was refused.
+func grpcHealth(t *testing.T, port int, conf *tls.Config) codes.Code {
+	t.Helper()
+	creds := insecure.NewCredentials()
+	if conf != nil {
+		creds = credentials.NewTLS(conf)
+	}
+	conn, err := grpc.NewClient("127.0.0.1:"+strconv.Itoa(port), grpc.WithTransportCredentials(creds))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = conn.Close() }()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	_, err = healthpb.NewHealthClient(conn).Check(ctx, &healthpb.HealthCheckRequest{})
+	if code := status.Code(err); code != codes.DeadlineExceeded {
+		return code
+	}
+	return codes.Unavailable // retried until the deadline: never connected
 }

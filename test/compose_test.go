@@ -13,6 +13,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/closeloop/closeloop/config"
+	"github.com/closeloop/closeloop/enginetls"
 	"github.com/closeloop/closeloop/identity"
 )
 
@@ -98,9 +99,21 @@ func TestComposeTopology(t *testing.T) {
 		!strings.Contains(strings.Join(ready.Command, " "), "temporal operator cluster health --address temporal:7233") {
 		t.Errorf("temporal-ready must wait for the server's health with %s: %+v", want, ready)
 	}
-	if !slices.Contains(tp.Ports, "7233:7233") {
-		t.Errorf("temporal ports %v, want 7233 published", tp.Ports)
+	// Nothing but Closeloop's HTTP port is published: Temporal, its UI
+	// and the workers are reachable only inside the network.
+	var published []string
+	for name, s := range svc {
+		for _, p := range s.Ports {
+			published = append(published, name+" "+p)
+		}
 	}
+	if len(published) != 1 || published[0] != "closeloop-api 8080:8080" {
+		t.Errorf("published ports %v, want only closeloop-api 8080:8080", published)
+	}
+	if !slices.Contains(tp.Expose, "7233") {
+		t.Errorf("temporal exposes %v, want 7233 inside the network", tp.Expose)
+	}
+	checkComposeTLS(t, svc)
 	ui, ok := svc["temporal-ui"]
 	if want := "temporalio/ui:" + strings.TrimPrefix(versions["github.com/temporalio/ui-server/v2"], "v"); !ok || ui.Image != want {
 		t.Errorf("temporal-ui image %q, want %q (go.mod)", ui.Image, want)
@@ -120,7 +133,7 @@ func TestComposeTopology(t *testing.T) {
 	}
 
 	known := map[string]bool{}
-	for _, k := range config.Keys {
+	for _, k := range append(slices.Clone(config.Keys), sdkTLSKeys...) {
 		known[k] = true
 	}
 	roles := map[string][]string{}
@@ -225,3 +238,73 @@ func moduleVersions(t *testing.T) map[string]string {
 }
 
 var requireLine = regexp.MustCompile(`(?m)^\s*(\S+)\s+(v\S+)`)
+
+// sdkTLSKeys are the client certificate settings the SDK reads
+// (go.temporal.io/sdk/contrib/envconfig), as the temporal CLI does.
+var sdkTLSKeys = []string{"TEMPORAL_TLS_CLIENT_CERT_PATH", "TEMPORAL_TLS_CLIENT_KEY_PATH",
+	"TEMPORAL_TLS_SERVER_CA_CERT_PATH", "TEMPORAL_TLS_SERVER_NAME"}
+
+// checkComposeTLS holds the cluster to mutual TLS: tls-init makes the
+// certificates into a volume with closeloop's own command; the server
+// requires a client certificate on its frontend and between its services
+// with them; every client (Closeloop, the readiness check, the UI)
+// presents the client certificate from the same volume and checks the
+// server's name.
+func checkComposeTLS(t *testing.T, svc map[string]composeService) {
+	t.Helper()
+	gen, ok := svc["tls-init"]
+	dir := strings.Join(gen.Command, " ")
+	if !ok || gen.Build == nil || !strings.HasPrefix(dir, "tls init ") {
+		t.Fatalf("tls-init must run `closeloop tls init DIR` from this repository: %+v", gen)
+	}
+	dir = strings.Fields(dir)[2]
+	files := enginetls.In(dir)
+	vol := onVolume(t, gen.Volumes, files.CA)
+	// on is the volume and path of a service's file, which must be the
+	// one tls-init wrote.
+	on := func(name, key, want string) {
+		t.Helper()
+		s := svc[name]
+		got := s.Environment[key]
+		if got == "" || onVolume(t, s.Volumes, got) != onVolume(t, gen.Volumes, want) {
+			t.Errorf("%s %s=%q, want tls-init's %s on %s", name, key, got, want, vol)
+		}
+	}
+	tp := svc["temporal"]
+	if !completes(tp, "tls-init") {
+		t.Errorf("temporal must start after tls-init: %v", tp.DependsOn)
+	}
+	if tp.Environment["TEMPORAL_TLS_REQUIRE_CLIENT_AUTH"] != "true" {
+		t.Error("temporal must require client certificates (TEMPORAL_TLS_REQUIRE_CLIENT_AUTH)")
+	}
+	for key, want := range map[string]string{
+		"TEMPORAL_TLS_SERVER_CERT": files.ServerCert, "TEMPORAL_TLS_SERVER_KEY": files.ServerKey,
+		"TEMPORAL_TLS_SERVER_CA_CERT": files.CA, "TEMPORAL_TLS_FRONTEND_CERT": files.ServerCert,
+		"TEMPORAL_TLS_FRONTEND_KEY": files.ServerKey, "TEMPORAL_TLS_CLIENT1_CA_CERT": files.CA,
+		"TEMPORAL_TLS_CLIENT2_CA_CERT": files.CA,
+	} {
+		on("temporal", key, want)
+	}
+	for _, key := range []string{"TEMPORAL_TLS_INTERNODE_SERVER_NAME", "TEMPORAL_TLS_FRONTEND_SERVER_NAME"} {
+		if tp.Environment[key] != enginetls.ServerName {
+			t.Errorf("temporal %s=%q, want %q", key, tp.Environment[key], enginetls.ServerName)
+		}
+	}
+	for name, s := range svc {
+		if !strings.HasPrefix(name, "closeloop") && name != "temporal-ready" {
+			continue
+		}
+		on(name, "TEMPORAL_TLS_CLIENT_CERT_PATH", files.ClientCert)
+		on(name, "TEMPORAL_TLS_CLIENT_KEY_PATH", files.ClientKey)
+		on(name, "TEMPORAL_TLS_SERVER_CA_CERT_PATH", files.CA)
+		if s.Environment["TEMPORAL_TLS_SERVER_NAME"] != enginetls.ServerName {
+			t.Errorf("%s TEMPORAL_TLS_SERVER_NAME=%q, want %q", name, s.Environment["TEMPORAL_TLS_SERVER_NAME"], enginetls.ServerName)
+		}
+	}
+	on("temporal-ui", "TEMPORAL_TLS_CA", files.CA)
+	on("temporal-ui", "TEMPORAL_TLS_CERT", files.ClientCert)
+	on("temporal-ui", "TEMPORAL_TLS_KEY", files.ClientKey)
+	if ui := svc["temporal-ui"].Environment; ui["TEMPORAL_TLS_SERVER_NAME"] != enginetls.ServerName || ui["TEMPORAL_TLS_ENABLE_HOST_VERIFICATION"] != "true" {
+		t.Errorf("temporal-ui must check the server's certificate for %s: %v", enginetls.ServerName, ui)
+	}
+}

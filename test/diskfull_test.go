@@ -181,7 +181,7 @@ func TestFullDiskRepeatsNothing(t *testing.T) {
 	t.Logf("%d complaints registered through a full disk and a kill -9", len(nos))
 
 	// Every case is complete: open, clocks armed, acknowledged once.
-	tc := dialEngine(t, s.tPort)
+	tc := dialEngine(t, s)
 	defer tc.Close()
 	for _, no := range nos {
 		c := s.get(no)

@@ -29,6 +29,7 @@ import (
 
 	"github.com/closeloop/closeloop/activities"
 	"github.com/closeloop/closeloop/engine"
+	"github.com/closeloop/closeloop/enginetls"
 	"github.com/closeloop/closeloop/forms"
 	"github.com/closeloop/closeloop/identity"
 	"github.com/closeloop/closeloop/mail"
@@ -345,10 +346,10 @@ func TestEndToEnd(t *testing.T) {
 	}
 
 	// The search attributes are queryable as `temporal workflow list` would.
-	tc := dialEngine(t, s.tPort)
+	tc := dialEngine(t, s)
 	query := fmt.Sprintf("CaseType = 'complaint' AND CaseStatus = 'in_progress' AND Department = 'property' AND Overdue = false AND EscalationLevel = 0 AND NextDeadline > '%s'", created.Add(-time.Hour).UTC().Format(time.RFC3339))
 	waitListed(t, tc, query, c.No)
-	checkTemporalCLI(t, s.tPort, query, c.No)
+	checkTemporalCLI(t, s, query, c.No)
 	checkTemporalUI(t, s.uiPort, c.No)
 	tc.Close()
 
@@ -362,7 +363,7 @@ func TestEndToEnd(t *testing.T) {
 	if due, st := after.deadline("resolution"); !due.Equal(resolutionDue) || st != workflows.DeadlinePending {
 		t.Fatalf("after restart: resolution %v %s, want %v pending", due, st, resolutionDue)
 	}
-	tc = dialEngine(t, s.tPort)
+	tc = dialEngine(t, s)
 	defer tc.Close()
 	checkPendingTimers(t, tc, c.No)
 
@@ -617,7 +618,7 @@ func driveCollaborations(t *testing.T, s *system, tc client.Client, complaint ma
 	// attribute and by the engine's own parent link.
 	waitListed(t, tc, fmt.Sprintf("ParentCase = '%s' AND CaseType = 'collaboration'", ts.No), child)
 	waitListed(t, tc, fmt.Sprintf("ParentWorkflowId = '%s'", ts.No), child)
-	checkTemporalCLI(t, s.tPort, fmt.Sprintf("ParentWorkflowId = '%s'", ts.No), child)
+	checkTemporalCLI(t, s, fmt.Sprintf("ParentWorkflowId = '%s'", ts.No), child)
 	_, b = s.call(http.MethodGet, "/api/v1/cases?parent="+ts.No, nil)
 	if !bytes.Contains(b, []byte(child)) {
 		t.Fatalf("GET /api/v1/cases?parent=%s does not list %s: %s", ts.No, child, b)
@@ -959,9 +960,16 @@ func freeEnginePort(t *testing.T) int {
 	return p
 }
 
-func dialEngine(t *testing.T, port int) client.Client {
+// dialEngine connects to s's embedded engine with the client certificate
+// in its data folder, which the engine requires.
+func dialEngine(t *testing.T, s *system) client.Client {
 	t.Helper()
-	c, err := client.Dial(client.Options{HostPort: "127.0.0.1:" + strconv.Itoa(port)})
+	conf, err := enginetls.ForDataDir(s.dataDir).ClientConfig()
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := client.Dial(client.Options{HostPort: "127.0.0.1:" + strconv.Itoa(s.tPort),
+		ConnectionOptions: client.ConnectionOptions{TLS: conf}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -985,9 +993,10 @@ func waitListed(t *testing.T, c client.Client, query, no string) {
 	t.Fatalf("%s not found by %q", no, query)
 }
 
-// checkTemporalCLI runs `temporal workflow list` when the CLI is installed
-// (.ci/run installs it, so under CI it must be there).
-func checkTemporalCLI(t *testing.T, port int, query, no string) {
+// checkTemporalCLI runs `temporal workflow list` as an operator would,
+// with the settings `closeloop temporal-env` prints, when the CLI is
+// installed (.ci/run installs it, so under CI it must be there).
+func checkTemporalCLI(t *testing.T, s *system, query, no string) {
 	t.Helper()
 	bin, err := exec.LookPath("temporal")
 	if err != nil {
@@ -997,7 +1006,9 @@ func checkTemporalCLI(t *testing.T, port int, query, no string) {
 		t.Log("SKIP temporal CLI check: `temporal` not on PATH (CI installs it)")
 		return
 	}
-	out, err := exec.Command(bin, "workflow", "list", "--address", "127.0.0.1:"+strconv.Itoa(port), "--query", query).CombinedOutput()
+	cmd := exec.Command(bin, "workflow", "list", "--query", query)
+	cmd.Env = temporalEnv(t, s.bin, "CLOSELOOP_DATA_DIR="+s.dataDir, "CLOSELOOP_TEMPORAL_PORT="+strconv.Itoa(s.tPort))
+	out, err := cmd.CombinedOutput()
 	if err != nil || !bytes.Contains(out, []byte(no)) {
 		t.Fatalf("temporal workflow list: %v\n%s", err, out)
 	}
@@ -1057,4 +1068,40 @@ func checkPendingTimers(t *testing.T, c client.Client, no string) {
 	if pending == 0 {
 		t.Fatalf("no pending timer on %s after restart (started %d)", no, len(started))
 	}
+}
+
+// temporalEnv is the environment `closeloop temporal-env` prints for the
+// stock temporal CLI, run with settings over a clean environment, added
+// to that environment.
+func temporalEnv(t *testing.T, bin string, settings ...string) []string {
+	t.Helper()
+	env := append(cleanTemporalEnv(), settings...)
+	cmd := exec.Command(bin, "temporal-env")
+	cmd.Env = env
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("closeloop temporal-env: %v\n%s", err, out)
+	}
+	for _, line := range strings.Split(strings.TrimSpace(string(out)), "\n") {
+		kv, ok := strings.CutPrefix(line, "export ")
+		k, v, ok2 := strings.Cut(kv, "=")
+		if !ok || !ok2 || !strings.HasPrefix(v, "'") || !strings.HasSuffix(v, "'") {
+			t.Fatalf("closeloop temporal-env: not an export line: %q", line)
+		}
+		env = append(env, k+"="+strings.ReplaceAll(v[1:len(v)-1], `'\''`, "'"))
+	}
+	return env
+}
+
+// cleanTemporalEnv is this process's environment without any TEMPORAL_*
+// or CLOSELOOP_* setting, and with a HOME of its own so that no CLI
+// profile applies.
+func cleanTemporalEnv() []string {
+	var env []string
+	for _, kv := range os.Environ() {
+		if !strings.HasPrefix(kv, "TEMPORAL_") && !strings.HasPrefix(kv, "CLOSELOOP_") && !strings.HasPrefix(kv, "HOME=") {
+			env = append(env, kv)
+		}
+	}
+	return append(env, "HOME="+os.TempDir())
 }

@@ -69,7 +69,7 @@ func TestTerminatedCaseShowsFailedAndIsRestored(t *testing.T) {
 	}
 
 	// An operator terminates the workflow with the engine's own API.
-	tc := dialEngine(t, s.tPort)
+	tc := dialEngine(t, s)
 	defer tc.Close()
 	terminated := time.Now()
 	if err := tc.TerminateWorkflow(context.Background(), workflows.CaseWorkflowID(c.No), "", "issue 17 test: terminated by an operator"); err != nil {

@@ -409,7 +409,7 @@ func TestEmbeddedKilledMidCase(t *testing.T) {
 		t.Fatal("killed process exited cleanly")
 	}
 	s.start()
-	tc := dialEngine(t, s.tPort)
+	tc := dialEngine(t, s)
 	defer tc.Close()
 	for _, before := range open {
 		after := s.get(before.No)

@@ -48,7 +48,7 @@ func TestLongLivedCase(t *testing.T) {
 	}
 	s.start()
 	defer s.stop()
-	tc := dialEngine(t, s.tPort)
+	tc := dialEngine(t, s)
 	defer tc.Close()
 
 	no := s.registerComplaint().No

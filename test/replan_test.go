@@ -98,7 +98,7 @@ func TestCalendarReplanAfterUpgrade(t *testing.T) {
 	}
 	if dir := os.Getenv("CLOSELOOP_RECORD_HISTORY"); dir != "" {
 		// Started by the last release, re-planned by this one.
-		writeHistory(t, dialEngine(t, s.tPort), no, filepath.Join(dir, "complaint_replanned_after_upgrade.json"))
+		writeHistory(t, dialEngine(t, s), no, filepath.Join(dir, "complaint_replanned_after_upgrade.json"))
 	}
 }
 

@@ -78,7 +78,7 @@ func TestUpgradeFromLastRelease(t *testing.T) {
 			t.Errorf("%s is not listed after the upgrade: %s", c.No, list)
 		}
 	}
-	tc := dialEngine(t, s.tPort)
+	tc := dialEngine(t, s)
 	defer tc.Close()
 	var due []caseJSON // cases with a clock that has passed since
 	for _, c := range before {

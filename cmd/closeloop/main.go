@@ -66,6 +66,8 @@ func newRoot() *cobra.Command {
 	root.AddCommand(newImportCommand())
 	root.AddCommand(newHealthcheckCommand())
 	root.AddCommand(newBenchCommand())
+	root.AddCommand(newTLSCommand())
+	root.AddCommand(newTemporalEnvCommand())
 	checkSubcommands(root)
 	return root
 }

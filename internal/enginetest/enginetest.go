@@ -39,7 +39,8 @@ func Start(t *testing.T, opts engine.Options) (*engine.Engine, client.Client) {
 		t.Fatal(err)
 	}
 	t.Cleanup(e.Stop)
-	c, err := client.Dial(client.Options{HostPort: e.Address(), Namespace: opts.Namespace})
+	c, err := client.Dial(client.Options{HostPort: e.Address(), Namespace: opts.Namespace,
+		ConnectionOptions: client.ConnectionOptions{TLS: e.ClientTLS()}})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,0 +1,114 @@
+package engine_test
+
+import (
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"net"
+	"os"
+	"strconv"
+	"testing"
+	"time"
+
+	"go.temporal.io/sdk/client"
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/credentials"
+	"google.golang.org/grpc/credentials/insecure"
+	healthpb "google.golang.org/grpc/health/grpc_health_v1"
+	"google.golang.org/grpc/status"
+
+	"github.com/closeloop/closeloop/engine"
+	"github.com/closeloop/closeloop/enginetls"
+	"github.com/closeloop/closeloop/internal/enginetest"
+)
+
+// The embedded engine answers only a client with the data folder's
+// certificate: on its frontend and on history, matching and worker, which
+// listen on loopback too. A plain connection and a TLS one without a
+// client certificate are both refused; with the certificate the same
+// calls are answered.
+func TestEngineRefusesClientWithoutCertificate(t *testing.T) {
+	e, c := enginetest.Start(t, engine.Options{})
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	if _, err := c.CheckHealth(ctx, &client.CheckHealthRequest{}); err != nil {
+		t.Fatalf("with the certificate: %v", err)
+	}
+
+	files := e.TLSFiles()
+	noCert := serverOnly(t, files)
+	for _, tc := range []struct {
+		name string
+		tls  *tls.Config
+	}{{"plain", nil}, {"TLS without a client certificate", noCert}} {
+		t.Run(tc.name, func(t *testing.T) {
+			dctx, dcancel := context.WithTimeout(ctx, 5*time.Second)
+			defer dcancel()
+			sdk, err := client.DialContext(dctx, client.Options{HostPort: e.Address(),
+				ConnectionOptions: client.ConnectionOptions{TLS: tc.tls}})
+			if err == nil {
+				_, err = sdk.CheckHealth(dctx, &client.CheckHealthRequest{})
+				sdk.Close()
+			}
+			if err == nil {
+				t.Error("the frontend answered")
+			}
+			_, port, _ := net.SplitHostPort(e.Address())
+			p, _ := strconv.Atoi(port)
+			for _, service := range []int{p, p + 1, p + 2, p + 3} {
+				if code := health(t, service, tc.tls); code != codes.Unavailable {
+					t.Errorf("port %d answered: %v, want the connection refused", service, code)
+				}
+			}
+		})
+	}
+	t.Run("with the certificate", func(t *testing.T) {
+		_, port, _ := net.SplitHostPort(e.Address())
+		p, _ := strconv.Atoi(port)
+		for _, service := range []int{p, p + 1, p + 2, p + 3} {
+			if code := health(t, service, e.ClientTLS()); code == codes.Unavailable {
+				t.Errorf("port %d refused the client certificate", service)
+			}
+		}
+	})
+	if st, err := os.Stat(files.ClientKey); err != nil || st.Mode().Perm() != 0o600 {
+		t.Errorf("client key %s: %v, want 0600", files.ClientKey, err)
+	}
+}
+
+// serverOnly trusts the engine's CA but has no certificate to present.
+func serverOnly(t *testing.T, f enginetls.Files) *tls.Config {
+	t.Helper()
+	b, err := os.ReadFile(f.CA)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pool := x509.NewCertPool()
+	pool.AppendCertsFromPEM(b)
+	return &tls.Config{RootCAs: pool, ServerName: enginetls.ServerName, MinVersion: tls.VersionTLS12}
+}
+
+// health asks the gRPC service on port whether it serves and returns the
+// answer's code: Unavailable when the connection was refused.
+func health(t *testing.T, port int, conf *tls.Config) codes.Code {
+	t.Helper()
+	creds := insecure.NewCredentials()
+	if conf != nil {
+		creds = credentials.NewTLS(conf)
+	}
+	conn, err := grpc.NewClient("127.0.0.1:"+strconv.Itoa(port), grpc.WithTransportCredentials(creds))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = conn.Close() }()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	_, err = healthpb.NewHealthClient(conn).Check(ctx, &healthpb.HealthCheckRequest{})
+	code := status.Code(err)
+	if code == codes.DeadlineExceeded {
+		// Retried until the deadline: the connection never came up.
+		code = codes.Unavailable
+	}
+	return code
+}
