@@ -17,6 +17,8 @@ import (
 	"strings"
 	"time"
 
+	"go.temporal.io/sdk/converter"
+
 	"github.com/closeloop/closeloop/calendar"
 	"github.com/closeloop/closeloop/forms"
 	"github.com/closeloop/closeloop/identity"
@@ -59,6 +61,9 @@ type Server struct {
 	// midnight. QueueTiebreak: see config.Config.
 	Location      *time.Location
 	QueueTiebreak time.Duration
+	// Payloads decrypts the engine's payloads for the Temporal UI's codec
+	// endpoint (administrators only); nil serves none.
+	Payloads converter.PayloadCodec
 }
 
 // Handler routes the API.
@@ -114,6 +119,7 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("POST /api/v1/cases/{no}/typical", s.authed(s.markTypical))
 	mux.HandleFunc("GET /api/v1/knowledge", s.authed(s.knowledge))
 	mux.HandleFunc("GET /api/v1/outbox", s.authed(s.outbox))
+	mux.HandleFunc("POST /codec/decode", s.codecDecode)
 	mux.HandleFunc("POST /api/v1/calendar/replan", s.authed(s.replan))
 	mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, &starter.Error{Status: http.StatusNotFound, Code: "not_found", Message: "no such endpoint: " + r.Method + " " + r.URL.Path})

@@ -120,6 +120,9 @@ type rights struct {
 	Outbox      bool     `json:"outbox"`
 	// Calendar: the user may re-plan deadlines after a calendar update.
 	Calendar bool `json:"calendar"`
+	// Temporal: the user may open the Temporal web UI at /temporal/,
+	// its payloads decrypted (issue 19: the administrator).
+	Temporal bool `json:"temporal"`
 }
 
 // rightsOf only probes, so a refusal here is not logged as one.
@@ -143,6 +146,7 @@ func (s *Server) rightsOf(ctx context.Context, c caller) *rights {
 	rt.Knowledge = s.Authz.CanOn(ctx, sub, policies.ActionKnowledgeRead, "knowledge")
 	rt.Outbox = s.Outbox != nil && s.Authz.CanOn(ctx, sub, policies.ActionOutboxRead, "outbox")
 	rt.Calendar = s.Authz.CanOn(ctx, sub, policies.ActionCalendarReplan, "calendar")
+	rt.Temporal = s.Authz.CanOn(ctx, sub, policies.ActionPayloadDecode, policies.PayloadsResource)
 	return rt
 }
 

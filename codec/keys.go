@@ -22,14 +22,14 @@ import (
 // blank or start with # are skipped.
 func ParseKeys(s string, sep string) ([]Key, error) {
 	var keys []Key
-	for _, item := range strings.Split(s, sep) {
+	for n, item := range strings.Split(s, sep) {
 		item = strings.TrimSpace(item)
 		if item == "" || strings.HasPrefix(item, "#") {
 			continue
 		}
 		id, b64, ok := strings.Cut(item, ":")
 		if !ok {
-			return nil, fmt.Errorf("payload key %q: want id:base64key", redact(item))
+			return nil, fmt.Errorf("payload key item %d: want id:base64key", n+1) // not quoted: it may be a secret
 		}
 		if err := checkID(id); err != nil {
 			return nil, err
@@ -47,14 +47,6 @@ func ParseKeys(s string, sep string) ([]Key, error) {
 		return nil, errors.New("payload keys: none given")
 	}
 	return keys, nil
-}
-
-// redact keeps a bad item's secret out of error messages.
-func redact(item string) string {
-	if len(item) > 8 {
-		return item[:8] + "…"
-	}
-	return item
 }
 
 func checkID(id string) error {
@@ -172,4 +164,14 @@ func writeFile(file string, keys []Key, create bool) error {
 		return fmt.Errorf("payload key file: %w", err)
 	}
 	return nil
+}
+
+// Open is the codec of the installation's keyring: env
+// (CLOSELOOP_PAYLOAD_KEYS) when set, else the key file, made on first use.
+func Open(env, file string) (*Codec, error) {
+	keys, err := Load(env, file)
+	if err != nil {
+		return nil, err
+	}
+	return New(keys)
 }

@@ -72,6 +72,7 @@ type rights struct {
 	Evaluate    bool     `json:"evaluate"`
 	Outbox      bool     `json:"outbox"`
 	Calendar    bool     `json:"calendar"`
+	Temporal    bool     `json:"temporal"`
 }
 
 // T is a message in the page's language.

@@ -60,6 +60,7 @@ func newRoot() *cobra.Command {
 	root.AddCommand(newImportCommand())
 	root.AddCommand(newHealthcheckCommand())
 	root.AddCommand(newBenchCommand())
+	root.AddCommand(newPayloadKeyCommand())
 	checkSubcommands(root)
 	return root
 }
