@@ -8,12 +8,12 @@ require (
 	github.com/dlclark/regexp2 v1.2.0
 	github.com/jackc/pgx/v5 v5.10.0
 	github.com/klauspost/compress v1.18.7
+	github.com/labstack/echo/v4 v4.15.4
 	github.com/nicksnyder/go-i18n/v2 v2.7.0
 	github.com/ory/ladon v1.3.0
 	github.com/prometheus/client_golang v1.21.0
 	github.com/sendgrid/rest v2.6.9+incompatible
 	github.com/sendgrid/sendgrid-go v3.16.1+incompatible
-	github.com/labstack/echo/v4 v4.15.4
 	github.com/spf13/cobra v1.10.2
 	github.com/stretchr/testify v1.11.1
 	github.com/temporalio/ui-server/v2 v2.55.0
