@@ -185,3 +185,17 @@ func TestKeyFileIsMadePrivateOnceAndRotated(t *testing.T) {
 		t.Errorf("env keys = %v, %v", env, err)
 	}
 }
+
+// BenchmarkRoundTrip4KiB is the codec's cost on a case-sized payload.
+func BenchmarkRoundTrip4KiB(b *testing.B) {
+	k, _ := NewKey(time.Now())
+	c, _ := New([]Key{k})
+	p := []*commonpb.Payload{{Metadata: map[string][]byte{"encoding": []byte("json/plain")}, Data: bytes.Repeat([]byte("x"), 4096)}}
+	b.SetBytes(4096)
+	for b.Loop() {
+		enc, _ := c.Encode(p)
+		if _, err := c.Decode(enc); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
