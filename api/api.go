@@ -18,6 +18,8 @@ import (
 	"strings"
 	"time"
 
+	"go.temporal.io/sdk/converter"
+
 	"github.com/closeloop/closeloop/calendar"
 	"github.com/closeloop/closeloop/forms"
 	"github.com/closeloop/closeloop/identity"
@@ -75,6 +77,9 @@ type Server struct {
 	// MaxBackdate is how far back a form's intake time may reach
 	// (CLOSELOOP_MAX_BACKDATE); 0 means forms.DefaultMaxBackdate.
 	MaxBackdate time.Duration
+	// Payloads decrypts the engine's payloads for the Temporal UI's codec
+	// endpoint (administrators only); nil serves none.
+	Payloads converter.PayloadCodec
 }
 
 // Handler routes the API.
@@ -130,6 +135,7 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("POST /api/v1/cases/{no}/typical", s.authed(s.markTypical))
 	mux.HandleFunc("GET /api/v1/knowledge", s.authed(s.knowledge))
 	mux.HandleFunc("GET /api/v1/outbox", s.authed(s.outbox))
+	mux.HandleFunc("POST /codec/decode", s.codecDecode)
 	mux.HandleFunc("POST /api/v1/calendar/replan", s.authed(s.replan))
 	mux.HandleFunc("GET /api/v1/users", s.authed(s.users))
 	mux.HandleFunc("DELETE /api/v1/users/{username}/sessions", s.authed(s.revokeSessions))

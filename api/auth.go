@@ -127,6 +127,9 @@ type rights struct {
 	Calendar bool `json:"calendar"`
 	// Users: the user may list the users and end their sessions.
 	Users bool `json:"users"`
+	// Temporal: the user may open the Temporal web UI at /temporal/,
+	// its payloads decrypted (issue 19: the administrator).
+	Temporal bool `json:"temporal"`
 }
 
 // rightsOf only probes, so a refusal here is not logged as one.
@@ -151,6 +154,7 @@ func (s *Server) rightsOf(ctx context.Context, c caller) *rights {
 	rt.Outbox = s.Outbox != nil && s.Authz.CanOn(ctx, sub, policies.ActionOutboxRead, "outbox")
 	rt.Calendar = s.Authz.CanOn(ctx, sub, policies.ActionCalendarReplan, "calendar")
 	rt.Users = s.Authz.CanOn(ctx, sub, policies.ActionUsersRead, "users")
+	rt.Temporal = s.Authz.CanOn(ctx, sub, policies.ActionPayloadDecode, policies.PayloadsResource)
 	return rt
 }
 

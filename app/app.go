@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/url"
 	"os"
 	"strconv"
 	"strings"
@@ -20,6 +21,7 @@ import (
 	enumspb "go.temporal.io/api/enums/v1"
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/contrib/envconfig"
+	"go.temporal.io/sdk/converter"
 	sdklog "go.temporal.io/sdk/log"
 	"go.temporal.io/sdk/temporal"
 	"golang.org/x/sync/errgroup"
@@ -28,8 +30,10 @@ import (
 	"github.com/closeloop/closeloop/api"
 	"github.com/closeloop/closeloop/archive"
 	"github.com/closeloop/closeloop/calendar"
+	"github.com/closeloop/closeloop/codec"
 	"github.com/closeloop/closeloop/config"
 	"github.com/closeloop/closeloop/engine"
+	"github.com/closeloop/closeloop/enginetls"
 	"github.com/closeloop/closeloop/forms"
 	"github.com/closeloop/closeloop/identity"
 	"github.com/closeloop/closeloop/links"
@@ -38,6 +42,7 @@ import (
 	"github.com/closeloop/closeloop/ops"
 	"github.com/closeloop/closeloop/policies"
 	"github.com/closeloop/closeloop/starter"
+	"github.com/closeloop/closeloop/temporalui"
 	"github.com/closeloop/closeloop/web"
 	"github.com/closeloop/closeloop/worker"
 	"github.com/closeloop/closeloop/workflows"
@@ -77,6 +82,12 @@ func Run(ctx context.Context, cfg config.Config, log *slog.Logger, out io.Writer
 	}
 	authz.OnDeny = m.Denied
 
+	// Every payload this process gives the engine is encrypted; the key
+	// file is made before the engine starts, so it never holds clear data.
+	payloads, err := codec.Open(cfg.PayloadKeys, cfg.PayloadKeyFile)
+	if err != nil {
+		return err
+	}
 	hostPort, engineTLS, stopEngine, err := startEngine(cfg, log, out)
 	if err != nil {
 		return err
@@ -84,7 +95,8 @@ func Run(ctx context.Context, cfg config.Config, log *slog.Logger, out io.Writer
 	defer stopEngine()
 	self := fmt.Sprintf("%d@%s@closeloop-%s", os.Getpid(), hostname(), cfg.Role)
 	c, err := dial(ctx, clientOptions{hostPort: hostPort, namespace: cfg.Namespace, identity: self,
-		log: log, metrics: m.Handler, uncompressed: cfg.Embedded(), tls: engineTLS})
+		log: log, metrics: m.Handler, uncompressed: cfg.Embedded(), tls: engineTLS,
+		dataConverter: payloads.DataConverter()})
 	if err != nil {
 		return err
 	}
@@ -104,7 +116,7 @@ func Run(ctx context.Context, cfg config.Config, log *slog.Logger, out io.Writer
 	}
 	defer func() { _ = store.Close() }()
 	cases := &starter.Service{Client: c, SLA: slaSettings, Calendar: cal, Location: cfg.TimeZone, Archive: store,
-		History: workflows.HistoryLimits{Events: cfg.HistoryEvents, Bytes: cfg.HistoryBytes}}
+		History: workflows.HistoryLimits{Events: cfg.HistoryEvents, Bytes: cfg.HistoryBytes}, Converter: payloads.DataConverter()}
 	key, err := links.KeyFile(cfg.LinkKeyFile)
 	if err != nil {
 		return err
@@ -149,9 +161,14 @@ func Run(ctx context.Context, cfg config.Config, log *slog.Logger, out io.Writer
 			Location:      cfg.TimeZone,
 			QueueTiebreak: cfg.QueueTiebreak,
 			MaxBackdate:   cfg.MaxBackdate,
+			Payloads:      payloads,
+		}
+		ui, err := temporalUI(cfg, hostPort)
+		if err != nil {
+			return err
 		}
 		pages, err := web.New(web.Server{API: srv.Handler(), Log: log.With("component", "web"), Location: cfg.TimeZone,
-			Departments: dir.Departments(), Outbox: srv.Outbox != nil, Calendar: cal})
+			Departments: dir.Departments(), Outbox: srv.Outbox != nil, Calendar: cal, Temporal: ui})
 		if err != nil {
 			return err
 		}
@@ -273,6 +290,9 @@ func serveHTTP(ctx context.Context, cfg config.Config, handler http.Handler, ser
 		}
 		fmt.Fprintf(out, "Closeloop:        %s/ (sign in with a demo user)\n", base)
 		fmt.Fprintf(out, "Closeloop API:    %s/api/v1/ (health %s/readyz, spec %s/api/v1/openapi.json)\n", base, base, base)
+		if cfg.Embedded() || cfg.TemporalUIURL != "" {
+			fmt.Fprintf(out, "Temporal web UI:  %s/temporal/ (administrators)\n", base)
+		}
 	} else {
 		fmt.Fprintf(out, "Closeloop worker: health %s/readyz, metrics %s/metrics\n", base, base)
 	}
@@ -300,7 +320,6 @@ func startEngine(cfg config.Config, log *slog.Logger, out io.Writer) (string, *t
 	eng, err := engine.Start(engine.Options{
 		DataDir:          cfg.DataDir,
 		Port:             cfg.TemporalPort,
-		UIPort:           cfg.UIPort,
 		Namespace:        cfg.Namespace,
 		SearchAttributes: workflows.SearchAttributes,
 		Logger:           log,
@@ -309,10 +328,29 @@ func startEngine(cfg config.Config, log *slog.Logger, out io.Writer) (string, *t
 		return "", nil, nil, fmt.Errorf("embedded engine: %w", err)
 	}
 	fmt.Fprintf(out, "Temporal engine:  %s (data in %s)\n", eng.Address(), eng.DatabaseFile())
-	if ui := eng.UIURL(); ui != "" {
-		fmt.Fprintf(out, "Temporal web UI:  %s/namespaces/%s/workflows\n", ui, cfg.Namespace)
-	}
 	return eng.Address(), eng.ClientTLS(), eng.Stop, nil
+}
+
+// temporalUI is the Temporal web UI Closeloop serves at /temporal/ to
+// administrators: in-process for the embedded engine, by proxy to
+// CLOSELOOP_TEMPORAL_UI_URL for a cluster, nil without one. Its payloads
+// are decrypted by Closeloop's codec endpoint, for the admin alone.
+func temporalUI(cfg config.Config, hostPort string) (http.Handler, error) {
+	if !cfg.Embedded() {
+		if cfg.TemporalUIURL == "" {
+			return nil, nil
+		}
+		u, err := url.Parse(cfg.TemporalUIURL)
+		if err != nil {
+			return nil, fmt.Errorf("CLOSELOOP_TEMPORAL_UI_URL: %w", err)
+		}
+		return temporalui.Proxy(u, api.SessionCookie), nil
+	}
+	// The UI dials the engine with Closeloop's own client certificate.
+	files := enginetls.ForDataDir(cfg.DataDir)
+	return temporalui.Handler(temporalui.Options{GRPCAddress: hostPort, Namespace: cfg.Namespace,
+		TLS:           temporalui.TLS{CaFile: files.CA, CertFile: files.ClientCert, KeyFile: files.ClientKey, ServerName: enginetls.ServerName},
+		CodecEndpoint: "/codec", SecureCookies: cfg.SecureCookies})
 }
 
 func hostname() string {
@@ -481,6 +519,8 @@ type clientOptions struct {
 	// tls, when set, replaces the environment's TLS: the embedded
 	// engine's client certificate.
 	tls *tls.Config
+	// dataConverter encrypts payloads (the codec's); nil = the SDK's.
+	dataConverter converter.DataConverter
 }
 
 // sdk is the SDK's client options: the standard TEMPORAL_* environment,
@@ -500,6 +540,15 @@ func (o clientOptions) sdk() (client.Options, error) {
 	}
 	if o.tls != nil {
 		opts.ConnectionOptions.TLS = o.tls
+	}
+	// The worker uses its client's converters, so this covers both.
+	// Failure details are payloads: the failure converter encrypts them
+	// too (the SDK's default one would not). Failure messages stay in
+	// clear — they are ours and name no customer — so the engine's own
+	// word on why a run ended still reads (starter/failures.go).
+	if o.dataConverter != nil {
+		opts.DataConverter = o.dataConverter
+		opts.FailureConverter = temporal.NewDefaultFailureConverter(temporal.DefaultFailureConverterOptions{DataConverter: o.dataConverter})
 	}
 	return opts, nil
 }

@@ -90,7 +90,7 @@ func (b *bench) starts(ctx context.Context) error {
 	}
 	// Where a registration's time goes: its first engine calls alone, at
 	// the same concurrency (the bench's own starter, on the same engine).
-	s := &starter.Service{Client: b.c, Location: b.p.cfg.TimeZone}
+	s := &starter.Service{Client: b.c, Location: b.p.cfg.TimeZone, Converter: b.p.converter}
 	if err := b.settle(ctx); err != nil {
 		return err
 	}
@@ -216,7 +216,7 @@ func (b *bench) updates(ctx context.Context) error {
 	}
 	// A staff action reads the case's search attributes (a describe)
 	// before its Update: that read alone, at the same concurrency.
-	s := &starter.Service{Client: b.c, Location: b.p.cfg.TimeZone}
+	s := &starter.Service{Client: b.c, Location: b.p.cfg.TimeZone, Converter: b.p.converter}
 	if err := b.settle(ctx); err != nil {
 		return err
 	}

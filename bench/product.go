@@ -15,9 +15,12 @@ import (
 	"time"
 
 	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/converter"
 	sdklog "go.temporal.io/sdk/log"
+	"go.temporal.io/sdk/temporal"
 
 	"github.com/closeloop/closeloop/app"
+	"github.com/closeloop/closeloop/codec"
 	"github.com/closeloop/closeloop/config"
 	"github.com/closeloop/closeloop/engine"
 	"github.com/closeloop/closeloop/enginetls"
@@ -32,6 +35,8 @@ type product struct {
 	http   *http.Client
 	tokens map[string]string // demo username → token
 	done   chan error        // app.Run's result
+	// converter is the bench client's, with the product's payload keys.
+	converter converter.DataConverter
 }
 
 // startProduct runs app.Run with the embedded engine on free ports, quiet
@@ -56,7 +61,8 @@ func startProduct(ctx context.Context, dataDir string, clients int, log *slog.Lo
 	cfg.LinkKeyFile = filepath.Join(dataDir, "link-key") // its default follows the data directory
 	cfg.HTTPAddr = "127.0.0.1:" + strconv.Itoa(httpPort)
 	cfg.PublicURL = "http://" + cfg.HTTPAddr
-	cfg.TemporalAddress, cfg.TemporalPort, cfg.UIPort = "", enginePort, 0
+	cfg.TemporalAddress, cfg.TemporalPort, cfg.TemporalUIURL = "", enginePort, ""
+	cfg.PayloadKeys, cfg.PayloadKeyFile = "", filepath.Join(dataDir, "payload-keys")
 	cfg.DatabaseURL, cfg.SendGridKey = "", ""
 	cfg.DirectoryFile, cfg.PolicyDir, cfg.SLAFile, cfg.CalendarFile = "", "", "", ""
 	cfg.QuietOff = true // reminders go the moment they fall due (figure 5)
@@ -110,15 +116,24 @@ func (p *product) engineAddress() string {
 // dial connects the bench's own client to the product's engine, without
 // gRPC compression and with the data folder's client certificate, as the
 // product's own client does to its embedded engine: the baseline pays
-// what the product pays.
+// what the product pays. It encrypts and decrypts with the product's
+// payload keys, as every client of the installation must.
 func (p *product) dial(log *slog.Logger) (client.Client, error) {
 	tlsConf, err := enginetls.ForDataDir(p.cfg.DataDir).ClientConfig()
 	if err != nil {
 		return nil, err
 	}
+	payloads, err := codec.Open("", p.cfg.PayloadKeyFile)
+	if err != nil {
+		return nil, err
+	}
+	dc := payloads.DataConverter()
+	p.converter = dc
 	return client.Dial(client.Options{HostPort: p.engineAddress(), Namespace: p.cfg.Namespace,
 		Logger:            sdklog.NewStructuredLogger(log.With("component", "bench-sdk")),
-		ConnectionOptions: client.ConnectionOptions{GrpcCompression: &client.GrpcCompressionNone{}, TLS: tlsConf}})
+		ConnectionOptions: client.ConnectionOptions{GrpcCompression: &client.GrpcCompressionNone{}, TLS: tlsConf},
+		DataConverter:     dc,
+		FailureConverter:  temporal.NewDefaultFailureConverter(temporal.DefaultFailureConverterOptions{DataConverter: dc})})
 }
 
 // call sends an API request as user and decodes a 2xx answer into out.

@@ -6,12 +6,14 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
 
+	"github.com/closeloop/closeloop/codec"
 	"github.com/closeloop/closeloop/forms"
 	"github.com/closeloop/closeloop/workflows"
 )
@@ -49,7 +51,18 @@ type Config struct {
 	HTTPAddr      string // CLOSELOOP_HTTP_ADDR
 	DataDir       string // CLOSELOOP_DATA_DIR
 	TemporalPort  int    // CLOSELOOP_TEMPORAL_PORT (embedded engine)
-	UIPort        int    // CLOSELOOP_TEMPORAL_UI_PORT, 0 = no UI
+	// TemporalUIURL is the cluster's Temporal web UI, which Closeloop
+	// serves at /temporal/ to administrators by proxy; the embedded
+	// engine's UI is served in-process (CLOSELOOP_TEMPORAL_UI_URL, only
+	// with TEMPORAL_ADDRESS; empty = no UI).
+	TemporalUIURL string
+	// PayloadKeys is the payload keyring itself, "id:base64,id:base64",
+	// newest first (CLOSELOOP_PAYLOAD_KEYS); when empty the keys are read
+	// from PayloadKeyFile (CLOSELOOP_PAYLOAD_KEY_FILE, default <data
+	// dir>/payload-keys, made with one key on first start). Every process
+	// of one installation must share them.
+	PayloadKeys    string
+	PayloadKeyFile string
 	// TemporalAddress, when set, points at an existing Temporal service and
 	// no embedded engine is started (TEMPORAL_ADDRESS).
 	TemporalAddress string
@@ -151,7 +164,7 @@ func (c Config) RunsAPI() bool { return c.Role != RoleWorker }
 // read by the SDK's envconfig (TLS, API key, profile).
 var Keys = []string{
 	"CLOSELOOP_ROLE", "CLOSELOOP_LOG_FORMAT", "CLOSELOOP_HTTP_ADDR", "CLOSELOOP_DATA_DIR",
-	"CLOSELOOP_TEMPORAL_PORT", "CLOSELOOP_TEMPORAL_UI_PORT", "TEMPORAL_ADDRESS", "TEMPORAL_NAMESPACE",
+	"CLOSELOOP_TEMPORAL_PORT", "CLOSELOOP_TEMPORAL_UI_URL", "TEMPORAL_ADDRESS", "TEMPORAL_NAMESPACE",
 	"CLOSELOOP_TIMEZONE", "CLOSELOOP_BUSINESS_OPEN", "CLOSELOOP_BUSINESS_CLOSE", "CLOSELOOP_CALENDAR_FILE",
 	"CLOSELOOP_SLA_FILE", "CLOSELOOP_DIRECTORY", "CLOSELOOP_POLICY_DIR", "CLOSELOOP_SESSION_IDLE",
 	"CLOSELOOP_SESSION_LIFETIME", "CLOSELOOP_LOGIN_LOCK_AFTER", "CLOSELOOP_LOGIN_LOCK_FOR", "CLOSELOOP_LOGIN_DELAY", "CLOSELOOP_LOGIN_PER_ADDRESS", "CLOSELOOP_SECURE_COOKIES", "SENDGRID_API_KEY", "SENDGRID_HOST",
@@ -163,6 +176,7 @@ var Keys = []string{
 	"CLOSELOOP_CASE_HISTORY_EVENTS", "CLOSELOOP_CASE_HISTORY_BYTES",
 	"CLOSELOOP_TIMELINE_WINDOW",
 	"CLOSELOOP_BODY_TIMEOUT", "CLOSELOOP_MAX_BACKDATE",
+	"CLOSELOOP_PAYLOAD_KEYS", "CLOSELOOP_PAYLOAD_KEY_FILE",
 }
 
 // OutboxDir is where notices go when no mail service is configured.
@@ -213,7 +227,8 @@ func load(getenv func(string) string) (Config, error) {
 		HTTPAddr:        str("CLOSELOOP_HTTP_ADDR", "127.0.0.1:8080"),
 		DataDir:         str("CLOSELOOP_DATA_DIR", "data"),
 		TemporalPort:    port("CLOSELOOP_TEMPORAL_PORT", 7233),
-		UIPort:          port("CLOSELOOP_TEMPORAL_UI_PORT", 8233),
+		TemporalUIURL:   getenv("CLOSELOOP_TEMPORAL_UI_URL"),
+		PayloadKeys:     getenv("CLOSELOOP_PAYLOAD_KEYS"),
 		TemporalAddress: getenv("TEMPORAL_ADDRESS"),
 		Namespace:       str("TEMPORAL_NAMESPACE", "default"),
 		BusinessOpen:    str("CLOSELOOP_BUSINESS_OPEN", "09:00"),
@@ -230,6 +245,21 @@ func load(getenv func(string) string) (Config, error) {
 	}
 	c.PublicURL = str("CLOSELOOP_PUBLIC_URL", "http://"+c.HTTPAddr)
 	c.LinkKeyFile = str("CLOSELOOP_LINK_KEY_FILE", filepath.Join(c.DataDir, "link-key"))
+	c.PayloadKeyFile = str("CLOSELOOP_PAYLOAD_KEY_FILE", filepath.Join(c.DataDir, "payload-keys"))
+	if c.PayloadKeys != "" {
+		if _, err := codec.ParseKeys(c.PayloadKeys, ","); err != nil {
+			errs = append(errs, fmt.Errorf("CLOSELOOP_PAYLOAD_KEYS: %w (want id:base64key,... newest first)", err))
+		}
+	}
+	if c.TemporalUIURL != "" {
+		u, err := url.Parse(c.TemporalUIURL)
+		switch {
+		case err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "":
+			errs = append(errs, fmt.Errorf("CLOSELOOP_TEMPORAL_UI_URL=%q: want an http(s) URL such as http://temporal-ui:8080", c.TemporalUIURL))
+		case c.Embedded():
+			errs = append(errs, errors.New("CLOSELOOP_TEMPORAL_UI_URL needs TEMPORAL_ADDRESS: the embedded engine's UI is served in-process"))
+		}
+	}
 	switch c.Role {
 	case RoleAll:
 	case RoleAPI, RoleWorker:

@@ -15,7 +15,7 @@ func TestDefaults(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if c.HTTPAddr != "127.0.0.1:8080" || c.DataDir != "data" || c.TemporalPort != 7233 || c.UIPort != 8233 ||
+	if c.HTTPAddr != "127.0.0.1:8080" || c.DataDir != "data" || c.TemporalPort != 7233 || c.TemporalUIURL != "" || c.PayloadKeyFile != "data/payload-keys" ||
 		!c.Embedded() || c.Namespace != "default" || c.TimeZone.String() != "Asia/Shanghai" ||
 		c.SessionIdle != 30*time.Minute || c.SessionLifetime != 8*time.Hour || c.SecureCookies || c.DirectoryFile != "" {
 		t.Fatalf("defaults: %+v", c)
@@ -23,21 +23,22 @@ func TestDefaults(t *testing.T) {
 }
 
 func TestExternalTemporal(t *testing.T) {
-	c, err := load(env(map[string]string{"TEMPORAL_ADDRESS": "temporal:7233", "CLOSELOOP_TEMPORAL_UI_PORT": "0"}))
+	c, err := load(env(map[string]string{"TEMPORAL_ADDRESS": "temporal:7233", "CLOSELOOP_TEMPORAL_UI_URL": "http://temporal-ui:8080"}))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if c.Embedded() || c.UIPort != 0 || c.SecureCookies {
+	if c.Embedded() || c.TemporalUIURL != "http://temporal-ui:8080" || c.SecureCookies {
 		t.Fatalf("external: %+v", c)
 	}
 }
 
 func TestBadValuesAllReported(t *testing.T) {
-	_, err := load(env(map[string]string{"CLOSELOOP_TEMPORAL_PORT": "x", "CLOSELOOP_TEMPORAL_UI_PORT": "70000", "CLOSELOOP_TIMEZONE": "Mars/Base"}))
+	_, err := load(env(map[string]string{"CLOSELOOP_TEMPORAL_PORT": "x", "CLOSELOOP_TEMPORAL_UI_URL": "temporal-ui:8080", "CLOSELOOP_TIMEZONE": "Mars/Base",
+		"CLOSELOOP_PAYLOAD_KEYS": "k1:short"}))
 	if err == nil {
 		t.Fatal("want errors")
 	}
-	for _, want := range []string{"CLOSELOOP_TEMPORAL_PORT", "CLOSELOOP_TEMPORAL_UI_PORT", "CLOSELOOP_TIMEZONE"} {
+	for _, want := range []string{"CLOSELOOP_TEMPORAL_PORT", "CLOSELOOP_TEMPORAL_UI_URL", "CLOSELOOP_TIMEZONE", "CLOSELOOP_PAYLOAD_KEYS"} {
 		if !strings.Contains(err.Error(), want) {
 			t.Errorf("error %q does not name %s", err, want)
 		}
@@ -178,5 +179,13 @@ func TestLoginThrottleSettingsAreBounded(t *testing.T) {
 		if err == nil || !strings.Contains(err.Error(), key) {
 			t.Errorf("error %v does not name %s", err, key)
 		}
+	}
+}
+
+// The UI address is a cluster's; an embedded engine serves its own.
+func TestTemporalUIURLNeedsACluster(t *testing.T) {
+	_, err := load(env(map[string]string{"CLOSELOOP_TEMPORAL_UI_URL": "http://temporal-ui:8080"}))
+	if err == nil || !strings.Contains(err.Error(), "needs TEMPORAL_ADDRESS") {
+		t.Fatalf("error %v", err)
 	}
 }

@@ -1,6 +1,6 @@
 // Package engine runs an embedded, single-node Temporal server persisted to a
-// SQLite file, plus the stock Temporal web UI, so that one command runs the
-// whole product on one machine. Larger deployments point TEMPORAL_ADDRESS at a
+// SQLite file, so that one command runs the whole product on one machine
+// (its web UI is served by Closeloop, see temporalui). Larger deployments point TEMPORAL_ADDRESS at a
 // cluster instead and never start this.
 package engine
 
@@ -17,9 +17,6 @@ import (
 	"sync/atomic"
 	"time"
 
-	uiserver "github.com/temporalio/ui-server/v2/server"
-	uiconfig "github.com/temporalio/ui-server/v2/server/config"
-	uiserveroptions "github.com/temporalio/ui-server/v2/server/server_options"
 	enumspb "go.temporal.io/api/enums/v1"
 	"go.temporal.io/server/common/cluster"
 	"go.temporal.io/server/common/config"
@@ -37,7 +34,6 @@ type Options struct {
 	DataDir   string // the SQLite file lives here
 	IP        string // bind address, default 127.0.0.1
 	Port      int    // frontend gRPC port
-	UIPort    int    // 0 = no web UI
 	Namespace string
 	// SearchAttributes are created with the namespace on first start; later
 	// additions are made through the operator API (see searchattr.go).
@@ -57,7 +53,6 @@ const SearchAttributeCacheRefresh = 61 * time.Second
 // Engine is a running embedded server.
 type Engine struct {
 	server   temporal.Server
-	ui       *uiserver.Server
 	opts     Options
 	stopping atomic.Bool
 	// visibility is set when the search index has a file of its own.
@@ -73,14 +68,6 @@ type Engine struct {
 
 // Address is the frontend host:port for clients.
 func (e *Engine) Address() string { return net.JoinHostPort(e.opts.IP, strconv.Itoa(e.opts.Port)) }
-
-// UIURL is the web UI address, or "" when the UI is off.
-func (e *Engine) UIURL() string {
-	if e.ui == nil {
-		return ""
-	}
-	return "http://" + net.JoinHostPort(e.opts.IP, strconv.Itoa(e.opts.UIPort))
-}
 
 // TLSFiles are the certificates the engine requires of its clients.
 func (e *Engine) TLSFiles() enginetls.Files { return e.certs }
@@ -112,7 +99,7 @@ func (e *Engine) separateVisibility() bool {
 	return errors.Is(err, fs.ErrNotExist)
 }
 
-// Start launches the server (and UI) and returns once the frontend accepts
+// Start launches the server and returns once the frontend accepts
 // connections.
 func Start(opts Options) (*Engine, error) {
 	if opts.IP == "" {
@@ -127,16 +114,10 @@ func Start(opts Options) (*Engine, error) {
 	if err := os.MkdirAll(opts.DataDir, 0o750); err != nil {
 		return nil, fmt.Errorf("engine data dir: %w", err)
 	}
-	// Fail with a clear message instead of a panic deep inside the server or
-	// the UI (which exits the process when its port is taken).
+	// Fail with a clear message instead of a panic deep inside the server.
 	for _, port := range []int{opts.Port, opts.Port + 1, opts.Port + 2, opts.Port + 3} {
 		if err := portFree(opts.IP, port); err != nil {
 			return nil, fmt.Errorf("temporal engine port (CLOSELOOP_TEMPORAL_PORT and the three above it): %w", err)
-		}
-	}
-	if opts.UIPort != 0 {
-		if err := portFree(opts.IP, opts.UIPort); err != nil {
-			return nil, fmt.Errorf("temporal UI port: %w", err)
 		}
 	}
 
@@ -180,33 +161,12 @@ func Start(opts Options) (*Engine, error) {
 	}
 	e.server = srv
 
-	if opts.UIPort != 0 {
-		e.ui = uiserver.NewServer(uiserveroptions.WithConfigProvider(&uiconfig.Config{
-			Host:                opts.IP,
-			Port:                opts.UIPort,
-			TemporalGRPCAddress: e.Address(),
-			EnableUI:            true,
-			CORS:                uiconfig.CORS{CookieInsecure: true},
-			HideLogs:            true,
-			DefaultNamespace:    opts.Namespace,
-			TLS: uiconfig.TLS{CaFile: e.certs.CA, CertFile: e.certs.ClientCert, KeyFile: e.certs.ClientKey,
-				ServerName: enginetls.ServerName, EnableHostVerification: true},
-		}))
-		go func() {
-			if err := e.ui.Start(); err != nil {
-				opts.Logger.Error("temporal UI stopped", "error", err)
-			}
-		}()
-	}
 	return e, nil
 }
 
-// Stop shuts the UI and the server down.
+// Stop shuts the server down.
 func (e *Engine) Stop() {
 	e.stopping.Store(true)
-	if e.ui != nil {
-		e.ui.Stop()
-	}
 	if e.server != nil {
 		if err := e.server.Stop(); err != nil {
 			e.opts.Logger.Warn("temporal server stop", "error", err)

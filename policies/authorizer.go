@@ -131,7 +131,14 @@ const (
 	// ActionCalendarReplan moves the running clocks of every open case to
 	// the calendar as it is now (resource calendar).
 	ActionCalendarReplan = "calendar:replan"
+	// ActionPayloadDecode decrypts the engine's payloads for the Temporal
+	// web UI (resource PayloadsResource): every case's data in clear,
+	// outside any case's reveal.
+	ActionPayloadDecode = "temporal:decode"
 )
+
+// PayloadsResource is what ActionPayloadDecode acts on.
+const PayloadsResource = "temporal:payloads"
 
 // AllowedOn reports whether s may do action on a resource that is not a
 // case, such as a day's supervision.

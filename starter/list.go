@@ -189,7 +189,7 @@ func (s *Service) OpenCases(ctx context.Context) ([]workflows.CaseLine, error) {
 			return nil, fmt.Errorf("list open cases: %w", err)
 		}
 		for _, e := range resp.Executions {
-			sum := summaryOf(e)
+			sum := s.summaryOf(e)
 			out = append(out, workflows.CaseLine{No: sum.No, Department: sum.Department, NextDeadline: sum.NextDeadline, Overdue: sum.Overdue})
 		}
 		if token = resp.NextPageToken; len(token) == 0 {
@@ -222,7 +222,7 @@ func (s *Service) List(ctx context.Context, f Filter) (Page, error) {
 	}
 	page := Page{Cases: make([]Summary, 0, len(resp.Executions)), NextPageToken: resp.NextPageToken}
 	for _, e := range resp.Executions {
-		page.Cases = append(page.Cases, summaryOf(e))
+		page.Cases = append(page.Cases, s.summaryOf(e))
 	}
 	return page, nil
 }
@@ -250,8 +250,10 @@ func (s *Service) listArchived(ctx context.Context, f Filter, size int) (Page, e
 	return page, nil
 }
 
-// summaryOf reads a list line from a workflow's search attributes.
-func summaryOf(e *workflowpb.WorkflowExecutionInfo) Summary {
+// summaryOf reads a list line from a workflow's search attributes and
+// memo. Search attributes are never encrypted (the engine indexes them);
+// the memo is, through the client's converter.
+func (s *Service) summaryOf(e *workflowpb.WorkflowExecutionInfo) Summary {
 	sum := Summary{No: e.Execution.GetWorkflowId(), StartedAt: e.GetStartTime().AsTime()}
 	fields := e.GetSearchAttributes().GetIndexedFields()
 	decode := func(name string, v any) {
@@ -272,7 +274,7 @@ func summaryOf(e *workflowpb.WorkflowExecutionInfo) Summary {
 	}
 	decode(workflows.SARequestingDepartment.GetName(), &sum.RequestingDepartment)
 	if p, ok := e.GetMemo().GetFields()[marksMemo]; ok {
-		_ = converter.GetDefaultDataConverter().FromPayload(p, &sum.Marks)
+		_ = s.converter().FromPayload(p, &sum.Marks)
 	}
 	var next time.Time
 	decode(workflows.SANextDeadline.GetName(), &next)

@@ -128,7 +128,7 @@ func TestFailedRunsListAsFailed(t *testing.T) {
 		p, _ := converter.GetDefaultDataConverter().ToPayload(tc.status)
 		e := &workflowpb.WorkflowExecutionInfo{Execution: &commonpb.WorkflowExecution{WorkflowId: "TS-20261123-0001"}, Status: tc.exec,
 			SearchAttributes: &commonpb.SearchAttributes{IndexedFields: map[string]*commonpb.Payload{workflows.SACaseStatus.GetName(): p}}}
-		if got := summaryOf(e).Status; got != tc.want {
+		if got := (&Service{}).summaryOf(e).Status; got != tc.want {
 			t.Errorf("%s run of a %s case lists as %s, want %s", tc.exec, tc.status, got, tc.want)
 		}
 	}

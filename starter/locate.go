@@ -39,7 +39,7 @@ func (s *Service) Locate(ctx context.Context, no string) (Summary, error) {
 	var nf *serviceerror.NotFound
 	switch {
 	case err == nil:
-		if sum := summaryOf(d.GetWorkflowExecutionInfo()); sum.Type != "" {
+		if sum := s.summaryOf(d.GetWorkflowExecutionInfo()); sum.Type != "" {
 			return sum, nil
 		}
 		return Summary{}, notFound(no) // not a case's workflow (a number sequence)

@@ -43,6 +43,17 @@ type Service struct {
 	Lines LineReader
 	// History bounds each run of a case's workflow (continue-as-new).
 	History workflows.HistoryLimits
+	// Converter is the client's data converter (the payload codec's), for
+	// what is read from the engine raw: a run's input, a memo. Nil means
+	// the SDK's default, for payloads in clear.
+	Converter converter.DataConverter
+}
+
+func (s *Service) converter() converter.DataConverter {
+	if s.Converter != nil {
+		return s.Converter
+	}
+	return converter.GetDefaultDataConverter()
 }
 
 // Error is a failure the caller can act on, with the HTTP status that fits.
@@ -459,7 +470,7 @@ func (s *Service) Summary(ctx context.Context, no string) (Summary, error) {
 	if err != nil {
 		return Summary{}, translate(no, err)
 	}
-	sum := summaryOf(d.GetWorkflowExecutionInfo())
+	sum := s.summaryOf(d.GetWorkflowExecutionInfo())
 	if sum.Type == "" {
 		// Not a case's workflow (a number sequence, say).
 		return Summary{}, notFound(no)
@@ -813,7 +824,7 @@ func (s *Service) startInput(ctx context.Context, no string, v any) error {
 	if attrs == nil {
 		return fmt.Errorf("history of %s does not start with the case's input", no)
 	}
-	return converter.GetDefaultDataConverter().FromPayloads(attrs.GetInput(), v)
+	return s.converter().FromPayloads(attrs.GetInput(), v)
 }
 
 // DecodeStrict decodes JSON, rejecting unknown fields and trailing data, so

@@ -327,7 +327,7 @@ func checkLanguages(t *testing.T, b *browser, caseNo string) {
 // startSystem builds and starts the product on free ports, stopped when
 // the test ends.
 func startSystem(t *testing.T) *system {
-	s := &system{t: t, bin: buildBinary(t), dataDir: t.TempDir(), httpPort: freePort(t), tPort: freeEnginePort(t), uiPort: freePort(t)}
+	s := &system{t: t, bin: buildBinary(t), dataDir: t.TempDir(), httpPort: freePort(t), tPort: freeEnginePort(t)}
 	s.start()
 	t.Cleanup(s.stop)
 	return s

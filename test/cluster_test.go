@@ -422,6 +422,7 @@ func (c *cluster) writeShared() {
 		"DATABASE_URL="+c.archive,
 		"CLOSELOOP_DIRECTORY="+filepath.Join(c.dir, "directory.json"),
 		"CLOSELOOP_LINK_KEY_FILE="+filepath.Join(c.dir, "link-key"),
+		"CLOSELOOP_PAYLOAD_KEYS="+testPayloadKeys(), // one keyring for every process
 		"CLOSELOOP_SLA_FILE="+filepath.Join(c.dir, "sla.json"),
 		"CLOSELOOP_QUIET_HOURS=off",
 		"CLOSELOOP_LOG_FORMAT=json",

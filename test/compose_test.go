@@ -121,6 +121,13 @@ func TestComposeTopology(t *testing.T) {
 	if ui.Environment["TEMPORAL_ADDRESS"] != "temporal:7233" {
 		t.Errorf("temporal-ui TEMPORAL_ADDRESS %q", ui.Environment["TEMPORAL_ADDRESS"])
 	}
+	// Issue 19: the UI is reached only through Closeloop's sign-in.
+	if len(ui.Ports) != 0 || ui.Environment["TEMPORAL_UI_PUBLIC_PATH"] != "/temporal" || ui.Environment["TEMPORAL_CODEC_ENDPOINT"] != "/codec" {
+		t.Errorf("temporal-ui must publish no port and serve at /temporal with Closeloop's codec: ports %v, env %v", ui.Ports, ui.Environment)
+	}
+	if u := svc["closeloop-api"].Environment["CLOSELOOP_TEMPORAL_UI_URL"]; u != "http://temporal-ui:8080" {
+		t.Errorf("closeloop-api CLOSELOOP_TEMPORAL_UI_URL %q, want http://temporal-ui:8080", u)
+	}
 	init := ""
 	for _, v := range pg.Volumes {
 		if host, _, ok := strings.Cut(v, ":"); ok && strings.HasPrefix(host, "./") {

@@ -42,7 +42,7 @@ func TestFullDiskRepeatsNothing(t *testing.T) {
 	sink.set(func(s *sendgridSink) { s.delay = time.Second }) // e-mail in flight
 	t.Setenv("SENDGRID_API_KEY", "SG.cluster-test")
 	t.Setenv("SENDGRID_HOST", sink.srv.URL)
-	s := &system{t: t, bin: buildBinary(t), dataDir: filepath.Join(mnt, "data"), httpPort: freePort(t), tPort: freeEnginePort(t), uiPort: freePort(t)}
+	s := &system{t: t, bin: buildBinary(t), dataDir: filepath.Join(mnt, "data"), httpPort: freePort(t), tPort: freeEnginePort(t)}
 	s.start()
 	defer func() {
 		if s.cmd.ProcessState == nil {

@@ -36,7 +36,7 @@ func TestTerminatedCaseShowsFailedAndIsRestored(t *testing.T) {
 		t.Skip("end-to-end test builds and runs the binary; skipped with -short")
 	}
 	t.Setenv("CLOSELOOP_FAILURE_WATCH", "1s")
-	s := &system{t: t, bin: buildBinary(t), dataDir: t.TempDir(), httpPort: freePort(t), tPort: freeEnginePort(t), uiPort: freePort(t)}
+	s := &system{t: t, bin: buildBinary(t), dataDir: t.TempDir(), httpPort: freePort(t), tPort: freeEnginePort(t)}
 	s.start()
 	defer func() {
 		if s.cmd.ProcessState == nil {

@@ -381,7 +381,7 @@ func TestEmbeddedKilledMidCase(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Setenv("CLOSELOOP_SLA_FILE", sla)
-	s := &system{t: t, bin: buildBinary(t), dataDir: filepath.Join(dir, "data"), httpPort: freePort(t), tPort: freeEnginePort(t), uiPort: freePort(t)}
+	s := &system{t: t, bin: buildBinary(t), dataDir: filepath.Join(dir, "data"), httpPort: freePort(t), tPort: freeEnginePort(t)}
 	s.start()
 	defer func() {
 		if s.cmd.ProcessState == nil {

@@ -41,7 +41,7 @@ func TestLongLivedCase(t *testing.T) {
 	if testing.Short() {
 		t.Skip("the long-lived case runs the binary for minutes; skipped with -short")
 	}
-	s := &system{t: t, bin: buildBinary(t), dataDir: t.TempDir(), httpPort: freePort(t), tPort: freeEnginePort(t), uiPort: 0}
+	s := &system{t: t, bin: buildBinary(t), dataDir: t.TempDir(), httpPort: freePort(t), tPort: freeEnginePort(t)}
 	s.env = []string{
 		"CLOSELOOP_SLA_FILE=" + longPolicyFile(t),
 		"CLOSELOOP_CASE_HISTORY_EVENTS=" + strconv.Itoa(longHistoryCap),

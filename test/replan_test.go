@@ -27,7 +27,7 @@ func TestCalendarReplanAfterUpgrade(t *testing.T) {
 		t.Skip("starts the product: skipped with -short")
 	}
 	s := &system{t: t, bin: buildBinary(t), dataDir: unpackData(t, "testdata/upgrade/replan-62e5059.tar.gz"),
-		httpPort: freePort(t), tPort: freeEnginePort(t), uiPort: freePort(t)}
+		httpPort: freePort(t), tPort: freeEnginePort(t)}
 	s.start()
 	defer s.stop()
 	const no = "TS-20261206-0001"

@@ -49,7 +49,7 @@ func TestUpgradeFromLastRelease(t *testing.T) {
 		t.Fatalf("cases.json: %v (%d cases)", err, len(before))
 	}
 	started := time.Now()
-	s := &system{t: t, bin: buildBinary(t), dataDir: data, httpPort: freePort(t), tPort: freeEnginePort(t), uiPort: freePort(t)}
+	s := &system{t: t, bin: buildBinary(t), dataDir: data, httpPort: freePort(t), tPort: freeEnginePort(t)}
 	s.start()
 	defer func() {
 		if s.cmd.ProcessState == nil {

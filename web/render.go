@@ -73,6 +73,7 @@ type rights struct {
 	Outbox      bool     `json:"outbox"`
 	Calendar    bool     `json:"calendar"`
 	Users       bool     `json:"users"`
+	Temporal    bool     `json:"temporal"`
 }
 
 // T is a message in the page's language.

@@ -47,6 +47,9 @@ type Server struct {
 	// and the head of customer service see when the coming year's
 	// statutory holidays are missing; nil shows no warning.
 	Calendar *calendar.Calendar
+	// Temporal is the Temporal web UI at /temporal/ (package temporalui,
+	// or a proxy to a cluster's), for administrators; nil serves none.
+	Temporal http.Handler
 
 	pages map[string]*template.Template
 	i18n  *catalog
@@ -114,7 +117,16 @@ func (s *Server) Handler() http.Handler {
 	mux.Handle("/", s.API)
 	// Cross-site form posts are refused before any handler runs; the
 	// session's CSRF token, checked by the API, is the second lock.
-	return secure(compress(http.NewCrossOriginProtection().Handler(s.cleanInput(mux))))
+	h := secure(compress(http.NewCrossOriginProtection().Handler(s.cleanInput(mux))))
+	if s.Temporal == nil {
+		return h
+	}
+	// The Temporal UI brings its own CSRF check, compression and headers.
+	root := http.NewServeMux()
+	root.HandleFunc("/temporal/", s.temporalUI)
+	root.Handle("GET /temporal", http.RedirectHandler("/temporal/", http.StatusMovedPermanently))
+	root.Handle("/", h)
+	return root
 }
 
 // secure sets the headers every page carries: no inline script or

@@ -68,6 +68,7 @@ func newRoot() *cobra.Command {
 	root.AddCommand(newBenchCommand())
 	root.AddCommand(newTLSCommand())
 	root.AddCommand(newTemporalEnvCommand())
+	root.AddCommand(newPayloadKeyCommand())
 	checkSubcommands(root)
 	return root
 }
