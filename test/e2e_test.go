@@ -1013,6 +1013,24 @@ func checkTemporalCLI(t *testing.T, s *system, query, no string) {
 	if err != nil || !bytes.Contains(out, []byte(no)) {
 		t.Fatalf("temporal workflow list: %v\n%s", err, out)
 	}
+	// Issue 19: the operator's CLI, signed in to the engine, still sees no
+	// customer: every payload is ciphertext. The history is the case's
+	// (the first feedback's Update is in it), so an empty answer cannot pass.
+	// In JSON the payloads are there, marked encrypted ("binary/encrypted"
+	// in base64).
+	for format, want := range map[string]string{"text": "WorkflowExecutionUpdateAccepted", "json": "YmluYXJ5L2VuY3J5cHRlZA=="} {
+		cmd := exec.Command(bin, "workflow", "show", "--workflow-id", workflows.CaseWorkflowID(no), "--output", format)
+		cmd.Env = temporalEnv(t, s.bin, "CLOSELOOP_DATA_DIR="+s.dataDir, "CLOSELOOP_TEMPORAL_PORT="+strconv.Itoa(s.tPort))
+		out, err := cmd.CombinedOutput()
+		if err != nil || !bytes.Contains(out, []byte(want)) {
+			t.Fatalf("temporal workflow show -o %s: %v\n%s", format, err, out)
+		}
+		for _, secret := range []string{"张伟", "13812345678", "zhang.wei@example.com", "大堂天花板漏水"} {
+			if bytes.Contains(out, []byte(secret)) {
+				t.Errorf("temporal workflow show -o %s prints the customer's %q in clear", format, secret)
+			}
+		}
+	}
 }
 
 // checkPendingTimers asserts the workflow is running with unfired timers.
