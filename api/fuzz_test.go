@@ -13,6 +13,7 @@ import (
 	"sync"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"go.temporal.io/api/serviceerror"
 	"go.temporal.io/api/workflowservice/v1"
@@ -248,6 +249,11 @@ func FuzzAction(f *testing.F) {
 		_, perr := starter.ParseAction(no, action, body)
 		var se *starter.Error
 		switch {
+		case !utf8.Valid(body) || !utf8.ValidString(no) || !utf8.ValidString(action):
+			// Refused at the door, before the route is read (issue 19).
+			if status != http.StatusBadRequest || e.Error.Code != "invalid_utf8" {
+				t.Fatalf("invalid UTF-8 (%q %q %q): %d %s, want 400 invalid_utf8", no, action, body, status, e.Error.Code)
+			}
 		case perr == nil:
 			if status != http.StatusNotFound || e.Error.Code != "not_found" {
 				t.Fatalf("a well-formed %s on %s: %d %s, want 404 not_found", action, no, status, e.Error.Code)

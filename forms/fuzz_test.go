@@ -33,7 +33,7 @@ const fuzzMinLead = 24 * time.Hour
 
 // knownCodes are the codes a FieldError may carry (the API contract).
 var knownCodes = map[string]bool{CodeRequired: true, CodeInvalid: true, CodeTooLong: true, CodeFuture: true,
-	CodeOrder: true, CodeUnknownValue: true, CodeTooSoon: true}
+	CodeOrder: true, CodeUnknownValue: true, CodeTooSoon: true, CodeControlCharacter: true}
 
 // decodeStrict decodes like the API: unknown fields and trailing data are
 // errors.
