@@ -58,7 +58,8 @@ func TestAdminEndsSessionsFromUsersPage(t *testing.T) {
 	defer srv.Close()
 	resp, body := signedIn(t, srv, "/users")
 	if resp.StatusCode != http.StatusOK || !strings.Contains(body, `href="/users"`) ||
-		!strings.Contains(body, `action="/users/agent01/sessions/revoke"`) || !strings.Contains(body, `name="csrf" value="tok"`) {
+		!strings.Contains(body, `action="/users/agent01/sessions/revoke"`) || !strings.Contains(body, `name="csrf" value="tok"`) ||
+		!strings.Contains(body, "<td>客服专员</td>") || strings.Contains(body, "<td>agent</td>") {
 		t.Fatalf("users page %d:\n%s", resp.StatusCode, body)
 	}
 	req, _ := http.NewRequest(http.MethodPost, srv.URL+"/users/agent01/sessions/revoke", strings.NewReader("csrf=tok"))

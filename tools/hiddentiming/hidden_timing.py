@@ -8,7 +8,7 @@ binary, data, hport, tport = sys.argv[1:5]
 n = int(sys.argv[5]) if len(sys.argv) > 5 else 200
 base = f"http://127.0.0.1:{hport}"
 env = dict(os.environ, CLOSELOOP_DATA_DIR=data, CLOSELOOP_HTTP_ADDR=f"127.0.0.1:{hport}",
-           CLOSELOOP_TEMPORAL_PORT=tport, CLOSELOOP_TEMPORAL_UI_PORT="0")
+           CLOSELOOP_TEMPORAL_PORT=tport)
 proc = subprocess.Popen([binary], env=env, stdout=open(data + ".out", "w"), stderr=subprocess.STDOUT)
 def req(method, path, token, body=None):
     r = urllib.request.Request(base + path, method=method, data=None if body is None else json.dumps(body).encode(),
