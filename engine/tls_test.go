@@ -11,12 +11,7 @@ import (
 	"time"
 
 	"go.temporal.io/sdk/client"
-	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
-	"google.golang.org/grpc/credentials"
-	"google.golang.org/grpc/credentials/insecure"
-	healthpb "google.golang.org/grpc/health/grpc_health_v1"
-	"google.golang.org/grpc/status"
 
 	"github.com/closeloop/closeloop/engine"
 	"github.com/closeloop/closeloop/enginetls"
@@ -57,7 +52,7 @@ func TestEngineRefusesClientWithoutCertificate(t *testing.T) {
 			_, port, _ := net.SplitHostPort(e.Address())
 			p, _ := strconv.Atoi(port)
 			for _, service := range []int{p, p + 1, p + 2, p + 3} {
-				if code := health(t, service, tc.tls); code != codes.Unavailable {
+				if code := enginetest.GRPCHealth(t, service, tc.tls); code != codes.Unavailable {
 					t.Errorf("port %d answered: %v, want the connection refused", service, code)
 				}
 			}
@@ -67,7 +62,7 @@ func TestEngineRefusesClientWithoutCertificate(t *testing.T) {
 		_, port, _ := net.SplitHostPort(e.Address())
 		p, _ := strconv.Atoi(port)
 		for _, service := range []int{p, p + 1, p + 2, p + 3} {
-			if code := health(t, service, e.ClientTLS()); code == codes.Unavailable {
+			if code := enginetest.GRPCHealth(t, service, e.ClientTLS()); code == codes.Unavailable {
 				t.Errorf("port %d refused the client certificate", service)
 			}
 		}
@@ -87,28 +82,4 @@ func serverOnly(t *testing.T, f enginetls.Files) *tls.Config {
 	pool := x509.NewCertPool()
 	pool.AppendCertsFromPEM(b)
 	return &tls.Config{RootCAs: pool, ServerName: enginetls.ServerName, MinVersion: tls.VersionTLS12}
-}
-
-// health asks the gRPC service on port whether it serves and returns the
-// answer's code: Unavailable when the connection was refused.
-func health(t *testing.T, port int, conf *tls.Config) codes.Code {
-	t.Helper()
-	creds := insecure.NewCredentials()
-	if conf != nil {
-		creds = credentials.NewTLS(conf)
-	}
-	conn, err := grpc.NewClient("127.0.0.1:"+strconv.Itoa(port), grpc.WithTransportCredentials(creds))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer func() { _ = conn.Close() }()
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	_, err = healthpb.NewHealthClient(conn).Check(ctx, &healthpb.HealthCheckRequest{})
-	code := status.Code(err)
-	if code == codes.DeadlineExceeded {
-		// Retried until the deadline: the connection never came up.
-		code = codes.Unavailable
-	}
-	return code
 }

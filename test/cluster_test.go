@@ -32,15 +32,11 @@ import (
 	_ "github.com/jackc/pgx/v5/stdlib" // PostgreSQL driver "pgx"
 	"go.temporal.io/sdk/client"
 	sdklog "go.temporal.io/sdk/log"
-	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
-	"google.golang.org/grpc/credentials"
-	"google.golang.org/grpc/credentials/insecure"
-	healthpb "google.golang.org/grpc/health/grpc_health_v1"
-	"google.golang.org/grpc/status"
 
 	"github.com/closeloop/closeloop/enginetls"
 	"github.com/closeloop/closeloop/identity"
+	"github.com/closeloop/closeloop/internal/enginetest"
 	"github.com/closeloop/closeloop/internal/pgtest"
 )
 
@@ -584,37 +580,15 @@ func TestClusterEngineRefusesClientWithoutCertificate(t *testing.T) {
 			t.Errorf("%s: the frontend answered", tc.name)
 		}
 		for _, port := range append([]int{c.frontend}, c.internal...) {
-			if code := grpcHealth(t, port, tc.tls); code != codes.Unavailable {
+			if code := enginetest.GRPCHealth(t, port, tc.tls); code != codes.Unavailable {
 				t.Errorf("%s: port %d answered %v, want the connection refused", tc.name, port, code)
 			}
 		}
 	}
 	with, _ := c.certs.ClientConfig()
 	for _, port := range append([]int{c.frontend}, c.internal...) {
-		if code := grpcHealth(t, port, with); code == codes.Unavailable {
+		if code := enginetest.GRPCHealth(t, port, with); code == codes.Unavailable {
 			t.Errorf("port %d refused the client certificate", port)
 		}
 	}
-}
-
-// grpcHealth asks the gRPC service on port whether it serves, and returns
-// the answer's code: Unavailable when the connection was refused.
-func grpcHealth(t *testing.T, port int, conf *tls.Config) codes.Code {
-	t.Helper()
-	creds := insecure.NewCredentials()
-	if conf != nil {
-		creds = credentials.NewTLS(conf)
-	}
-	conn, err := grpc.NewClient("127.0.0.1:"+strconv.Itoa(port), grpc.WithTransportCredentials(creds))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer func() { _ = conn.Close() }()
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	_, err = healthpb.NewHealthClient(conn).Check(ctx, &healthpb.HealthCheckRequest{})
-	if code := status.Code(err); code != codes.DeadlineExceeded {
-		return code
-	}
-	return codes.Unavailable // retried until the deadline: never connected
 }

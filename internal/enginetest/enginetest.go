@@ -4,6 +4,17 @@
 package enginetest
 
 import (
+	"context"
+	"crypto/tls"
+	"strconv"
+	"time"
+
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/credentials"
+	"google.golang.org/grpc/credentials/insecure"
+	healthpb "google.golang.org/grpc/health/grpc_health_v1"
+	"google.golang.org/grpc/status"
 	"log/slog"
 	"os"
 	"testing"
@@ -46,4 +57,27 @@ func Start(t *testing.T, opts engine.Options) (*engine.Engine, client.Client) {
 	}
 	t.Cleanup(c.Close)
 	return e, c
+}
+
+// GRPCHealth asks the gRPC service on 127.0.0.1:port whether it serves,
+// over TLS with conf (nil: plaintext), and returns the answer's code:
+// Unavailable when the connection was refused.
+func GRPCHealth(t *testing.T, port int, conf *tls.Config) codes.Code {
+	t.Helper()
+	creds := insecure.NewCredentials()
+	if conf != nil {
+		creds = credentials.NewTLS(conf)
+	}
+	conn, err := grpc.NewClient("127.0.0.1:"+strconv.Itoa(port), grpc.WithTransportCredentials(creds))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = conn.Close() }()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	_, err = healthpb.NewHealthClient(conn).Check(ctx, &healthpb.HealthCheckRequest{})
+	if code := status.Code(err); code != codes.DeadlineExceeded {
+		return code
+	}
+	return codes.Unavailable // retried until the deadline: never connected
 }
