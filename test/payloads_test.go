@@ -3,11 +3,13 @@ package test
 import (
 	"bytes"
 	"context"
+	"crypto/tls"
 	"encoding/base64"
 	"fmt"
 	"io"
 	"net/http"
 	"net/http/cookiejar"
+	"os"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -18,10 +20,13 @@ import (
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/converter"
 	"go.temporal.io/sdk/temporal"
+	sdkworker "go.temporal.io/sdk/worker"
 	"google.golang.org/protobuf/proto"
 
 	"github.com/closeloop/closeloop/codec"
+	"github.com/closeloop/closeloop/enginetls"
 	"github.com/closeloop/closeloop/identity"
+	"github.com/closeloop/closeloop/worker"
 )
 
 // testPayloadKeys is the payload keyring every system of this test
@@ -67,7 +72,9 @@ func TestHistoryHoldsNoCustomerDataInClear(t *testing.T) {
 	c := s.registerComplaint()
 	s.act(c.No, "first-feedback", map[string]any{"actor": "agent01", "message": "called 张伟 back on 13812345678"}, http.StatusOK)
 
-	raw, err := client.Dial(client.Options{HostPort: fmt.Sprintf("127.0.0.1:%d", s.tPort)}) // no codec: as the stock CLI
+	// With the engine's client certificate but no codec: as the stock CLI.
+	raw, err := client.Dial(client.Options{HostPort: fmt.Sprintf("127.0.0.1:%d", s.tPort),
+		ConnectionOptions: client.ConnectionOptions{TLS: engineTLS(t, s)}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -101,6 +108,36 @@ func TestHistoryHoldsNoCustomerDataInClear(t *testing.T) {
 	if got := s.get(c.No); got.No != c.No {
 		t.Fatalf("case %s unreadable through Closeloop", c.No)
 	}
+	// A history recorded for the replay test is kept decrypted, so later
+	// test runs, with payload keys of their own, replay it.
+	path := filepath.Join(t.TempDir(), "recorded.json")
+	writeHistory(t, raw, c.No, path)
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if bytes.Contains(b, []byte(base64.StdEncoding.EncodeToString([]byte(codec.Encoding)))) {
+		t.Fatal("the recorded history holds encrypted payloads")
+	}
+	h, err := client.HistoryFromJSON(bytes.NewReader(b), client.HistoryJSONOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := sdkworker.NewWorkflowReplayer()
+	worker.RegisterWorkflows(r)
+	if err := r.ReplayWorkflowHistory(nil, h); err != nil {
+		t.Fatalf("the recorded history does not replay: %v", err)
+	}
+}
+
+// engineTLS is the client certificate of s's embedded engine.
+func engineTLS(t *testing.T, s *system) *tls.Config {
+	t.Helper()
+	conf, err := enginetls.ForDataDir(s.dataDir).ClientConfig()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return conf
 }
 
 // Issue 19: search attributes (indexed by the engine in clear) and the
@@ -113,7 +150,8 @@ func TestSearchAttributesAndMemoHoldNoCustomerData(t *testing.T) {
 	s.start()
 	defer s.stop()
 	c := s.registerComplaint()
-	raw, err := client.Dial(client.Options{HostPort: fmt.Sprintf("127.0.0.1:%d", s.tPort)})
+	raw, err := client.Dial(client.Options{HostPort: fmt.Sprintf("127.0.0.1:%d", s.tPort),
+		ConnectionOptions: client.ConnectionOptions{TLS: engineTLS(t, s)}})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -11,12 +11,15 @@ import (
 	"strings"
 	"testing"
 
+	commonpb "go.temporal.io/api/common/v1"
 	enumspb "go.temporal.io/api/enums/v1"
 	historypb "go.temporal.io/api/history/v1"
+	"go.temporal.io/api/proxy"
 	"go.temporal.io/sdk/client"
 	sdkworker "go.temporal.io/sdk/worker"
 	"google.golang.org/protobuf/encoding/protojson"
 
+	"github.com/closeloop/closeloop/codec"
 	"github.com/closeloop/closeloop/worker"
 	"github.com/closeloop/closeloop/workflows"
 )
@@ -115,6 +118,20 @@ func writeRunHistory(t *testing.T, c client.Client, id, runID, path string) {
 			t.Fatal(err)
 		}
 		h.Events = append(h.Events, e)
+	}
+	// A committed history is replayed by later runs of the tests, whose
+	// payload keys are their own: it is kept decrypted, as histories from
+	// before the codec are (the codec passes clear payloads through).
+	payloads, err := codec.Open(testPayloadKeys(), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = proxy.VisitPayloads(context.Background(), &h, proxy.VisitPayloadsOptions{SkipSearchAttributes: true,
+		Visitor: func(_ *proxy.VisitPayloadsContext, p []*commonpb.Payload) ([]*commonpb.Payload, error) {
+			return payloads.Decode(p)
+		}})
+	if err != nil {
+		t.Fatalf("decrypting %s for the record: %v", id, err)
 	}
 	b, err := protojson.MarshalOptions{Indent: "  "}.Marshal(&h)
 	if err != nil {
