@@ -1014,11 +1014,10 @@ func checkTemporalCLI(t *testing.T, s *system, query, no string) {
 		t.Fatalf("temporal workflow list: %v\n%s", err, out)
 	}
 	// Issue 19: the operator's CLI, signed in to the engine, still sees no
-	// customer: every payload is ciphertext. The history is the case's
-	// (the first feedback's Update is in it), so an empty answer cannot pass.
-	// In JSON the payloads are there, marked encrypted ("binary/encrypted"
-	// in base64).
-	for format, want := range map[string]string{"text": "WorkflowExecutionUpdateAccepted", "json": "YmluYXJ5L2VuY3J5cHRlZA=="} {
+	// customer: every payload is ciphertext. The history is shown (an empty
+	// answer cannot pass), and in JSON its payloads are there, marked
+	// encrypted ("binary/encrypted" in base64).
+	for format, want := range map[string]string{"text": "WorkflowExecutionStarted", "json": "YmluYXJ5L2VuY3J5cHRlZA=="} {
 		cmd := exec.Command(bin, "workflow", "show", "--workflow-id", workflows.CaseWorkflowID(no), "--output", format)
 		cmd.Env = temporalEnv(t, s.bin, "CLOSELOOP_DATA_DIR="+s.dataDir, "CLOSELOOP_TEMPORAL_PORT="+strconv.Itoa(s.tPort))
 		out, err := cmd.CombinedOutput()
