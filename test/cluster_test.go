@@ -111,10 +111,17 @@ func (p *process) stop(limit time.Duration) error {
 // tail is the end of the process's output, for failure messages.
 func (p *process) tail() string {
 	b, _ := os.ReadFile(p.log)
-	if len(b) > 4000 {
-		b = b[len(b)-4000:]
+	// The last lines, each cut short: a server's fatal line is one JSON
+	// line whose message comes first and whose stack trace runs on for
+	// kilobytes.
+	lines := strings.Split(strings.TrimRight(string(b), "\n"), "\n")
+	lines = lines[max(0, len(lines)-20):]
+	for i, l := range lines {
+		if len(l) > 600 {
+			lines[i] = l[:600] + " …"
+		}
 	}
-	return fmt.Sprintf("--- %s (%s):\n%s", p.name, p.log, b)
+	return fmt.Sprintf("--- %s (%s):\n%s", p.name, p.log, strings.Join(lines, "\n"))
 }
 
 // cluster is the running topology.
