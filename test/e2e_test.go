@@ -29,7 +29,6 @@ import (
 
 	"github.com/closeloop/closeloop/activities"
 	"github.com/closeloop/closeloop/engine"
-	"github.com/closeloop/closeloop/enginetls"
 	"github.com/closeloop/closeloop/forms"
 	"github.com/closeloop/closeloop/identity"
 	"github.com/closeloop/closeloop/mail"
@@ -963,14 +962,10 @@ func freeEnginePort(t *testing.T) int {
 // in its data folder, which the engine requires.
 func dialEngine(t *testing.T, s *system) client.Client {
 	t.Helper()
-	conf, err := enginetls.ForDataDir(s.dataDir).ClientConfig()
-	if err != nil {
-		t.Fatal(err)
-	}
 	// With the systems' payload keys, to read what they wrote.
 	dc, fc := testConverters()
 	c, err := client.Dial(client.Options{HostPort: "127.0.0.1:" + strconv.Itoa(s.tPort),
-		ConnectionOptions: client.ConnectionOptions{TLS: conf}, DataConverter: dc, FailureConverter: fc})
+		ConnectionOptions: client.ConnectionOptions{TLS: engineTLS(t, s)}, DataConverter: dc, FailureConverter: fc})
 	if err != nil {
 		t.Fatal(err)
 	}

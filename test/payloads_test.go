@@ -73,12 +73,7 @@ func TestHistoryHoldsNoCustomerDataInClear(t *testing.T) {
 	s.act(c.No, "first-feedback", map[string]any{"actor": "agent01", "message": "called 张伟 back on 13812345678"}, http.StatusOK)
 
 	// With the engine's client certificate but no codec: as the stock CLI.
-	raw, err := client.Dial(client.Options{HostPort: fmt.Sprintf("127.0.0.1:%d", s.tPort),
-		ConnectionOptions: client.ConnectionOptions{TLS: engineTLS(t, s)}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer raw.Close()
+	raw := rawEngineClient(t, s)
 	it := raw.GetWorkflowHistory(context.Background(), c.No, "", false, enumspb.HISTORY_EVENT_FILTER_TYPE_ALL_EVENT)
 	events, encrypted := 0, 0
 	for it.HasNext() {
@@ -130,6 +125,19 @@ func TestHistoryHoldsNoCustomerDataInClear(t *testing.T) {
 	}
 }
 
+// rawEngineClient dials s's engine with its client certificate but no
+// payload codec, as the stock CLI would; it closes when the test ends.
+func rawEngineClient(t *testing.T, s *system) client.Client {
+	t.Helper()
+	c, err := client.Dial(client.Options{HostPort: fmt.Sprintf("127.0.0.1:%d", s.tPort),
+		ConnectionOptions: client.ConnectionOptions{TLS: engineTLS(t, s)}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(c.Close)
+	return c
+}
+
 // engineTLS is the client certificate of s's embedded engine.
 func engineTLS(t *testing.T, s *system) *tls.Config {
 	t.Helper()
@@ -150,12 +158,7 @@ func TestSearchAttributesAndMemoHoldNoCustomerData(t *testing.T) {
 	s.start()
 	defer s.stop()
 	c := s.registerComplaint()
-	raw, err := client.Dial(client.Options{HostPort: fmt.Sprintf("127.0.0.1:%d", s.tPort),
-		ConnectionOptions: client.ConnectionOptions{TLS: engineTLS(t, s)}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer raw.Close()
+	raw := rawEngineClient(t, s)
 	d, err := raw.DescribeWorkflowExecution(context.Background(), c.No, "")
 	if err != nil {
 		t.Fatal(err)
